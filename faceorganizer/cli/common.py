@@ -1,0 +1,21 @@
+"""Pieces every command shares: the --db option and opening the database."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from faceorganizer.core.settings import default_db_path
+from faceorganizer.core.store.db import Database
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    """``--db FILE``, defaulting to the per-user library."""
+    parser.add_argument(
+        "--db", type=Path, default=None, help=f"library database (default: {default_db_path()})"
+    )
+
+
+def open_db(args: argparse.Namespace, *, readonly: bool = False) -> Database:
+    """The database named by ``--db`` (or the default one)."""
+    return Database(args.db or default_db_path(), readonly=readonly)

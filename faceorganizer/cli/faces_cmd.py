@@ -1,0 +1,56 @@
+"""``faceorganizer faces --json``"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.core.faces.quality import FLAG_BLURRY, FLAG_TOO_SMALL, FLAG_TURNED
+from faceorganizer.core.store.faces import FaceRepository
+
+_FLAG_NAMES = ((FLAG_TOO_SMALL, "too_small"), (FLAG_BLURRY, "blurry"), (FLAG_TURNED, "turned"))
+
+
+def register(sub: Any) -> None:
+    """Add the command to the parser."""
+    p = sub.add_parser("faces", help="list every stored face")
+    add_db_option(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the faces."""
+    with open_db(args, readonly=args.db is not None) as db:
+        rows = FaceRepository(db).rows()
+    items: list[dict[str, Any]] = [
+        {
+            "id": f.id,
+            "photo": f.path,
+            "index": f.idx,
+            "box": [round(v, 2) for v in f.box],
+            "landmarks": f.landmarks,
+            "score": round(f.det_score, 4),
+            "quality": {
+                "score": round(f.quality, 4),
+                "size_px": round(f.size_px, 1),
+                "blur": round(f.blur, 1),
+                "yaw": round(f.yaw, 3),
+                "norm": round(f.norm, 3),
+                "flags": [name for bit, name in _FLAG_NAMES if f.flags & bit],
+            },
+            "pack": f.pack_id,
+        }
+        for f in rows
+    ]
+    if args.json:
+        json.dump(items, sys.stdout, indent=1, ensure_ascii=False)
+        print()
+    else:
+        for it in items:
+            x, y, w, h = it["box"]
+            print(f"{it['id']}\t{it['photo']}\t{x:.0f},{y:.0f} {w:.0f}x{h:.0f}\t{it['score']}")
+    return 0

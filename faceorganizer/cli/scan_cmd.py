@@ -1,0 +1,94 @@
+"""``faceorganizer scan FOLDER...``"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from typing import Any
+
+from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.core.faces.pipeline import DEFAULT_DETECT_SCORE, EngineOptions
+from faceorganizer.core.faces.scan import ScanProgress, ScanSummary, scan_library
+
+
+def register(sub: Any) -> None:
+    """Add the command to the parser."""
+    p = sub.add_parser("scan", help="find faces in folders of photos (only new or changed photos)")
+    p.add_argument("folders", nargs="+", metavar="FOLDER")
+    add_db_option(p)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--pack", default=None, help="model pack id (default: the manifest default)")
+    p.add_argument("--detect-score", type=float, default=DEFAULT_DETECT_SCORE)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Scan and print the summary."""
+    options = EngineOptions(pack_id=args.pack, device=args.device, detect_score=args.detect_score)
+    stopping = {"now": False}
+
+    def on_sigterm(*_: object) -> None:
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    bar = _Bar(enabled=sys.stderr.isatty() and not args.no_progress)
+    with open_db(args) as db:
+        try:
+            summary = scan_library(
+                db,
+                args.folders,
+                options=options,
+                progress=bar.update,
+                should_stop=lambda: stopping["now"],
+            )
+        except KeyboardInterrupt:
+            bar.close()
+            print("scan interrupted; run it again to continue where it stopped", file=sys.stderr)
+            return 130
+        finally:
+            bar.close()
+    print_summary(summary)
+    return 0
+
+
+def print_summary(s: ScanSummary) -> None:
+    """The closing lines (their keys are a contract for scripts)."""
+    for path, reason in s.skipped:
+        print(f"skipped: {path}: {reason}")
+    for problem in s.problems:
+        print(f"unreadable: {problem.path}: {problem.reason}")
+    for path in s.vanished:
+        print(f"vanished: {path}: removed or moved during the scan")
+    state = "cancelled" if s.cancelled else "done"
+    print(
+        f"summary: seen={s.seen} processed={s.processed} unchanged={s.unchanged} moved={s.moved}"
+        f" skipped={len(s.skipped)} deleted={s.deleted} faces={s.faces_found}"
+        f" seconds={s.elapsed:.2f} photos_per_s={s.photos_per_second:.1f} device={s.device}"
+        f" status={state}"
+    )
+
+
+class _Bar:
+    """A tqdm bar on a terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+
+    def update(self, p: ScanProgress) -> None:
+        if not self.enabled:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=p.total, unit="photo", file=sys.stderr, dynamic_ncols=True)
+        self._bar.n = p.done
+        self._bar.set_postfix(faces=p.faces, skipped=p.skipped, refresh=False)
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

@@ -1,0 +1,299 @@
+"""A scan: walk the library, process what is new or changed, forget what is gone.
+
+Resumable by construction: a photo's row and its faces are written in one transaction, and a
+photo whose path, size and modification time are already stored is not read again. A killed
+scan therefore resumes where it stopped, without duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+from faceorganizer.core.photos.decode import DecodedPhoto, DecodeError, decode_bytes
+from faceorganizer.core.photos.discover import (
+    FoundFile,
+    WalkProblem,
+    display_path,
+    raw_path,
+    under_any,
+    walk_photos,
+)
+from faceorganizer.core.store.db import Database
+from faceorganizer.core.store.faces import FaceRepository
+from faceorganizer.core.store.photos import PhotoRepository, PhotoRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ScanProgress:
+    """Where a running scan is; passed to the progress callback after every photo."""
+
+    total: int = 0
+    done: int = 0
+    processed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    skipped: int = 0
+    faces: int = 0
+    current: str = ""
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the scan started."""
+        return time.monotonic() - self.started
+
+
+@dataclass
+class ScanSummary:
+    """What a scan did."""
+
+    seen: int = 0
+    processed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    deleted: int = 0
+    faces_found: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[WalkProblem] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    elapsed: float = 0.0
+    device: str = "cpu"
+
+    @property
+    def photos_per_second(self) -> float:
+        """Processed photos per second of the whole scan."""
+        return self.processed / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass
+class _Loaded:
+    found: FoundFile
+    content_hash: str | None = None
+    decoded: DecodedPhoto | None = None
+    error: str | None = None
+    moved_from: PhotoRow | None = None
+    vanished: bool = False
+
+
+def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow]) -> _Loaded:
+    """Read, fingerprint and decode one file (runs in the decode pool)."""
+    try:
+        with open(found.path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return _Loaded(found, vanished=True)
+    except OSError as exc:
+        return _Loaded(found, error=f"unreadable: {exc.strerror or exc}")
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    if digest in moved_candidates:
+        return _Loaded(found, digest, moved_from=moved_candidates[digest])
+    try:
+        return _Loaded(found, digest, decoded=decode_bytes(data))
+    except DecodeError as exc:
+        return _Loaded(found, digest, error=str(exc))
+
+
+class _Writer:
+    """Groups photo writes into short transactions (one photo is always all-or-nothing)."""
+
+    def __init__(self, database: Database, max_photos: int = 32, max_seconds: float = 1.0):
+        self.database = database
+        self.max_photos = max_photos
+        self.max_seconds = max_seconds
+        self._open = False
+        self._count = 0
+        self._since = 0.0
+
+    def begin(self) -> None:
+        if not self._open:
+            self._ctx = self.database.transaction()
+            self._ctx.__enter__()
+            self._open, self._count, self._since = True, 0, time.monotonic()
+
+    def wrote_one(self) -> None:
+        self._count += 1
+        if self._count >= self.max_photos or time.monotonic() - self._since > self.max_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._open:
+            self._open = False
+            self._ctx.__exit__(None, None, None)
+
+    def abort(self, exc: BaseException) -> None:
+        if self._open:
+            self._open = False
+            self._ctx.__exit__(type(exc), exc, exc.__traceback__)
+
+
+def scan_library(
+    database: Database,
+    roots: list[str],
+    *,
+    options: EngineOptions | None = None,
+    engine: FaceEngine | None = None,
+    progress: Callable[[ScanProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    decode_workers: int = 2,
+    prefetch: int = 6,
+) -> ScanSummary:
+    """Scan ``roots`` into ``database``; photos are only read, never written."""
+    started = time.monotonic()
+    summary = ScanSummary()
+    stop = should_stop or (lambda: False)
+    roots = [os.path.abspath(r) for r in roots]
+    photos, faces = PhotoRepository(database), FaceRepository(database)
+    known = photos.index()
+
+    found_files = list(walk_photos(roots, summary.problems, stop))
+    summary.seen = len(found_files)
+    seen_raw = {raw_path(f.path) for f in found_files}
+    todo: list[FoundFile] = []
+    for f in found_files:
+        row = known.get(raw_path(f.path))
+        if row and row.size == f.size and row.mtime_ns == f.mtime_ns:
+            summary.unchanged += 1
+        else:
+            todo.append(f)
+
+    # Stored photos that are gone from their place may have moved: match them by content.
+    moved_candidates: dict[str, PhotoRow] = {}
+    gone: list[PhotoRow] = []
+    for raw, row in known.items():
+        if raw in seen_raw:
+            continue
+        if not os.path.lexists(os.fsdecode(raw)):
+            gone.append(row)
+            if row.content_hash and row.status == "ok":
+                moved_candidates.setdefault(row.content_hash, row)
+
+    state = ScanProgress(total=len(todo), unchanged=summary.unchanged)
+    state.started = started
+    if progress:
+        progress(state)
+
+    the_engine = engine
+    claimed: set[int] = set()
+    writer = _Writer(database)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, decode_workers)) as pool:
+            pending: deque[Future[_Loaded]] = deque()
+            queue = iter(todo)
+
+            def refill() -> None:
+                while len(pending) < prefetch:
+                    nxt = next(queue, None)
+                    if nxt is None:
+                        return
+                    pending.append(pool.submit(_read, nxt, moved_candidates))
+
+            refill()
+            while pending:
+                if stop():
+                    summary.cancelled = True
+                    for fut in pending:
+                        fut.cancel()
+                    break
+                loaded = pending.popleft().result()
+                refill()
+                found = loaded.found
+                state.current = display_path(found.path)
+                if loaded.moved_from is not None and loaded.moved_from.id in claimed:
+                    loaded = _read(found, {})
+                writer.begin()
+                if loaded.vanished:
+                    summary.vanished.append(display_path(found.path))
+                elif loaded.moved_from is not None:
+                    claimed.add(loaded.moved_from.id)
+                    photos.move(
+                        loaded.moved_from.id,
+                        raw_path(found.path),
+                        display_path(found.path),
+                        found.size,
+                        found.mtime_ns,
+                    )
+                    summary.moved += 1
+                    state.moved += 1
+                elif loaded.error is not None or loaded.decoded is None:
+                    reason = loaded.error or "could not be decoded"
+                    photos.upsert(
+                        raw_path=raw_path(found.path),
+                        path=display_path(found.path),
+                        size=found.size,
+                        mtime_ns=found.mtime_ns,
+                        content_hash=loaded.content_hash,
+                        status="skipped",
+                        reason=reason,
+                    )
+                    summary.skipped.append((display_path(found.path), reason))
+                    state.skipped += 1
+                else:
+                    if the_engine is None:
+                        the_engine = FaceEngine(options)
+                        summary.device = the_engine.device
+                    d = loaded.decoded
+                    new_faces = the_engine.analyse(d)
+                    photo_id = photos.upsert(
+                        raw_path=raw_path(found.path),
+                        path=display_path(found.path),
+                        size=found.size,
+                        mtime_ns=found.mtime_ns,
+                        content_hash=loaded.content_hash,
+                        status="ok",
+                        width=d.width,
+                        height=d.height,
+                        orientation=d.orientation,
+                        taken_at=d.taken_at,
+                        fmt=d.format,
+                        pack_id=the_engine.pack.id,
+                    )
+                    faces.replace_for_photo(photo_id, new_faces, the_engine.pack.id)
+                    summary.processed += 1
+                    summary.faces_found += len(new_faces)
+                    state.processed += 1
+                    state.faces += len(new_faces)
+                writer.wrote_one()
+                state.done += 1
+                if progress:
+                    progress(state)
+        writer.flush()
+        if not summary.cancelled:
+            summary.deleted = _forget_gone(database, photos, gone, claimed, roots)
+    except BaseException as exc:
+        writer.abort(exc)
+        raise
+    summary.elapsed = time.monotonic() - started
+    return summary
+
+
+def _forget_gone(
+    database: Database,
+    photos: PhotoRepository,
+    gone: list[PhotoRow],
+    claimed: set[int],
+    roots: list[str],
+) -> int:
+    """Delete rows of files that vanished from a scanned root that still exists."""
+    live_roots = [r for r in roots if os.path.isdir(r)]
+    doomed = [
+        row.id
+        for row in gone
+        if row.id not in claimed
+        and under_any(os.fsdecode(row.raw_path), live_roots)
+        and not os.path.lexists(os.fsdecode(row.raw_path))
+    ]
+    if doomed:
+        with database.transaction():
+            photos.delete(doomed)
+    return len(doomed)

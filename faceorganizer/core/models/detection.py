@@ -1,0 +1,61 @@
+"""What every detector returns, and the helpers the detector families share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Faces found in one image, in that image's pixel coordinates.
+
+    ``boxes`` is (n, 4) x, y, w, h; ``landmarks`` (n, 5, 2) in the manifest's landmark order
+    (subject's right eye, left eye, nose tip, right and left mouth corners); ``scores`` (n,).
+    """
+
+    boxes: np.ndarray
+    landmarks: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.scores.shape[0])
+
+    @staticmethod
+    def empty() -> Detections:
+        """No faces."""
+        return Detections(
+            np.zeros((0, 4), np.float32), np.zeros((0, 5, 2), np.float32), np.zeros(0, np.float32)
+        )
+
+    def scaled(self, factor: float) -> Detections:
+        """The same faces in an image ``factor`` times larger."""
+        return Detections(self.boxes * factor, self.landmarks * factor, self.scores)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, score_threshold: float, iou: float) -> np.ndarray:
+    """Indices kept by non-maximum suppression, best first."""
+    import cv2
+
+    if len(scores) == 0:
+        return np.zeros(0, np.int64)
+    keep = cv2.dnn.NMSBoxes(boxes.tolist(), scores.tolist(), score_threshold, iou)
+    return np.asarray(keep, dtype=np.int64).reshape(-1)
+
+
+def padded_input(image: np.ndarray, long_side: int, multiple: int) -> tuple[np.ndarray, float]:
+    """Resize so the long side is at most ``long_side`` and pad to a multiple; returns the scale.
+
+    The returned scale maps detector coordinates back to ``image`` coordinates.
+    """
+    import cv2
+
+    h, w = image.shape[:2]
+    scale = min(1.0, long_side / max(h, w))
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    resized = image if scale == 1.0 else cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA)
+    ph, pw = -(-nh // multiple) * multiple, -(-nw // multiple) * multiple
+    padded = np.zeros((ph, pw, 3), np.uint8)
+    padded[:nh, :nw] = resized
+    return padded, (w / nw if nw else 1.0)

@@ -1,0 +1,153 @@
+"""The SQLite file: opening it safely, its pragmas, numbered migrations, one writer at a time."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+APP_ID = 0x46614F72  # "FaOr": marks a database as ours
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used (not ours, too new, damaged, busy)."""
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every numbered migration, in order."""
+    out = []
+    folder = resources.files("faceorganizer.core.store") / "migrations"
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            out.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+def schema_version() -> int:
+    """The schema version this build writes."""
+    return _migrations()[-1][0]
+
+
+class Database:
+    """One connection to a FaceOrganizer database, migrated to the current schema."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False, busy_timeout_s: float = 10.0):
+        self.path = Path(path)
+        self.readonly = readonly
+        if not readonly:
+            _create_private(self.path)
+        elif not self.path.exists():
+            raise StoreError(f"no database at {self.path}")
+        uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
+        try:
+            self.conn = sqlite3.connect(
+                uri,
+                uri=True,
+                timeout=busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+            self._check_and_migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable FaceOrganizer database: {exc}") from exc
+        self.db = sqlite_utils.Database(self.conn)
+
+    # -- schema -------------------------------------------------------------------------------
+    def _check_and_migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id not in (0, APP_ID) or (app_id == 0 and tables > 0 and version == 0):
+            raise StoreError(f"{self.path} is not a FaceOrganizer database")
+        target = schema_version()
+        if version > target:
+            raise StoreError(
+                f"{self.path} was written by a newer FaceOrganizer (schema {version} > {target})"
+            )
+        if version == target:
+            return
+        if self.readonly:
+            raise StoreError(f"{self.path} needs a schema upgrade; open it writable once")
+        if version > 0:
+            self._backup(version)
+        for number, name, sql in _migrations():
+            if number <= version:
+                continue
+            log.info("migrating %s to schema %d (%s)", self.path.name, number, name)
+            with self.transaction():
+                for statement in _split_sql(sql):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+                self.conn.execute(f"PRAGMA application_id = {APP_ID}")
+
+    def _backup(self, version: int) -> None:
+        backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy2(self.path, backup)
+        os.chmod(backup, stat.S_IRUSR | stat.S_IWUSR)
+        log.info("backed up %s to %s before migrating", self.path.name, backup.name)
+
+    # -- transactions ---------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; waits for another writer."""
+        start = time.monotonic()
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() - start > 60:
+                    raise StoreError(
+                        f"{self.path.name} is busy: another FaceOrganizer is writing to it"
+                    ) from exc
+                time.sleep(0.05)
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Statements of a migration file (no semicolons inside strings in our migrations)."""
+    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _create_private(path: Path) -> None:
+    """Create the database folder and file readable by the user only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)

@@ -1,0 +1,161 @@
+"""Rows of the faces table: boxes, landmarks, quality and the vectors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from faceorganizer.core.store.db import Database
+
+
+@dataclass(frozen=True)
+class NewFace:
+    """A face as the pipeline produced it, before it has an id."""
+
+    box: tuple[float, float, float, float]
+    landmarks: list[list[float]]
+    det_score: float
+    quality: float
+    size_px: float
+    blur: float
+    yaw: float
+    norm: float
+    flags: int
+    embedding: np.ndarray
+
+
+@dataclass(frozen=True)
+class FaceRow:
+    """A stored face with the path of its photo."""
+
+    id: int
+    photo_id: int
+    path: str
+    idx: int
+    box: tuple[float, float, float, float]
+    landmarks: list[list[float]]
+    det_score: float
+    quality: float
+    size_px: float
+    blur: float
+    yaw: float
+    norm: float
+    flags: int
+    pack_id: str
+
+
+@dataclass(frozen=True)
+class FaceVectors:
+    """Every face's vector at once, for clustering and search."""
+
+    ids: np.ndarray  # (n,) int64
+    photo_ids: np.ndarray  # (n,) int64
+    vectors: np.ndarray  # (n, dim) float32, unit length
+    quality: np.ndarray  # (n,) float32
+    flags: np.ndarray  # (n,) int64
+
+
+class FaceRepository:
+    """Reads and writes the faces table."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def replace_for_photo(self, photo_id: int, faces: list[NewFace], pack_id: str) -> list[int]:
+        """Store the faces of a photo, replacing any earlier ones. Call inside a transaction."""
+        conn = self.database.conn
+        conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
+        ids = []
+        for idx, f in enumerate(faces):
+            emb = np.ascontiguousarray(f.embedding, dtype=np.float32)
+            cur = conn.execute(
+                """
+                INSERT INTO faces (photo_id, idx, x, y, w, h, landmarks, det_score, quality,
+                                   size_px, blur, yaw, norm, flags, pack_id, dim, embedding)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    photo_id,
+                    idx,
+                    *f.box,
+                    json.dumps(f.landmarks),
+                    f.det_score,
+                    f.quality,
+                    f.size_px,
+                    f.blur,
+                    f.yaw,
+                    f.norm,
+                    f.flags,
+                    pack_id,
+                    emb.shape[0],
+                    emb.tobytes(),
+                ),
+            )
+            ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    def count(self) -> int:
+        """How many faces are stored."""
+        return int(self.database.conn.execute("SELECT count(*) FROM faces").fetchone()[0])
+
+    def rows(self, photo_id: int | None = None) -> list[FaceRow]:
+        """Stored faces (of one photo, or all) with their photo paths, in path order."""
+        sql = """
+            SELECT f.id, f.photo_id, p.path, f.idx, f.x, f.y, f.w, f.h, f.landmarks, f.det_score,
+                   f.quality, f.size_px, f.blur, f.yaw, f.norm, f.flags, f.pack_id
+            FROM faces f JOIN photos p ON p.id = f.photo_id
+        """
+        args: tuple[int, ...] = ()
+        if photo_id is not None:
+            sql += " WHERE f.photo_id = ?"
+            args = (photo_id,)
+        sql += " ORDER BY p.path, f.idx"
+        out = []
+        for r in self.database.conn.execute(sql, args):
+            out.append(
+                FaceRow(
+                    id=r[0],
+                    photo_id=r[1],
+                    path=r[2],
+                    idx=r[3],
+                    box=(r[4], r[5], r[6], r[7]),
+                    landmarks=json.loads(r[8]),
+                    det_score=r[9],
+                    quality=r[10],
+                    size_px=r[11],
+                    blur=r[12],
+                    yaw=r[13],
+                    norm=r[14],
+                    flags=r[15],
+                    pack_id=r[16],
+                )
+            )
+        return out
+
+    def vectors(self, pack_id: str | None = None) -> FaceVectors:
+        """All face vectors (of one pack) as arrays, ordered by face id."""
+        sql = "SELECT id, photo_id, quality, flags, dim, embedding FROM faces"
+        args: tuple[str, ...] = ()
+        if pack_id:
+            sql += " WHERE pack_id = ?"
+            args = (pack_id,)
+        rows = self.database.conn.execute(sql + " ORDER BY id", args).fetchall()
+        if not rows:
+            return FaceVectors(
+                np.zeros(0, np.int64),
+                np.zeros(0, np.int64),
+                np.zeros((0, 0), np.float32),
+                np.zeros(0, np.float32),
+                np.zeros(0, np.int64),
+            )
+        dim = int(rows[0][4])
+        buf = b"".join(r[5] for r in rows)
+        return FaceVectors(
+            ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
+            photo_ids=np.fromiter((r[1] for r in rows), np.int64, len(rows)),
+            vectors=np.frombuffer(buf, np.float32).reshape(len(rows), dim).copy(),
+            quality=np.fromiter((r[2] for r in rows), np.float32, len(rows)),
+            flags=np.fromiter((r[3] for r in rows), np.int64, len(rows)),
+        )

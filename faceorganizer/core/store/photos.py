@@ -1,0 +1,118 @@
+"""Rows of the photos table: what was seen, what was skipped and why, where files moved."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from faceorganizer.core.store.db import Database
+
+
+@dataclass(frozen=True)
+class PhotoRow:
+    """The facts the scanner needs about a stored photo."""
+
+    id: int
+    raw_path: bytes
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: str
+
+
+class PhotoRepository:
+    """Reads and writes the photos table."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def index(self) -> dict[bytes, PhotoRow]:
+        """Every stored photo by its path bytes."""
+        rows = self.database.conn.execute(
+            "SELECT id, raw_path, path, size, mtime_ns, content_hash, status FROM photos"
+        )
+        return {bytes(r[1]): PhotoRow(r[0], bytes(r[1]), *r[2:]) for r in rows}
+
+    def count(self, status: str | None = None) -> int:
+        """How many photos are stored (with ``status`` if given)."""
+        if status:
+            sql, args = "SELECT count(*) FROM photos WHERE status = ?", (status,)
+            return int(self.database.conn.execute(sql, args).fetchone()[0])
+        return int(self.database.conn.execute("SELECT count(*) FROM photos").fetchone()[0])
+
+    def skipped(self) -> list[tuple[str, str]]:
+        """(path, reason) of every photo that could not be read."""
+        rows = self.database.conn.execute(
+            "SELECT path, reason FROM photos WHERE status = 'skipped' ORDER BY path"
+        )
+        return [(r[0], r[1] or "") for r in rows]
+
+    def upsert(
+        self,
+        *,
+        raw_path: bytes,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str | None,
+        status: str,
+        reason: str | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        orientation: int | None = None,
+        taken_at: str | None = None,
+        fmt: str | None = None,
+        pack_id: str | None = None,
+    ) -> int:
+        """Insert or update a photo by path; returns its id. Call inside a transaction."""
+        conn = self.database.conn
+        conn.execute(
+            """
+            INSERT INTO photos (raw_path, path, size, mtime_ns, content_hash, width, height,
+                                orientation, taken_at, format, status, reason, pack_id, scanned_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (raw_path) DO UPDATE SET
+                path = excluded.path, size = excluded.size, mtime_ns = excluded.mtime_ns,
+                content_hash = excluded.content_hash, width = excluded.width,
+                height = excluded.height, orientation = excluded.orientation,
+                taken_at = excluded.taken_at, format = excluded.format, status = excluded.status,
+                reason = excluded.reason, pack_id = excluded.pack_id,
+                scanned_at = excluded.scanned_at
+            """,
+            (
+                raw_path,
+                path,
+                size,
+                mtime_ns,
+                content_hash,
+                width,
+                height,
+                orientation,
+                taken_at,
+                fmt,
+                status,
+                reason,
+                pack_id,
+                time.time(),
+            ),
+        )
+        row = conn.execute("SELECT id FROM photos WHERE raw_path = ?", (raw_path,)).fetchone()
+        return int(row[0])
+
+    def touch(self, photo_id: int, size: int, mtime_ns: int) -> None:
+        """Record new stat facts for a file whose bytes did not change."""
+        self.database.conn.execute(
+            "UPDATE photos SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, photo_id)
+        )
+
+    def move(self, photo_id: int, raw_path: bytes, path: str, size: int, mtime_ns: int) -> None:
+        """A file was moved or renamed: keep its row (and faces) under the new path."""
+        self.database.conn.execute(
+            "UPDATE photos SET raw_path = ?, path = ?, size = ?, mtime_ns = ? WHERE id = ?",
+            (raw_path, path, size, mtime_ns, photo_id),
+        )
+
+    def delete(self, photo_ids: list[int]) -> None:
+        """Forget photos (their faces go with them)."""
+        self.database.conn.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in photo_ids])
