@@ -166,3 +166,15 @@ def test_killed_scan_resumes_to_the_same_faces(tmp_path: Path) -> None:
         check = db.conn.execute("PRAGMA integrity_check").fetchone()[0]
     assert check == "ok"
     assert _face_signature(killed_db, lib) == _face_signature(clean_db, lib)
+
+
+def test_an_emptied_root_is_offline_not_deleted(tmp_path: Path) -> None:
+    lib = _small_library(tmp_path, n=3)
+    db_path = tmp_path / "lib.db"
+    with Database(db_path) as db:
+        assert scan_library(db, [str(lib)]).processed == 3
+        hidden = tmp_path / "unplugged"
+        (lib / "album").rename(hidden)  # the drive is gone; its mount point stays, empty
+        summary = scan_library(db, [str(lib)])
+        assert summary.deleted == 0
+        assert FaceRepository(db).count() >= 3

@@ -269,7 +269,7 @@ def scan_library(
                     progress(state)
         writer.flush()
         if not summary.cancelled:
-            summary.deleted = _forget_gone(database, photos, gone, claimed, roots)
+            summary.deleted = _forget_gone(database, photos, gone, claimed, roots, found_files)
     except BaseException as exc:
         writer.abort(exc)
         raise
@@ -283,9 +283,16 @@ def _forget_gone(
     gone: list[PhotoRow],
     claimed: set[int],
     roots: list[str],
+    found: list[FoundFile],
 ) -> int:
-    """Delete rows of files that vanished from a scanned root that still exists."""
-    live_roots = [r for r in roots if os.path.isdir(r)]
+    """Delete rows of files that vanished from a scanned root that is still there.
+
+    A root that is missing, or present but empty while we know photos in it (the mount point of
+    an unplugged drive), is offline: nothing of it is forgotten.
+    """
+    live_roots = [
+        r for r in roots if os.path.isdir(r) and any(under_any(f.path, [r]) for f in found)
+    ]
     doomed = [
         row.id
         for row in gone

@@ -112,10 +112,10 @@ def decode_bytes(
         raise DecodeError("empty file (0 bytes)")
     try:
         with warnings.catch_warnings():
-            # our own limit below is checked before any pixel is decoded; Pillow's own guard
-            # stays as a second line at twice that
+            # the pixel limit below is checked before any pixel is decoded
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            Image.MAX_IMAGE_PIXELS = max_pixels
+            warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": handled below
+            Image.MAX_IMAGE_PIXELS = None  # our own limit, checked right after opening
             img: Image.Image = Image.open(io.BytesIO(data))
             fmt = img.format or "unknown"
             w, h = img.size

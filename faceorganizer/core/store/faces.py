@@ -64,36 +64,61 @@ class FaceRepository:
         self.database = database
 
     def replace_for_photo(self, photo_id: int, faces: list[NewFace], pack_id: str) -> list[int]:
-        """Store the faces of a photo, replacing any earlier ones. Call inside a transaction."""
+        """Store the faces of a photo, replacing earlier ones. Call inside a transaction.
+
+        A new face that overlaps an old one (IoU ≥ 0.5) keeps the old face's id, so whatever the
+        user decided about that face survives re-processing the photo.
+        """
         conn = self.database.conn
-        conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
+        old = conn.execute(
+            "SELECT id, x, y, w, h FROM faces WHERE photo_id = ? ORDER BY idx", (photo_id,)
+        ).fetchall()
+        reuse = _match_boxes([f.box for f in faces], [tuple(r[1:]) for r in old])
+        kept = {old[j][0] for j in reuse.values()}
+        stale = [r[0] for r in old if r[0] not in kept]
+        conn.executemany("DELETE FROM faces WHERE id = ?", [(i,) for i in stale])
+        # park kept rows on negative idx so the (photo_id, idx) key is free while renumbering
+        conn.executemany("UPDATE faces SET idx = -1 - idx WHERE id = ?", [(i,) for i in kept])
         ids = []
         for idx, f in enumerate(faces):
             emb = np.ascontiguousarray(f.embedding, dtype=np.float32)
-            cur = conn.execute(
-                """
-                INSERT INTO faces (photo_id, idx, x, y, w, h, landmarks, det_score, quality,
-                                   size_px, blur, yaw, norm, flags, pack_id, dim, embedding)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                (
-                    photo_id,
-                    idx,
-                    *f.box,
-                    json.dumps(f.landmarks),
-                    f.det_score,
-                    f.quality,
-                    f.size_px,
-                    f.blur,
-                    f.yaw,
-                    f.norm,
-                    f.flags,
-                    pack_id,
-                    emb.shape[0],
-                    emb.tobytes(),
-                ),
+            values = (
+                idx,
+                *f.box,
+                json.dumps(f.landmarks),
+                f.det_score,
+                f.quality,
+                f.size_px,
+                f.blur,
+                f.yaw,
+                f.norm,
+                f.flags,
+                pack_id,
+                emb.shape[0],
+                emb.tobytes(),
             )
-            ids.append(int(cur.lastrowid or 0))
+            if idx in reuse:
+                face_id = old[reuse[idx]][0]
+                conn.execute(
+                    """
+                    UPDATE faces SET idx = ?, x = ?, y = ?, w = ?, h = ?, landmarks = ?,
+                        det_score = ?, quality = ?, size_px = ?, blur = ?, yaw = ?, norm = ?,
+                        flags = ?, pack_id = ?, dim = ?, embedding = ?
+                    WHERE id = ?
+                    """,
+                    (*values, face_id),
+                )
+            else:
+                cur = conn.execute(
+                    """
+                    INSERT INTO faces (photo_id, idx, x, y, w, h, landmarks, det_score, quality,
+                                       size_px, blur, yaw, norm, flags, pack_id, dim, embedding)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    (photo_id, *values),
+                )
+                face_id = int(cur.lastrowid or 0)
+            ids.append(face_id)
         return ids
 
     def count(self) -> int:
@@ -159,3 +184,30 @@ class FaceRepository:
             quality=np.fromiter((r[2] for r in rows), np.float32, len(rows)),
             flags=np.fromiter((r[3] for r in rows), np.int64, len(rows)),
         )
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two x, y, w, h boxes."""
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _match_boxes(
+    new: list[tuple[float, float, float, float]], old: list[tuple[float, ...]], min_iou: float = 0.5
+) -> dict[int, int]:
+    """Greedy best-overlap matching: new index -> old index."""
+    pairs = sorted(
+        ((iou(n, o), i, j) for i, n in enumerate(new) for j, o in enumerate(old)), reverse=True
+    )
+    out: dict[int, int] = {}
+    used: set[int] = set()
+    for score, i, j in pairs:
+        if score < min_iou:
+            break
+        if i not in out and j not in used:
+            out[i] = j
+            used.add(j)
+    return out
