@@ -1,0 +1,129 @@
+"""``faceorganizer eval --labels CSV [--compare]``: measured grouping quality."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.core.evaluate.labelled import (
+    Evaluation,
+    evaluate_rules,
+    evaluate_stored,
+    labelled_faces,
+    read_label_csv,
+)
+from faceorganizer.core.store.people import PeopleRepository
+
+
+def register(sub: Any) -> None:
+    """Add the command to the parser."""
+    p = sub.add_parser("eval", help="score the grouping against a file,person CSV")
+    add_db_option(p)
+    p.add_argument("--labels", type=Path, help="file,person CSV")
+    p.add_argument("--pairs", type=Path, help="file_a,file_b,same[,fold] CSV: verification")
+    p.add_argument("--compare", action="store_true", help="also other apps' rules")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run)
+
+
+def _ours(vectors: np.ndarray, photo_ids: np.ndarray) -> np.ndarray:
+    from faceorganizer.core.people.cluster import cluster_faces
+    from faceorganizer.core.people.grouping import GroupingOptions
+
+    return cluster_faces(vectors, groups=photo_ids, params=GroupingOptions().cluster)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print BCubed and pairwise scores."""
+    from faceorganizer.core.evaluate import peers
+
+    if args.pairs is None and args.labels is None:
+        print("error: give --labels CSV and/or --pairs CSV", file=sys.stderr)
+        return 2
+    if args.pairs is not None:
+        status = _pairs(args)
+        if args.labels is None:
+            return status
+    with open_db(args) as db:
+        labelled = labelled_faces(db, read_label_csv(args.labels))
+        if not labelled.face_ids:
+            print("error: no labelled photo is in this database", file=sys.stderr)
+            return 1
+        has_people = bool(PeopleRepository(db).assignments())
+        main = (
+            evaluate_stored(db, labelled)
+            if has_people
+            else evaluate_rules(db, labelled, {"ours": _ours})[0]
+        )
+        table: list[Evaluation] = []
+        if args.compare:
+            rules = {
+                "ours": _ours,
+                "immich": lambda v, _g: peers.immich_cluster(v),
+                "photoprism": lambda v, _g: peers.photoprism_cluster(v),
+                "librephotos": lambda v, _g: peers.librephotos_cluster(v),
+            }
+            table = evaluate_rules(db, labelled, rules)
+    if args.json:
+        out = {
+            "labelled": main.labelled,
+            "missing": labelled.missing,
+            "method": main.method,
+            "bcubed": _scores(main.bcubed),
+            "pairwise": _scores(main.pairwise),
+            "compare": [
+                {"method": e.method, "bcubed": _scores(e.bcubed), "pairwise": _scores(e.pairwise)}
+                for e in table
+            ],
+        }
+        json.dump(out, sys.stdout, indent=1)
+        print()
+        return 0
+    b, p = main.bcubed, main.pairwise
+    print(f"BCubed P={b.precision:.3f} R={b.recall:.3f} F={b.f1:.3f}")
+    print(f"pairwise P={p.precision:.3f} R={p.recall:.3f} F={p.f1:.3f}")
+    print(f"labelled faces={main.labelled} groups={main.groups} missing={len(labelled.missing)}")
+    if table:
+        print(f"{'method':<14}{'BCubed P':>9}{'R':>7}{'F':>7}{'pair P':>9}{'R':>7}{'F':>7}")
+        for e in table:
+            print(
+                f"{e.method:<14}{e.bcubed.precision:>9.3f}{e.bcubed.recall:>7.3f}"
+                f"{e.bcubed.f1:>7.3f}{e.pairwise.precision:>9.3f}{e.pairwise.recall:>7.3f}"
+                f"{e.pairwise.f1:>7.3f}"
+            )
+    return 0
+
+
+def _pairs(args: argparse.Namespace) -> int:
+    from faceorganizer.core.evaluate.labelled import verify_pairs
+    from faceorganizer.core.models.manifest import load_pack
+
+    threshold = load_pack().thresholds.get("same_person_cosine", 0.363)
+    with open_db(args) as db:
+        r = verify_pairs(db, args.pairs, threshold)
+    if r.pairs == r.missing:
+        print("error: none of the pairs' photos is in this database", file=sys.stderr)
+        return 1
+    if args.json:
+        json.dump({"verification": r.__dict__}, sys.stdout, indent=1)
+        print()
+        return 0
+    print(
+        f"verification accuracy={r.accuracy_at_default:.4f} at default, {r.best_accuracy:.4f} best"
+    )
+    print(
+        f"pairs={r.pairs} missing={r.missing} default_threshold={r.default_threshold:.3f}"
+        f" best_threshold={r.best_threshold:.3f} FMR={r.far_at_default:.4f}"
+        f" FNMR={r.frr_at_default:.4f}"
+    )
+    return 0
+
+
+def _scores(s: Any) -> dict[str, float]:
+    return {"P": round(s.precision, 4), "R": round(s.recall, 4), "F": round(s.f1, 4)}

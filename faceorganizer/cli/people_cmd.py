@@ -1,0 +1,245 @@
+"""People commands: cluster, people, name, merge, move, reject, ignore, hide, undo, photos."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.core.people.changes import Changes
+from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
+from faceorganizer.core.store.db import Database
+from faceorganizer.core.store.people import PeopleRepository
+
+
+def register(sub: Any) -> None:
+    """Add the commands to the parser."""
+    p = sub.add_parser("cluster", help="group faces into people (user decisions are kept)")
+    add_db_option(p)
+    p.add_argument("--method", choices=["agglomerative", "hdbscan"], default=None)
+    p.add_argument("--threshold", type=float, default=None, help="cosine distance")
+    p.add_argument("--incremental", action="store_true", help="only place faces not yet grouped")
+    p.set_defaults(handler=cmd_cluster)
+
+    p = sub.add_parser("people", help="list people and groups")
+    add_db_option(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--hidden", action="store_true", help="include hidden people")
+    p.set_defaults(handler=cmd_people)
+
+    p = sub.add_parser("name", help="name or rename a person (id or current name)")
+    add_db_option(p)
+    p.add_argument("person")
+    p.add_argument("name")
+    p.add_argument("--merge", action="store_true", help="if the name exists, merge into it")
+    p.set_defaults(handler=cmd_name)
+
+    p = sub.add_parser("merge", help="merge people into the first one")
+    add_db_option(p)
+    p.add_argument("target")
+    p.add_argument("sources", nargs="+")
+    p.set_defaults(handler=cmd_merge)
+
+    p = sub.add_parser("move", help="move faces to a person (a new name creates the person)")
+    add_db_option(p)
+    p.add_argument("--face", type=int, action="append", required=True, dest="faces")
+    p.add_argument("--to", required=True)
+    p.set_defaults(handler=cmd_move)
+
+    p = sub.add_parser("reject", help='"not this person": faces leave it for good')
+    add_db_option(p)
+    p.add_argument("--face", type=int, action="append", required=True, dest="faces")
+    p.add_argument("--from", required=True, dest="person")
+    p.set_defaults(handler=cmd_reject)
+
+    p = sub.add_parser("ignore", help="never group these faces (not a face, a stranger)")
+    add_db_option(p)
+    p.add_argument("--face", type=int, action="append", required=True, dest="faces")
+    p.add_argument("--undo", action="store_true", help="let them be grouped again")
+    p.set_defaults(handler=cmd_ignore)
+
+    for verb in ("hide", "unhide"):
+        p = sub.add_parser(verb, help=f"{verb} a person")
+        add_db_option(p)
+        p.add_argument("person")
+        p.set_defaults(handler=cmd_hide, hidden=verb == "hide")
+
+    p = sub.add_parser("undo", help="undo the last people operation")
+    add_db_option(p)
+    p.set_defaults(handler=cmd_undo)
+
+    p = sub.add_parser("photos", help="photos of a person, or of several people together")
+    add_db_option(p)
+    p.add_argument("--person", action="append", required=True, dest="people")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_photos)
+
+
+def _report(changes: Changes | None) -> int:
+    if changes is None:
+        print("nothing to undo")
+        return 0
+    print(
+        f"{changes.label}: {len(changes.faces)} face(s), {len(changes.people)} person(s) changed"
+        + (f", {len(changes.removed_people)} removed" if changes.removed_people else "")
+    )
+    return 0
+
+
+def _with_ops(args: argparse.Namespace, fn: Any) -> int:
+    with open_db(args) as db:
+        try:
+            return int(fn(PeopleOps(db)))
+        except PeopleError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    """Group faces into people."""
+    from faceorganizer.core.people.grouping import GroupingOptions, regroup
+
+    options = GroupingOptions(incremental=args.incremental).with_method(args.method, args.threshold)
+    with open_db(args) as db:
+        changes = regroup(db, options)
+        people = PeopleRepository(db).list_people(include_hidden=True)
+        unsorted = len(PeopleRepository(db).unsorted_faces())
+    named = sum(1 for p in people if p.name)
+    print(
+        f"cluster: method={options.cluster.method} threshold={options.cluster.threshold}"
+        f" people={len(people)} named={named} unnamed={len(people) - named}"
+        f" unsorted_faces={unsorted} changed_faces={len(changes.faces)}"
+    )
+    return 0
+
+
+def people_json(db: Database, include_hidden: bool) -> list[dict[str, Any]]:
+    """Each person: id, name, face ids, photo paths."""
+    repo = PeopleRepository(db)
+    rows = db.conn.execute(
+        "SELECT fp.person_id, fp.face_id, p.path, fp.confirmed FROM face_person fp "
+        "JOIN faces f ON f.id = fp.face_id JOIN photos p ON p.id = f.photo_id "
+        "ORDER BY fp.person_id, p.path, f.idx"
+    ).fetchall()
+    faces: dict[int, list[int]] = {}
+    photos: dict[int, list[str]] = {}
+    for pid, fid, path, _confirmed in rows:
+        faces.setdefault(pid, []).append(fid)
+        if path not in photos.setdefault(pid, []):
+            photos[pid].append(path)
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "hidden": p.hidden,
+            "face_count": p.face_count,
+            "photo_count": p.photo_count,
+            "confirmed_faces": p.confirmed_count,
+            "cover_face": p.cover_face_id,
+            "faces": faces.get(p.id, []),
+            "photos": photos.get(p.id, []),
+        }
+        for p in repo.list_people(include_hidden=include_hidden)
+    ]
+
+
+def cmd_people(args: argparse.Namespace) -> int:
+    """List people."""
+    with open_db(args) as db:
+        items = people_json(db, args.hidden or args.json)
+        unsorted = len(PeopleRepository(db).unsorted_faces())
+    if args.json:
+        json.dump(items, sys.stdout, indent=1, ensure_ascii=False)
+        print()
+        return 0
+    for it in items:
+        label = it["name"] or f"(unnamed group {it['id']})"
+        hidden = " [hidden]" if it["hidden"] else ""
+        print(f"{it['id']}\t{label}{hidden}\t{it['face_count']} faces\t{it['photo_count']} photos")
+    print(f"unsorted faces: {unsorted}")
+    return 0
+
+
+def cmd_name(args: argparse.Namespace) -> int:
+    """Name a person, or merge into the person who has the name."""
+
+    def run(ops: PeopleOps) -> int:
+        person = ops.resolve(args.person)
+        try:
+            return _report(ops.name(person.id, args.name))
+        except NameTaken as taken:
+            if not args.merge:
+                print(f"error: {taken} (add --merge to merge them)", file=sys.stderr)
+                return 1
+            return _report(ops.merge(taken.existing_id, [person.id]))
+
+    return _with_ops(args, run)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge people."""
+
+    def run(ops: PeopleOps) -> int:
+        target = ops.resolve(args.target)
+        return _report(ops.merge(target.id, [ops.resolve(s).id for s in args.sources]))
+
+    return _with_ops(args, run)
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    """Move faces to a person, creating a named person if needed."""
+
+    def run(ops: PeopleOps) -> int:
+        try:
+            target = ops.resolve(args.to)
+        except PeopleError:
+            if args.to.isdigit():
+                raise
+            _pid, changes = ops.create_person(args.to, args.faces)
+            return _report(changes)
+        return _report(ops.move(args.faces, target.id))
+
+    return _with_ops(args, run)
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    """Not this person."""
+    return _with_ops(args, lambda ops: _report(ops.reject(args.faces, ops.resolve(args.person).id)))
+
+
+def cmd_ignore(args: argparse.Namespace) -> int:
+    """Ignore faces."""
+    if args.undo:
+        return _with_ops(args, lambda ops: _report(ops.unignore(args.faces)))
+    return _with_ops(args, lambda ops: _report(ops.ignore(args.faces)))
+
+
+def cmd_hide(args: argparse.Namespace) -> int:
+    """Hide or show a person."""
+    return _with_ops(
+        args, lambda ops: _report(ops.set_hidden(ops.resolve(args.person).id, args.hidden))
+    )
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    """Undo the last operation."""
+    return _with_ops(args, lambda ops: _report(ops.undo()))
+
+
+def cmd_photos(args: argparse.Namespace) -> int:
+    """Photos where all the given people appear."""
+
+    def run(ops: PeopleOps) -> int:
+        ids = [ops.resolve(p).id for p in args.people]
+        photos = ops.repo.photos_with_all(ids)
+        if args.json:
+            json.dump([path for _id, path in photos], sys.stdout, indent=1, ensure_ascii=False)
+            print()
+        else:
+            for _id, path in photos:
+                print(path)
+        return 0
+
+    return _with_ops(args, run)

@@ -1,0 +1,158 @@
+"""'Same person?' questions worth asking, best first, never one the user already answered.
+
+A group is compared with a person by the mean of its best face-to-face similarities (top 3),
+not by one average face: people change over years, and a new photo resembles some of their
+photos more than their mean.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from faceorganizer.core.people.changes import Changes
+from faceorganizer.core.people.ops import PeopleOps
+from faceorganizer.core.store.db import Database
+from faceorganizer.core.store.faces import FaceRepository, FaceVectors
+from faceorganizer.core.store.people import PeopleRepository
+
+MIN_SIMILARITY = 0.25  # below this cosine similarity a question is not worth a user's time
+TOP = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Are groups ``a`` and ``b`` the same person? ``a`` is the named (or larger) one."""
+
+    kind: Literal["person_cluster", "cluster_cluster"]
+    a: int
+    b: int
+    similarity: float
+    faces_a: list[int]
+    faces_b: list[int]
+
+
+def _set_similarity(xa: np.ndarray, xb: np.ndarray, top: int = TOP) -> float:
+    """Mean of the ``top`` best cross similarities between two sets of unit vectors."""
+    sims = (xa @ xb.T).ravel()
+    k = min(top, sims.size)
+    return float(np.partition(sims, sims.size - k)[-k:].mean())
+
+
+class _Library:
+    """Vectors and groups in memory for one round of suggestions."""
+
+    def __init__(self, database: Database) -> None:
+        self.repo = PeopleRepository(database)
+        self.vec: FaceVectors = FaceRepository(database).vectors()
+        self.pos = {int(f): i for i, f in enumerate(self.vec.ids)}
+        self.people = {p.id: p for p in self.repo.list_people(include_hidden=False)}
+        self.members: dict[int, list[int]] = defaultdict(list)
+        for face, a in self.repo.assignments().items():
+            if a.person_id in self.people and face in self.pos:
+                self.members[a.person_id].append(face)
+        self.links = self.repo.cannot_links()
+        self.rejected = self.repo.rejections()
+        self.ignored = self.repo.ignored()
+
+    def matrix(self, faces: list[int]) -> np.ndarray:
+        return self.vec.vectors[[self.pos[f] for f in faces]]
+
+    def photos(self, faces: list[int]) -> set[int]:
+        return {int(self.vec.photo_ids[self.pos[f]]) for f in faces}
+
+    def best_faces(self, faces: list[int], n: int = 5) -> list[int]:
+        return sorted(faces, key=lambda f: -float(self.vec.quality[self.pos[f]]))[:n]
+
+    def linked(self, fa: list[int], fb: list[int]) -> bool:
+        if not self.links:
+            return False
+        sb = set(fb)
+        return any(
+            (b in sb) for a in fa for (x, y) in self.links if a in (x, y) for b in (x, y) if b != a
+        )
+
+
+def suggest_pairs(database: Database, limit: int = 20) -> list[Suggestion]:
+    """Ranked 'same person?' pairs: unnamed groups against named people and other groups."""
+    lib = _Library(database)
+    groups = [g for g in lib.members if lib.members[g]]
+    if len(groups) < 2:
+        return []
+    centroids = np.stack([lib.matrix(lib.members[g]).mean(0) for g in groups])
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    near = centroids @ centroids.T
+    out: list[Suggestion] = []
+    seen: set[tuple[int, int]] = set()
+    for i, g in enumerate(groups):
+        if lib.people[g].name is not None:
+            continue  # questions start from an unnamed group
+        for j in np.argsort(-near[i])[:11].tolist():
+            h = groups[j]
+            if h == g or near[i, j] < MIN_SIMILARITY - 0.2:
+                continue
+            named = lib.people[h].name is not None
+            a, b = (h, g) if named or len(lib.members[h]) > len(lib.members[g]) else (g, h)
+            if (a, b) in seen or (b, a) in seen:
+                continue
+            seen.add((a, b))
+            fa, fb = lib.members[a], lib.members[b]
+            if lib.photos(fa) & lib.photos(fb):
+                continue  # one photo cannot show the same person twice
+            if named and all((f, a) in lib.rejected for f in fb):
+                continue
+            if lib.linked(fa, fb):
+                continue
+            sim = _set_similarity(lib.matrix(fa), lib.matrix(fb))
+            if sim < MIN_SIMILARITY:
+                continue
+            kind: Literal["person_cluster", "cluster_cluster"] = (
+                "person_cluster" if named else "cluster_cluster"
+            )
+            out.append(Suggestion(kind, a, b, sim, lib.best_faces(fa), lib.best_faces(fb)))
+    # the most similar first; among near-equals, the question that moves the most faces
+    out.sort(key=lambda s: (-round(s.similarity, 2), -len(lib.members[s.b]), s.a, s.b))
+    return out[:limit]
+
+
+def suggest_faces_for(
+    database: Database, person_id: int, limit: int = 30
+) -> list[tuple[int, float]]:
+    """Unsorted faces most likely to be this person: (face id, similarity), best first."""
+    lib = _Library(database)
+    mine = lib.members.get(person_id, [])
+    if not mine:
+        return []
+    taken_photos = lib.photos(mine)
+    candidates = [
+        f
+        for f in lib.repo.unsorted_faces()
+        if f in lib.pos
+        and (f, person_id) not in lib.rejected
+        and int(lib.vec.photo_ids[lib.pos[f]]) not in taken_photos
+    ]
+    if not candidates:
+        return []
+    sims = lib.matrix(candidates) @ lib.matrix(mine).T
+    k = min(TOP, sims.shape[1])
+    score = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+    order = np.argsort(-score, kind="stable")
+    return [(candidates[i], float(score[i])) for i in order[:limit] if score[i] >= MIN_SIMILARITY]
+
+
+def accept(database: Database, s: Suggestion) -> Changes:
+    """Yes, the same person: merge ``b`` into ``a``."""
+    return PeopleOps(database).merge(s.a, [s.b])
+
+
+def reject(database: Database, s: Suggestion) -> Changes:
+    """No: remembered, so the pair is never suggested or merged automatically again."""
+    ops = PeopleOps(database)
+    if s.kind == "person_cluster":
+        members = ops.repo.faces_of(s.b)
+        changes = ops.reject(members, s.a)
+        return changes.merge(ops.not_same(s.faces_a, s.faces_b))
+    return ops.not_same(s.faces_a, s.faces_b)

@@ -1,0 +1,131 @@
+"""Painting grid cells: round person avatars with name and count, square face thumbnails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from faceorganizer.gui.people_model import NameRole, PhotoCountRole
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+PERSON_CELL = QSize(150, 186)
+AVATAR = 116
+FACE_CELL = QSize(136, 152)
+PHOTO_CELL = QSize(200, 190)
+
+
+def _placeholder(painter: QPainter, rect: QRect, round_: bool) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(200, 200, 205))
+    if round_:
+        painter.drawEllipse(rect)
+    else:
+        painter.drawRoundedRect(rect, 6, 6)
+
+
+def _draw_selection(painter: QPainter, option: QStyleOptionViewItem, rect: QRect) -> None:
+    if option.state & QStyle.StateFlag.State_Selected:
+        color = option.palette.color(QPalette.ColorRole.Highlight)
+        color.setAlpha(70)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 10, 10)
+    elif option.state & QStyle.StateFlag.State_MouseOver:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 18))
+        painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 10, 10)
+
+
+class PersonDelegate(QStyledItemDelegate):
+    """A round face, the name (or "Unnamed") and the photo count."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
+        return PERSON_CELL
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        rect: QRect = option.rect
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        _draw_selection(painter, option, rect)
+        avatar = QRect(rect.x() + (rect.width() - AVATAR) // 2, rect.y() + 10, AVATAR, AVATAR)
+        pix: Any = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pix, QPixmap) and not pix.isNull():
+            path = QPainterPath()
+            path.addEllipse(QRectF(avatar))
+            painter.setClipPath(path)
+            painter.drawPixmap(avatar, pix)
+            painter.setClipping(False)
+        else:
+            _placeholder(painter, avatar, True)
+        name = index.data(NameRole)
+        label = str(name) if name else "Unnamed"
+        font = QFont(option.font)
+        font.setBold(bool(name))
+        font.setItalic(not name)
+        painter.setFont(font)
+        text_color = option.palette.color(QPalette.ColorRole.Text)
+        if not name:
+            text_color = QColor(110, 110, 115)
+        painter.setPen(text_color)
+        metrics = painter.fontMetrics()
+        text_rect = QRect(rect.x() + 4, avatar.bottom() + 8, rect.width() - 8, metrics.height())
+        elided = metrics.elidedText(label, Qt.TextElideMode.ElideRight, text_rect.width())
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter, elided)
+        count = int(index.data(PhotoCountRole) or 0)
+        small = QFont(option.font)
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
+        painter.setFont(small)
+        painter.setPen(QColor(120, 120, 125))
+        count_rect = text_rect.translated(0, metrics.height() + 1)
+        painter.drawText(
+            count_rect, Qt.AlignmentFlag.AlignHCenter, f"{count} photo{'s' if count != 1 else ''}"
+        )
+        painter.restore()
+
+
+class ThumbDelegate(QStyledItemDelegate):
+    """A square thumbnail with an optional caption under it (faces and photos)."""
+
+    def __init__(self, cell: QSize = FACE_CELL, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.cell = cell
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
+        return self.cell
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        rect: QRect = option.rect
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        _draw_selection(painter, option, rect)
+        side = min(rect.width() - 16, rect.height() - 28)
+        box = QRect(rect.x() + (rect.width() - side) // 2, rect.y() + 6, side, side)
+        pix: Any = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pix, QPixmap) and not pix.isNull():
+            scaled = pix.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(
+                box.x() + (box.width() - scaled.width()) // 2,
+                box.y() + (box.height() - scaled.height()) // 2,
+                scaled.width(),
+                scaled.height(),
+            )
+            clip = QPainterPath()
+            clip.addRoundedRect(QRectF(target), 6, 6)
+            painter.setClipPath(clip)
+            painter.drawPixmap(target, pix)
+            painter.setClipping(False)
+        else:
+            _placeholder(painter, box, False)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if text:
+            painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+            metrics = painter.fontMetrics()
+            text_rect = QRect(rect.x() + 4, box.bottom() + 4, rect.width() - 8, metrics.height())
+            elided = metrics.elidedText(str(text), Qt.TextElideMode.ElideMiddle, text_rect.width())
+            painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter, elided)
+        painter.restore()

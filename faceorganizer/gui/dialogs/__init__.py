@@ -1,0 +1,1 @@
+"""Dialogs: person picker, export, settings."""

@@ -1,0 +1,98 @@
+"""Settings: library folders, device, detection threshold, grouping, start-up scanning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceorganizer.gui.settings import DEVICES, METHODS, AppSettings
+
+
+class SettingsDialog(QDialog):
+    """Edits AppSettings; ``apply()`` writes them."""
+
+    def __init__(
+        self, settings: AppSettings, ask_folder: Any = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings
+        self.ask_folder = ask_folder
+        self.folders = QListWidget(self)
+        self.folders.addItems(settings.folders)
+        add = QPushButton("Add folder…", self)
+        remove = QPushButton("Remove", self)
+        add.clicked.connect(self._add)
+        remove.clicked.connect(self._remove)
+        self.device = QComboBox(self)
+        self.device.addItems(list(DEVICES))
+        self.device.setCurrentText(settings.device)
+        self.detect = QDoubleSpinBox(self)
+        self.detect.setRange(0.1, 0.99)
+        self.detect.setSingleStep(0.05)
+        self.detect.setValue(settings.detect_score)
+        self.method = QComboBox(self)
+        self.method.addItems(list(METHODS))
+        self.method.setCurrentText(settings.method)
+        self.threshold = QDoubleSpinBox(self)
+        self.threshold.setRange(0.0, 1.5)
+        self.threshold.setSingleStep(0.02)
+        self.threshold.setSpecialValueText("default")
+        self.threshold.setValue(settings.threshold or 0.0)
+        self.scan_on_start = QCheckBox("Look for new photos when the window opens", self)
+        self.scan_on_start.setChecked(settings.scan_on_start)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        form = QFormLayout()
+        form.addRow("Device:", self.device)
+        form.addRow("Detection threshold:", self.detect)
+        form.addRow("Grouping method:", self.method)
+        form.addRow("Strictness (distance):", self.threshold)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.folders)
+        layout.addLayout(row)
+        layout.addLayout(form)
+        layout.addWidget(self.scan_on_start)
+        layout.addWidget(buttons)
+        self.accepted.connect(self.apply)
+
+    def _add(self) -> None:
+        if self.ask_folder is not None:
+            folder = self.ask_folder(self, "Add a library folder")
+            if folder:
+                self.folders.addItem(folder)
+
+    def _remove(self) -> None:
+        for item in self.folders.selectedItems():
+            self.folders.takeItem(self.folders.row(item))
+
+    def apply(self) -> None:
+        """Write the settings."""
+        s = self.settings
+        s.folders = [self.folders.item(i).text() for i in range(self.folders.count())]
+        s.device = self.device.currentText()
+        s.detect_score = self.detect.value()
+        s.method = self.method.currentText()
+        s.threshold = self.threshold.value() or None
+        s.scan_on_start = self.scan_on_start.isChecked()
+        s.sync()

@@ -1,0 +1,75 @@
+"""Grids of faces (a person's faces, suggestions, ignored faces): ids and boxes in memory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from faceorganizer.gui.queries import FaceRef
+from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
+
+FaceIdRole = Qt.ItemDataRole.UserRole + 1
+PhotoIdRole = Qt.ItemDataRole.UserRole + 2
+ScoreRole = Qt.ItemDataRole.UserRole + 3
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class FaceListModel(QAbstractListModel):
+    """Faces with an optional score each (a suggestion's similarity)."""
+
+    def __init__(self, thumbs: ThumbnailCache | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._faces: list[FaceRef] = []
+        self._scores: dict[int, float] = {}
+        self.thumbs = thumbs
+        if thumbs is not None:
+            thumbs.ready.connect(self._thumb_ready)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._faces)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._faces):
+            return None
+        face = self._faces[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            score = self._scores.get(face.id)
+            return f"{score:.0%}" if score is not None else ""
+        if role == FaceIdRole:
+            return face.id
+        if role == PhotoIdRole:
+            return face.photo_id
+        if role == ScoreRole:
+            return self._scores.get(face.id)
+        if role == Qt.ItemDataRole.DecorationRole and self.thumbs is not None:
+            return self.thumbs.get(ThumbKey(face.path, face.box))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return face.path
+        return None
+
+    def set_faces(self, faces: list[FaceRef], scores: dict[int, float] | None = None) -> None:
+        """Replace the faces."""
+        self.beginResetModel()
+        self._faces = list(faces)
+        self._scores = dict(scores or {})
+        self.endResetModel()
+
+    def faces(self) -> list[FaceRef]:
+        """The faces in order."""
+        return list(self._faces)
+
+    def face_at(self, row: int) -> FaceRef:
+        """The face of a row."""
+        return self._faces[row]
+
+    def row_of(self, face_id: int) -> int:
+        """The row of a face, or -1."""
+        return next((r for r, f in enumerate(self._faces) if f.id == face_id), -1)
+
+    def _thumb_ready(self, key: ThumbKey) -> None:
+        for row, face in enumerate(self._faces):
+            if face.path == key.path and face.box == key.box:
+                idx = self.index(row, 0)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])

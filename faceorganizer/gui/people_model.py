@@ -1,0 +1,211 @@
+"""The people grid's model: person ids in display order, rows in memory, no I/O in data()."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from faceorganizer.core.people.changes import Changes
+from faceorganizer.gui.queries import PersonItem
+from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
+
+PERSON_MIME = "application/x-faceorganizer-person-ids"
+
+PersonIdRole = Qt.ItemDataRole.UserRole + 1
+NameRole = Qt.ItemDataRole.UserRole + 2
+PhotoCountRole = Qt.ItemDataRole.UserRole + 3
+FaceCountRole = Qt.ItemDataRole.UserRole + 4
+CoverKeyRole = Qt.ItemDataRole.UserRole + 5
+HiddenRole = Qt.ItemDataRole.UserRole + 6
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def sort_key(item: PersonItem) -> tuple[bool, int, str, int]:
+    """Named first (most photos first, then by name), then unnamed groups by size."""
+    return (item.name is None, -item.face_count, (item.name or "").casefold(), item.id)
+
+
+def cover_key(item: PersonItem) -> ThumbKey | None:
+    """The thumbnail key of a person's avatar."""
+    if item.cover is None:
+        return None
+    return ThumbKey(item.cover.path, item.cover.box)
+
+
+class PersonListModel(QAbstractListModel):
+    """People in display order; ``set_people`` and ``apply`` update rows in place."""
+
+    def __init__(self, thumbs: ThumbnailCache | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._ids: list[int] = []
+        self._items: dict[int, PersonItem] = {}
+        self._rows: dict[int, int] = {}
+        self.thumbs = thumbs
+        if thumbs is not None:
+            thumbs.ready.connect(self._thumb_ready)
+
+    # -- Qt API -----------------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        item = self._items[self._ids[index.row()]]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return item.label
+        if role == PersonIdRole:
+            return item.id
+        if role == NameRole:
+            return item.name
+        if role == PhotoCountRole:
+            return item.photo_count
+        if role == FaceCountRole:
+            return item.face_count
+        if role == HiddenRole:
+            return item.hidden
+        if role == CoverKeyRole:
+            return cover_key(item)
+        if role == Qt.ItemDataRole.DecorationRole:
+            key = cover_key(item)
+            return self.thumbs.get(key) if key is not None and self.thumbs else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{item.label}: {item.photo_count} photo(s), {item.face_count} face(s)"
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid():
+            return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled
+        return base
+
+    def mimeTypes(self) -> list[str]:
+        return [PERSON_MIME]
+
+    def mimeData(self, indexes: Iterable[QModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        ids = [str(self._ids[i.row()]) for i in indexes if i.isValid()]
+        mime.setData(PERSON_MIME, QByteArray(",".join(ids).encode()))
+        return mime
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    # -- content ----------------------------------------------------------------------------
+    def ids(self) -> list[int]:
+        """Person ids in display order."""
+        return list(self._ids)
+
+    def item(self, person_id: int) -> PersonItem | None:
+        """The row of a person."""
+        return self._items.get(person_id)
+
+    def row_of(self, person_id: int) -> int:
+        """The row of a person, or -1."""
+        return self._rows.get(person_id, -1)
+
+    def index_of(self, person_id: int) -> QModelIndex:
+        """The index of a person (invalid when absent)."""
+        row = self.row_of(person_id)
+        return self.index(row, 0) if row >= 0 else QModelIndex()
+
+    def set_people(self, items: list[PersonItem]) -> None:
+        """Replace the content, keeping rows (and so selections) where people stay."""
+        fresh = {i.id: i for i in items}
+        self._remove([pid for pid in self._ids if pid not in fresh])
+        self._upsert(items)
+
+    def apply(self, changes: Changes, fresh: list[PersonItem]) -> None:
+        """Update after an operation: ``fresh`` holds the current rows of the touched people.
+
+        A touched person missing from ``fresh`` has no faces left (or was hidden): removed.
+        """
+        have = {i.id for i in fresh}
+        touched = changes.people | changes.removed_people | changes.created_people
+        self._remove([pid for pid in self._ids if pid in touched and pid not in have])
+        self._upsert(fresh)
+
+    def _remove(self, ids: list[int]) -> None:
+        for pid in ids:
+            row = self._rows.get(pid)
+            if row is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._ids[row]
+            del self._items[pid]
+            self._reindex()
+            self.endRemoveRows()
+
+    def _upsert(self, items: list[PersonItem]) -> None:
+        new = [i for i in items if i.id not in self._items]
+        changed_rows = []
+        for item in items:
+            if item.id in self._items and self._items[item.id] != item:
+                self._items[item.id] = item
+                changed_rows.append(self._rows[item.id])
+        if new:
+            first = len(self._ids)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for item in new:
+                self._items[item.id] = item
+                self._ids.append(item.id)
+            self._reindex()
+            self.endInsertRows()
+        for row in changed_rows:
+            idx = self.index(row, 0)
+            self.dataChanged.emit(idx, idx)
+        self._resort()
+
+    def _resort(self) -> None:
+        order = sorted(self._ids, key=lambda pid: sort_key(self._items[pid]))
+        if order == self._ids:
+            return
+        self.layoutAboutToBeChanged.emit()
+        old_ids = self._ids
+        self._ids = order
+        self._reindex()
+        persistent = self.persistentIndexList()
+        self.changePersistentIndexList(
+            persistent,
+            [
+                self.index(self._rows[old_ids[p.row()]], 0)
+                if 0 <= p.row() < len(old_ids)
+                else QModelIndex()
+                for p in persistent
+            ],
+        )
+        self.layoutChanged.emit()
+
+    def _reindex(self) -> None:
+        self._rows = {pid: r for r, pid in enumerate(self._ids)}
+
+    def _thumb_ready(self, key: ThumbKey) -> None:
+        for pid, item in self._items.items():
+            if cover_key(item) == key:
+                idx = self.index(self._rows[pid], 0)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+
+
+class PersonFilterModel(QSortFilterProxyModel):
+    """Search by name (unnamed groups match "unnamed")."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterRole(Qt.ItemDataRole.DisplayRole)
+        self.setDynamicSortFilter(False)
+
+    def set_search(self, text: str) -> None:
+        """Show only people whose name contains ``text``."""
+        self.setFilterFixedString(text.strip())

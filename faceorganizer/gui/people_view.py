@@ -1,0 +1,161 @@
+"""The people grid: search, round avatars, drag a person onto another to merge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceorganizer.gui.delegates import PERSON_CELL, PersonDelegate
+from faceorganizer.gui.people_model import (
+    PERSON_MIME,
+    PersonFilterModel,
+    PersonIdRole,
+    PersonListModel,
+)
+
+
+def setup_grid(view: QListView, cell: QSize) -> None:
+    """An icon grid of uniform cells that reflows with the window."""
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setUniformItemSizes(True)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setMovement(QListView.Movement.Static)
+    view.setGridSize(QSize(cell.width() + 8, cell.height() + 8))
+    view.setSpacing(0)
+    view.setWrapping(True)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setMouseTracking(True)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+
+class PeopleListView(QListView):
+    """The grid; dropping people on a person asks to merge them into it."""
+
+    merge_requested = Signal(int, list)  # target id, source ids
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        setup_grid(self, PERSON_CELL)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(PERSON_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if (
+            event.mimeData().hasFormat(PERSON_MIME)
+            and self.indexAt(event.position().toPoint()).isValid()
+        ):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        target = self.indexAt(event.position().toPoint())
+        if not mime.hasFormat(PERSON_MIME) or not target.isValid():
+            event.ignore()
+            return
+        raw = bytes(mime.data(PERSON_MIME).data()).decode()
+        sources = [int(x) for x in raw.split(",") if x.strip().isdigit()]
+        target_id = int(target.data(PersonIdRole))
+        sources = [s for s in sources if s != target_id]
+        event.setDropAction(Qt.DropAction.CopyAction)  # the view must not remove rows itself
+        event.accept()
+        if sources:
+            self.merge_requested.emit(target_id, sources)
+
+
+class PeopleView(QWidget):
+    """Search box, the people grid and a line that says how many there are."""
+
+    open_person = Signal(int)
+
+    def __init__(self, model: PersonListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.proxy = PersonFilterModel(self)
+        self.proxy.setSourceModel(model)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search people by name…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.title = QLabel("People", self)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.count = QLabel("", self)
+        self.count.setStyleSheet("color: #666")
+        self.list = PeopleListView(self)
+        self.list.setModel(self.proxy)
+        self.list.setItemDelegate(PersonDelegate(self.list))
+        self.list.activated.connect(self._activated)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
+        self.menu_actions: list[QAction | None] = []
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.count)
+        top.addStretch(1)
+        top.addWidget(self.search, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.list, 1)
+        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._update_count)
+
+    def _update_count(self, *_args: Any) -> None:
+        n = self.model.rowCount()
+        named = sum(1 for pid in self.model.ids() if (i := self.model.item(pid)) and i.name)
+        self.count.setText(f"{named} named · {n - named} unnamed")
+
+    def _activated(self, index: QModelIndex) -> None:
+        self.open_person.emit(int(index.data(PersonIdRole)))
+
+    def _menu(self, pos: Any) -> None:
+        if not self.list.indexAt(pos).isValid():
+            return
+        menu = QMenu(self)
+        for action in self.menu_actions:
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    def selected_ids(self) -> list[int]:
+        """Selected people, in display order."""
+        rows = sorted(self.list.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        return [int(i.data(PersonIdRole)) for i in rows]
+
+    def select_ids(self, ids: list[int]) -> None:
+        """Select these people (others are deselected)."""
+        sel = self.list.selectionModel()
+        sel.clearSelection()
+        for pid in ids:
+            idx = self.proxy.mapFromSource(self.model.index_of(pid))
+            if idx.isValid():
+                sel.select(idx, QItemSelectionModel.SelectionFlag.Select)
+                sel.setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.NoUpdate)

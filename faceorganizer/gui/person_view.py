@@ -1,0 +1,152 @@
+"""One person: their faces as a grid with actions, and "Is this also NAME?" suggestions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
+from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
+from faceorganizer.gui.people_view import setup_grid
+from faceorganizer.gui.queries import FaceRef, PersonItem
+from faceorganizer.gui.thumbnails import ThumbnailCache
+
+
+class PersonView(QWidget):
+    """The faces of one person and what can be done with them."""
+
+    open_face = Signal(int)  # face id: show its photo
+    accept_suggested = Signal(list)  # face ids
+    reject_suggested = Signal(list)  # face ids
+    back = Signal()
+
+    def __init__(self, thumbs: ThumbnailCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.person: PersonItem | None = None
+        self.faces = FaceListModel(thumbs, self)
+        self.suggested = FaceListModel(thumbs, self)
+
+        self.back_button = QPushButton("◀ People", self)
+        self.back_button.clicked.connect(self.back.emit)
+        self.title = QLabel("", self)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel("", self)
+        self.subtitle.setStyleSheet("color: #666")
+        self.toolbar = QToolBar(self)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+        self.grid = QListView(self)
+        setup_grid(self.grid, FACE_CELL)
+        self.grid.setModel(self.faces)
+        self.grid.setItemDelegate(ThumbDelegate(FACE_CELL, self.grid))
+        self.grid.activated.connect(self._activated)
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.grid.customContextMenuRequested.connect(self._menu)
+        self.menu_actions: list[QAction | None] = []
+
+        self.suggest_box = QFrame(self)
+        self.suggest_box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.suggest_title = QLabel("", self.suggest_box)
+        self.suggest_title.setWordWrap(True)
+        bold = self.suggest_title.font()
+        bold.setBold(True)
+        self.suggest_title.setFont(bold)
+        self.suggest_grid = QListView(self.suggest_box)
+        setup_grid(self.suggest_grid, FACE_CELL)
+        self.suggest_grid.setModel(self.suggested)
+        self.suggest_grid.setItemDelegate(ThumbDelegate(FACE_CELL, self.suggest_grid))
+        self.suggest_grid.activated.connect(self._activated)
+        self.yes_button = QPushButton("Yes, it is", self.suggest_box)
+        self.no_button = QPushButton("No", self.suggest_box)
+        self.yes_button.setToolTip("Move the selected faces (or all shown) to this person")
+        self.no_button.setToolTip("Never suggest the selected faces (or all shown) again")
+        self.yes_button.clicked.connect(lambda: self.accept_suggested.emit(self._suggest_ids()))
+        self.no_button.clicked.connect(lambda: self.reject_suggested.emit(self._suggest_ids()))
+        sbox = QVBoxLayout(self.suggest_box)
+        sbox.addWidget(self.suggest_title)
+        sbox.addWidget(self.suggest_grid, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.no_button)
+        buttons.addWidget(self.yes_button)
+        sbox.addLayout(buttons)
+        self.suggest_box.hide()
+
+        header = QHBoxLayout()
+        header.addWidget(self.back_button)
+        header.addSpacing(8)
+        header.addWidget(self.title)
+        header.addWidget(self.subtitle)
+        header.addStretch(1)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.grid)
+        split.addWidget(self.suggest_box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([900, 330])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(split, 1)
+
+    # -- content ----------------------------------------------------------------------------
+    def set_person(self, person: PersonItem | None) -> None:
+        """Show the header of a person (faces come with ``set_faces``)."""
+        self.person = person
+        if person is None:
+            self.title.setText("")
+            self.subtitle.setText("")
+            return
+        self.title.setText(person.label)
+        self.subtitle.setText(
+            f"{person.photo_count} photo{'s' if person.photo_count != 1 else ''}"
+            f" · {person.face_count} face{'s' if person.face_count != 1 else ''}"
+        )
+
+    def set_suggestions(self, faces: list[FaceRef], scores: dict[int, float]) -> None:
+        """Faces that might be this person too."""
+        self.suggested.set_faces(faces, scores)
+        label = self.person.label if self.person else "this person"
+        self.suggest_title.setText(f"Is this also {label}?")
+        self.suggest_box.setVisible(bool(faces))
+
+    def selected_face_ids(self) -> list[int]:
+        """Selected faces in grid order."""
+        rows = sorted(self.grid.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        return [int(i.data(FaceIdRole)) for i in rows]
+
+    def _suggest_ids(self) -> list[int]:
+        rows = self.suggest_grid.selectionModel().selectedIndexes()
+        if rows:
+            return [int(i.data(FaceIdRole)) for i in sorted(rows, key=lambda i: i.row())]
+        return [f.id for f in self.suggested.faces()]
+
+    def _activated(self, index: QModelIndex) -> None:
+        self.open_face.emit(int(index.data(FaceIdRole)))
+
+    def _menu(self, pos: QPoint) -> None:
+        if not self.grid.indexAt(pos).isValid():
+            return
+        menu = QMenu(self)
+        for action in self.menu_actions:
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        menu.popup(self.grid.viewport().mapToGlobal(pos))

@@ -1,0 +1,262 @@
+"""One photo with every face box labelled with its person; a grid of photos."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QModelIndex, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceorganizer.gui.delegates import PHOTO_CELL, ThumbDelegate
+from faceorganizer.gui.people_view import setup_grid
+from faceorganizer.gui.photos_model import PhotoIdRole, PhotoListModel
+from faceorganizer.gui.queries import FaceRef
+from faceorganizer.gui.thumbnails import ThumbnailCache
+
+NAMED = QColor(46, 160, 67)
+UNNAMED = QColor(240, 160, 30)
+FREE = QColor(200, 60, 60)
+
+
+class PhotoCanvas(QWidget):
+    """Paints the photo scaled to fit, with boxes and name tags; a click on a box picks it."""
+
+    face_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pixmap: QPixmap | None = None
+        self.scale = 1.0  # full-resolution coordinates per pixmap pixel
+        self.faces: list[FaceRef] = []
+        self.highlight: int | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+        self.setMouseTracking(True)
+
+    def set_photo(self, image: QImage | None, scale: float, faces: list[FaceRef]) -> None:
+        """Show a decoded photo and its faces."""
+        self.pixmap = QPixmap.fromImage(image) if image is not None else None
+        self.scale = scale
+        self.faces = faces
+        self.update()
+
+    def _target(self) -> tuple[QRectF, float]:
+        """Where the pixmap is drawn and widget pixels per full-resolution unit."""
+        if self.pixmap is None or self.pixmap.isNull():
+            return QRectF(), 1.0
+        pw, ph = self.pixmap.width(), self.pixmap.height()
+        k = min(self.width() / pw, self.height() / ph)
+        w, h = pw * k, ph * k
+        rect = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        return rect, k / self.scale
+
+    def box_rect(self, face: FaceRef) -> QRectF:
+        """A face's box in widget coordinates."""
+        rect, k = self._target()
+        x, y, w, h = face.box
+        return QRectF(rect.x() + x * k, rect.y() + y * k, w * k, h * k)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.fillRect(self.rect(), QColor(30, 30, 32))
+        if self.pixmap is None:
+            painter.setPen(QColor(180, 180, 180))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Loading…")
+            return
+        target, _k = self._target()
+        painter.drawPixmap(target, self.pixmap, QRectF(self.pixmap.rect()))
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        for face in self.faces:
+            box = self.box_rect(face)
+            color = NAMED if face.person_name else UNNAMED if face.person_id else FREE
+            width = 3.0 if face.id == self.highlight else 2.0
+            painter.setPen(QPen(color, width))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(box, 4, 4)
+            label = face.person_name or ("Unnamed" if face.person_id else "Unknown")
+            tw = metrics.horizontalAdvance(label) + 10
+            th = metrics.height() + 4
+            tag = QRectF(box.x(), box.y() - th - 2, tw, th)
+            if tag.y() < 0:
+                tag.moveTop(box.bottom() + 2)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(tag, 4, 4)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
+
+    def face_at(self, pos: QPointF) -> FaceRef | None:
+        """The face whose box holds a point (the smallest when nested)."""
+        hits = [f for f in self.faces if self.box_rect(f).contains(pos)]
+        return min(hits, key=lambda f: f.box[2] * f.box[3]) if hits else None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        face = self.face_at(event.position())
+        if face is not None:
+            self.face_clicked.emit(face.id)
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        face = self.face_at(event.position())
+        new = face.id if face else None
+        if new != self.highlight:
+            self.highlight = new
+            self.setCursor(
+                Qt.CursorShape.PointingHandCursor if face else Qt.CursorShape.ArrowCursor
+            )
+            self.update()
+
+
+class PhotoViewer(QWidget):
+    """One photo at a time; ←/→ move through the current list of photos."""
+
+    photo_requested = Signal(int)  # photo id to load
+    face_clicked = Signal(int)
+    back = Signal()
+    open_folder = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.photo_ids: list[int] = []
+        self.position = -1
+        self.path = ""
+        self.back_button = QPushButton("◀ Back", self)
+        self.back_button.clicked.connect(self.back.emit)
+        self.prev_button = QPushButton("←", self)
+        self.next_button = QPushButton("→", self)
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.folder_button = QPushButton("Open containing folder", self)
+        self.folder_button.clicked.connect(lambda: self.open_folder.emit(self.path))
+        self.caption = QLabel("", self)
+        self.hint = QLabel("Click a box to say who it is", self)
+        self.hint.setStyleSheet("color: #777")
+        for b in (self.prev_button, self.next_button, self.back_button, self.folder_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.canvas = PhotoCanvas(self)
+        self.canvas.face_clicked.connect(self.face_clicked.emit)
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addWidget(self.prev_button)
+        top.addWidget(self.next_button)
+        top.addSpacing(8)
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.hint)
+        top.addWidget(self.folder_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.canvas, 1)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def show_list(self, photo_ids: list[int], start: int) -> None:
+        """Browse these photos, starting with ``start``."""
+        self.photo_ids = list(photo_ids) or [start]
+        self.position = self.photo_ids.index(start) if start in self.photo_ids else 0
+        self._request()
+
+    def current(self) -> int | None:
+        """The photo shown."""
+        return self.photo_ids[self.position] if 0 <= self.position < len(self.photo_ids) else None
+
+    def step(self, delta: int) -> None:
+        """Go to the next (1) or previous (-1) photo."""
+        if not self.photo_ids:
+            return
+        new = max(0, min(len(self.photo_ids) - 1, self.position + delta))
+        if new != self.position:
+            self.position = new
+            self._request()
+
+    def _request(self) -> None:
+        pid = self.current()
+        if pid is not None:
+            self.caption.setText(f"{self.position + 1} / {len(self.photo_ids)}")
+            self.photo_requested.emit(pid)
+
+    def set_photo(
+        self, photo_id: int, path: str, image: QImage | None, scale: float, faces: list[FaceRef]
+    ) -> None:
+        """The loaded photo (ignored when the user moved on meanwhile)."""
+        if photo_id != self.current():
+            return
+        self.path = path
+        self.caption.setText(
+            f"{self.position + 1} / {len(self.photo_ids)}   {os.path.basename(path)}"
+        )
+        self.canvas.set_photo(image, scale, faces)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
+            self.step(1)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Backspace, Qt.Key.Key_PageUp):
+            self.step(-1)
+        elif key == Qt.Key.Key_Escape:
+            self.back.emit()
+        else:
+            super().keyPressEvent(event)
+
+
+class PhotoGridView(QWidget):
+    """Photos of one person or of several people together."""
+
+    open_photo = Signal(int)
+    back = Signal()
+
+    def __init__(self, thumbs: ThumbnailCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = PhotoListModel(thumbs, self)
+        self.back_button = QPushButton("◀ People", self)
+        self.back_button.clicked.connect(self.back.emit)
+        self.title = QLabel("", self)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.grid = QListView(self)
+        setup_grid(self.grid, PHOTO_CELL)
+        self.grid.setModel(self.model)
+        self.grid.setItemDelegate(ThumbDelegate(PHOTO_CELL, self.grid))
+        self.grid.activated.connect(self._activated)
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addSpacing(8)
+        top.addWidget(self.title, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.grid, 1)
+
+    def set_photos(self, title: str, photos: list[tuple[int, str]]) -> None:
+        """Show photos under a title."""
+        self.title.setText(f"{title} — {len(photos)} photo{'s' if len(photos) != 1 else ''}")
+        self.model.set_photos(photos)
+
+    def _activated(self, index: QModelIndex) -> None:
+        self.open_photo.emit(int(index.data(PhotoIdRole)))

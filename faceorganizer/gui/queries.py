@@ -1,0 +1,124 @@
+"""Read-only lookups the views need, run on worker threads with their own connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from faceorganizer.core.store.db import Database
+
+
+@dataclass(frozen=True)
+class FaceRef:
+    """A face and where to find its pixels."""
+
+    id: int
+    photo_id: int
+    path: str
+    box: tuple[float, float, float, float]
+    quality: float
+    person_id: int | None = None
+    person_name: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonItem:
+    """One row of the people grid."""
+
+    id: int
+    name: str | None
+    hidden: bool
+    face_count: int
+    photo_count: int
+    cover: FaceRef | None = None
+
+    @property
+    def label(self) -> str:
+        """The name, or "Unnamed"."""
+        return self.name or "Unnamed"
+
+
+_FACE_SQL = """
+    SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.quality, fp.person_id, pe.name
+    FROM faces f JOIN photos p ON p.id = f.photo_id
+    LEFT JOIN face_person fp ON fp.face_id = f.id
+    LEFT JOIN people pe ON pe.id = fp.person_id
+"""
+
+
+def _face(r: tuple[Any, ...]) -> FaceRef:
+    return FaceRef(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9])
+
+
+def load_people(
+    db: Database, *, include_hidden: bool = False, person_ids: list[int] | None = None
+) -> list[PersonItem]:
+    """People with counts and their avatar face (the cover, else the best face)."""
+    from faceorganizer.core.store.people import PeopleRepository
+
+    rows = PeopleRepository(db).list_people(include_hidden=include_hidden, person_ids=person_ids)
+    if not rows:
+        return []
+    best: dict[int, FaceRef] = {}
+    covers = {r.cover_face_id for r in rows if r.cover_face_id is not None}
+    where = (
+        "" if person_ids is None else f" WHERE fp.person_id IN ({','.join('?' * len(person_ids))})"
+    )
+    sql = _FACE_SQL.replace("LEFT JOIN face_person", "JOIN face_person") + where
+    for r in db.conn.execute(sql, person_ids or []):
+        face = _face(r)
+        pid = int(r[8])
+        cur = best.get(pid)
+        better = cur is None or (cur.id not in covers and face.quality > cur.quality)
+        if face.id in covers or better:
+            best[pid] = face
+    return [
+        PersonItem(r.id, r.name, r.hidden, r.face_count, r.photo_count, best.get(r.id))
+        for r in rows
+    ]
+
+
+def person_faces(db: Database, person_id: int) -> list[FaceRef]:
+    """A person's faces, best first."""
+    sql = _FACE_SQL + " WHERE fp.person_id = ? ORDER BY f.quality DESC, f.id"
+    return [_face(r) for r in db.conn.execute(sql, (person_id,))]
+
+
+def faces_by_id(db: Database, face_ids: list[int]) -> dict[int, FaceRef]:
+    """Faces by id (missing ids are left out)."""
+    if not face_ids:
+        return {}
+    sql = _FACE_SQL + f" WHERE f.id IN ({','.join('?' * len(face_ids))})"
+    return {r[0]: _face(r) for r in db.conn.execute(sql, face_ids)}
+
+
+def photo_faces(db: Database, photo_id: int) -> list[FaceRef]:
+    """Every face of one photo with its person."""
+    sql = _FACE_SQL + " WHERE f.photo_id = ? ORDER BY f.idx"
+    return [_face(r) for r in db.conn.execute(sql, (photo_id,))]
+
+
+def photo_path(db: Database, photo_id: int) -> str | None:
+    """The path of a photo."""
+    row = db.conn.execute("SELECT path FROM photos WHERE id = ?", (photo_id,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def photos_of(db: Database, person_ids: list[int]) -> list[tuple[int, str]]:
+    """(photo id, path) of photos showing every one of these people."""
+    from faceorganizer.core.store.people import PeopleRepository
+
+    return PeopleRepository(db).photos_with_all(person_ids)
+
+
+def ignored_faces(db: Database) -> list[FaceRef]:
+    """Faces the user ignored."""
+    sql = _FACE_SQL + " WHERE f.id IN (SELECT face_id FROM ignored_faces) ORDER BY f.id"
+    return [_face(r) for r in db.conn.execute(sql)]
+
+
+def skipped_photos(db: Database) -> list[tuple[str, str]]:
+    """(path, reason) of photos a scan could not read."""
+    from faceorganizer.core.store.photos import PhotoRepository
+
+    return PhotoRepository(db).skipped()
