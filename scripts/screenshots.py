@@ -98,8 +98,8 @@ def main() -> int:
     shot(win, "person.png")
 
     # the viewer on the photo of this person with the most faces
+    from faceorganizer.core.store.browse import photo_faces, photos_of
     from faceorganizer.core.store.db import Database
-    from faceorganizer.gui.queries import photo_faces, photos_of
 
     with Database(db_path) as db:
         photos = [p for p, _ in photos_of(db, [person])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from faceorganizer.gui.queries import PersonItem
+from faceorganizer.core.store.browse import PersonItem
 
 Pick = tuple[int | None, str | None]  # an existing person id, or a new name
 

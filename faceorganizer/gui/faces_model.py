@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from faceorganizer.gui.queries import FaceRef
+from faceorganizer.core.store.browse import FaceRef
 from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
 
 FaceIdRole = Qt.ItemDataRole.UserRole + 1

@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.gui.ask import Ask
 from faceorganizer.gui.errors_view import ErrorsPanel
 from faceorganizer.gui.people_model import PersonListModel
 from faceorganizer.gui.people_view import PeopleView
 from faceorganizer.gui.person_view import PersonView
 from faceorganizer.gui.photo_view import PhotoGridView, PhotoViewer
-from faceorganizer.gui.queries import FaceRef, PersonItem
 from faceorganizer.gui.settings import AppSettings
 from faceorganizer.gui.thumbnails import ThumbnailCache, bgr_to_qimage
 from faceorganizer.gui.welcome_view import WelcomeView
@@ -77,8 +77,8 @@ def run_scan(ctx: JobContext, db_path: Path, opts: ScanOptions) -> Any:
     from faceorganizer.core.faces.pipeline import EngineOptions
     from faceorganizer.core.faces.scan import ScanProgress, scan_library
     from faceorganizer.core.people.grouping import regroup
+    from faceorganizer.core.store.browse import load_people
     from faceorganizer.core.store.db import Database
-    from faceorganizer.gui.queries import load_people
 
     last = [0.0]
 
@@ -327,8 +327,8 @@ class MainWindow(QMainWindow):
         db_path = self.db_path
 
         def open_db(_ctx: JobContext) -> list[tuple[str, str]]:
+            from faceorganizer.core.store.browse import skipped_photos
             from faceorganizer.core.store.db import Database
-            from faceorganizer.gui.queries import skipped_photos
 
             with Database(db_path) as db:
                 return skipped_photos(db)
@@ -373,8 +373,8 @@ class MainWindow(QMainWindow):
         db_path, hidden = self.db_path, self.show_hidden
 
         def load(_ctx: JobContext) -> list[PersonItem]:
+            from faceorganizer.core.store.browse import load_people
             from faceorganizer.core.store.db import Database
-            from faceorganizer.gui.queries import load_people
 
             with Database(db_path) as db:
                 return load_people(db, include_hidden=hidden)
@@ -420,8 +420,8 @@ class MainWindow(QMainWindow):
 
         def job(_ctx: JobContext) -> Any:
             from faceorganizer.core.people.ops import PeopleOps
+            from faceorganizer.core.store.browse import load_people
             from faceorganizer.core.store.db import Database
-            from faceorganizer.gui.queries import load_people
 
             with Database(db_path) as db:
                 changes = fn(PeopleOps(db))
@@ -579,8 +579,8 @@ class MainWindow(QMainWindow):
         db_path = self.db_path
 
         def load(_ctx: JobContext) -> Any:
+            from faceorganizer.core.store.browse import faces_by_id, load_people, person_faces
             from faceorganizer.core.store.db import Database
-            from faceorganizer.gui.queries import faces_by_id, load_people, person_faces
 
             with Database(db_path) as db:
                 rows = load_people(db, include_hidden=True, person_ids=[pid])
@@ -623,8 +623,8 @@ class MainWindow(QMainWindow):
         db_path = self.db_path
 
         def load(_ctx: JobContext) -> list[FaceRef]:
+            from faceorganizer.core.store.browse import ignored_faces
             from faceorganizer.core.store.db import Database
-            from faceorganizer.gui.queries import ignored_faces
 
             with Database(db_path) as db:
                 return ignored_faces(db)
@@ -702,8 +702,8 @@ class MainWindow(QMainWindow):
         db_path = self.db_path
 
         def load(_ctx: JobContext) -> list[tuple[int, str]]:
+            from faceorganizer.core.store.browse import photos_of
             from faceorganizer.core.store.db import Database
-            from faceorganizer.gui.queries import photos_of
 
             with Database(db_path) as db:
                 return photos_of(db, ids)
@@ -735,8 +735,8 @@ class MainWindow(QMainWindow):
         pid, db_path = self.current_person, self.db_path
 
         def load(_ctx: JobContext) -> list[int]:
+            from faceorganizer.core.store.browse import photos_of
             from faceorganizer.core.store.db import Database
-            from faceorganizer.gui.queries import photos_of
 
             with Database(db_path) as db:
                 return [p for p, _ in photos_of(db, [pid])]
@@ -764,8 +764,8 @@ class MainWindow(QMainWindow):
 
         def load(ctx: JobContext) -> Any:
             from faceorganizer.core.photos.decode import decode_bytes
+            from faceorganizer.core.store.browse import photo_faces, photo_path
             from faceorganizer.core.store.db import Database
-            from faceorganizer.gui.queries import photo_faces, photo_path
 
             with Database(db_path) as db:
                 path = photo_path(db, photo_id)

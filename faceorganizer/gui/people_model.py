@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 
 from faceorganizer.core.people.changes import Changes
-from faceorganizer.gui.queries import PersonItem
+from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
 
 PERSON_MIME = "application/x-faceorganizer-person-ids"

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
 from faceorganizer.gui.people_view import setup_grid
-from faceorganizer.gui.queries import FaceRef, PersonItem
 from faceorganizer.gui.thumbnails import ThumbnailCache
 
 

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.store.browse import FaceRef
 from faceorganizer.gui.delegates import PHOTO_CELL, ThumbDelegate
 from faceorganizer.gui.people_view import setup_grid
 from faceorganizer.gui.photos_model import PhotoIdRole, PhotoListModel
-from faceorganizer.gui.queries import FaceRef
 from faceorganizer.gui.thumbnails import ThumbnailCache
 
 NAMED = QColor(46, 160, 67)

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QPersistentModelIndex, Qt
 
 from faceorganizer.core.people.changes import Changes
+from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel, ScoreRole
 from faceorganizer.gui.people_model import (
     CoverKeyRole,
@@ -17,7 +18,6 @@ from faceorganizer.gui.people_model import (
     PhotoCountRole,
 )
 from faceorganizer.gui.photos_model import PathRole, PhotoListModel
-from faceorganizer.gui.queries import FaceRef, PersonItem
 from faceorganizer.gui.thumbnails import ThumbKey
 
 

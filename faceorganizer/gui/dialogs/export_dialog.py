@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceorganizer.gui.queries import PersonItem
+from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.worker import JobContext, Jobs
 
 MODES = [("Copy the photos", "copy"), ("Hard links (no extra space)", "hardlink"),

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceorganizer.gui.queries import PersonItem
+from faceorganizer.core.store.browse import PersonItem
 
 
 class PersonPickerDialog(QDialog):

@@ -1,4 +1,7 @@
-"""Read-only lookups the views need, run on worker threads with their own connection."""
+"""Read-only lookups for browsing: people with avatars, faces with their people, photos.
+
+The app runs these on worker threads, each with its own connection.
+"""
 
 from __future__ import annotations
 
