@@ -239,3 +239,43 @@ def test_read_only_library_scans_and_is_only_ever_opened_for_reading(
     reads = [r for r in records if r.startswith("R ")]
     assert len(reads) >= 5, records  # every photo file was read through the audited open
     assert snapshot(lib) == before
+
+
+def test_every_command_and_thumbnailing_leave_the_library_identical(tmp_path: Path) -> None:
+    """Scan, cluster, people operations, thumbnails, export and undo: not a byte changes."""
+    import json
+
+    from faceorganizer.core.photos.thumbnails import face_thumbnail, photo_thumbnail
+    from faceorganizer.core.store.db import Database
+    from faceorganizer.core.store.faces import FaceRepository
+
+    lib = _library(tmp_path)
+    db = tmp_path / "library.db"
+    env = _env(tmp_path)
+    before = snapshot(lib)
+
+    def ok(*args: str) -> str:
+        result = run_cli(*args, "--db", str(db), env=env)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+        return str(result.stdout)
+
+    ok("scan", str(lib), "--no-progress")
+    ok("cluster")
+    people = json.loads(ok("people", "--json"))
+    faces = [f for p in people for f in p["faces"]]
+    with Database(db, readonly=True) as conn:
+        rows = FaceRepository(conn).rows()
+    assert rows
+    if people:
+        ok("name", str(people[0]["id"]), "Anna")
+        ok("export", "--person", "Anna", "--to", str(tmp_path / "albums"))
+        ok("export", "--person", "Anna", "--to", str(tmp_path / "links"), "--mode", "symlink")
+        ok("reject", "--face", str(people[0]["faces"][0]), "--from", "Anna")
+        ok("undo")
+    if faces:
+        ok("ignore", "--face", str(faces[-1]))
+    ok("cluster", "--incremental")
+    for row in rows:  # thumbnails are cached in the data folder, never beside the photos
+        assert face_thumbnail(row.path, row.box, 96).shape[:2] == (96, 96)
+        assert photo_thumbnail(row.path, 128).size > 0
+    assert snapshot(lib) == before

@@ -118,3 +118,24 @@ def test_scan_and_listing_make_no_network_call(tmp_path: Path) -> None:
     used = [e for e in events if any(f" {name} " in e for name in FORBIDDEN)]
     assert used == [], used
     assert [e for e in events if "wrapper-ready" not in e] == []
+
+
+def test_people_commands_make_no_network_call(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    copy_photos(shared_set("celebrities"), lib, PHOTOS)
+    db = tmp_path / "library.db"
+    env, log = _guarded_env(tmp_path)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,person\n" + "".join(f"{p},X\n" for p in PHOTOS), encoding="utf-8")
+    for args in (
+        ["scan", str(lib), "--no-progress"],
+        ["cluster"],
+        ["people", "--json"],
+        ["eval", "--labels", str(labels)],
+        ["undo"],
+    ):
+        result = run_cli(*args, "--db", str(db), env=env)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+    events = _events(log)
+    assert sum("wrapper-ready" in e for e in events) >= 5
+    assert [e for e in events if "wrapper-ready" not in e] == []
