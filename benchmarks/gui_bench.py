@@ -1,0 +1,125 @@
+"""GUI responsiveness: time to the first window, and event-loop stalls while a scan runs.
+
+    .venv/bin/python benchmarks/gui_bench.py [--folders DIR ...]
+
+Prints the start-up time (process start to window shown, before any model is loaded), then
+opens the real window offscreen on a fresh database, lets the start-up scan of the folders run
+in the background, and prints the scan's wall time and the longest gap of a 10 ms heartbeat
+timer on the GUI thread (the longest the window could not react). No assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+
+
+def startup_seconds(home: str, runs: int = 3) -> list[float]:
+    """Wall time of ``faceorganizer`` (no arguments) until its window is shown."""
+    env = dict(
+        os.environ,
+        FACEORGANIZER_HOME=home,
+        FACEORGANIZER_GUI_SMOKE="1",
+        QT_QPA_PLATFORM="offscreen",
+    )
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "faceorganizer"], env=env, check=True, capture_output=True
+        )
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def scan_with_window(folders: list[str], home: str) -> dict[str, float]:
+    """Scan ``folders`` from the open window; returns timings and stalls."""
+    os.environ["FACEORGANIZER_HOME"] = home
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from faceorganizer.gui.main_window import MainWindow
+    from faceorganizer.gui.settings import AppSettings, open_qsettings
+
+    app = QApplication.instance() or QApplication([])
+    settings = AppSettings(open_qsettings())
+    settings.folders = folders
+    settings.db_path = Path(home) / "library.db"
+    gaps: list[int] = []
+    clock = QElapsedTimer()
+    beat = QTimer()
+    beat.setInterval(10)
+    last = [0]
+
+    def tick() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    beat.timeout.connect(tick)
+    started = time.perf_counter()
+    win = MainWindow(settings)
+    win.resize(1280, 800)
+    win.show()
+    shown = time.perf_counter() - started
+    clock.start()
+    beat.start()
+    deadline = time.monotonic() + 3600
+    while not win.scanning() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    scan_started = time.perf_counter()
+    while (win.scanning() or win.jobs.active()) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.002)
+    scan_s = time.perf_counter() - scan_started
+    beat.stop()
+    people = win.people_model.rowCount()
+    win.close()
+    gaps.sort()
+    return {
+        "window_shown_s": shown,
+        "scan_and_group_s": scan_s,
+        "people": float(people),
+        "longest_stall_ms": float(gaps[-1]) if gaps else 0.0,
+        "p99_gap_ms": float(gaps[int(len(gaps) * 0.99)]) if gaps else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--folders",
+        nargs="+",
+        default=[str(SHARED / "celebrities"), str(SHARED / "snapshots")],
+    )
+    args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores)")
+    with tempfile.TemporaryDirectory() as home:
+        starts = startup_seconds(home)
+        print("start-up to window shown: " + ", ".join(f"{s:.2f} s" for s in starts))
+    with tempfile.TemporaryDirectory() as home:
+        r = scan_with_window(args.folders, home)
+    print(f"folders: {', '.join(Path(f).name for f in args.folders)}")
+    print(f"window shown in {r['window_shown_s']:.2f} s (in-process)")
+    print(
+        f"scan + grouping with the window open: {r['scan_and_group_s']:.1f} s,"
+        f" {int(r['people'])} people and groups"
+    )
+    print(
+        f"longest event-loop stall: {r['longest_stall_ms']:.0f} ms,"
+        f" 99th percentile gap {r['p99_gap_ms']:.0f} ms (heartbeat every 10 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
