@@ -14,7 +14,15 @@ Handler = Callable[[argparse.Namespace], int]
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser."""
-    from faceorganizer.cli import eval_cmd, export_cmd, faces_cmd, models_cmd, people_cmd, scan_cmd
+    from faceorganizer.cli import (
+        eval_cmd,
+        export_cmd,
+        faces_cmd,
+        models_cmd,
+        people_cmd,
+        scan_cmd,
+        xmp_cmd,
+    )
 
     parser = argparse.ArgumentParser(
         prog="faceorganizer",
@@ -23,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"faceorganizer {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (scan_cmd, faces_cmd, people_cmd, export_cmd, eval_cmd, models_cmd):
+    for module in (scan_cmd, faces_cmd, people_cmd, export_cmd, eval_cmd, xmp_cmd, models_cmd):
         module.register(sub)
     return parser
 

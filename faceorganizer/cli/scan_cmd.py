@@ -66,7 +66,7 @@ def print_summary(s: ScanSummary) -> None:
         f"summary: seen={s.seen} processed={s.processed} unchanged={s.unchanged} moved={s.moved}"
         f" skipped={len(s.skipped)} deleted={s.deleted} faces={s.faces_found}"
         f" seconds={s.elapsed:.2f} photos_per_s={s.photos_per_second:.1f} device={s.device}"
-        f" status={state}"
+        f" names_imported={s.imported_names} status={state}"
     )
 
 

@@ -69,6 +69,8 @@ class ScanSummary:
     cancelled: bool = False
     elapsed: float = 0.0
     device: str = "cpu"
+    processed_ids: list[int] = field(default_factory=list)
+    imported_names: int = 0
 
     @property
     def photos_per_second(self) -> float:
@@ -147,8 +149,13 @@ def scan_library(
     should_stop: Callable[[], bool] | None = None,
     decode_workers: int = 2,
     prefetch: int = 6,
+    import_names: bool = True,
 ) -> ScanSummary:
-    """Scan ``roots`` into ``database``; photos are only read, never written."""
+    """Scan ``roots`` into ``database``; photos are only read, never written.
+
+    With ``import_names``, names that other tools wrote as face regions (MWG or Microsoft, in
+    the file or its XMP sidecar) become user-confirmed assignments of the matching faces.
+    """
     started = time.monotonic()
     summary = ScanSummary()
     stop = should_stop or (lambda: False)
@@ -259,6 +266,7 @@ def scan_library(
                         pack_id=the_engine.pack.id,
                     )
                     faces.replace_for_photo(photo_id, new_faces, the_engine.pack.id)
+                    summary.processed_ids.append(photo_id)
                     summary.processed += 1
                     summary.faces_found += len(new_faces)
                     state.processed += 1
@@ -270,11 +278,25 @@ def scan_library(
         writer.flush()
         if not summary.cancelled:
             summary.deleted = _forget_gone(database, photos, gone, claimed, roots, found_files)
+        if import_names and summary.processed_ids:
+            summary.imported_names = _import_names(database, summary.processed_ids)
     except BaseException as exc:
         writer.abort(exc)
         raise
     summary.elapsed = time.monotonic() - started
     return summary
+
+
+def _import_names(database: Database, photo_ids: list[int]) -> int:
+    """Names from face regions in the photos' metadata; a bad sidecar never fails a scan."""
+    from faceorganizer.core.export.xmp import import_regions
+
+    try:
+        report = import_regions(database, photo_ids=photo_ids)
+    except Exception:  # noqa: BLE001 - metadata is a bonus; the scan's work is already stored
+        log.warning("importing face names from metadata failed", exc_info=True)
+        return 0
+    return len(report.assigned)
 
 
 def _forget_gone(

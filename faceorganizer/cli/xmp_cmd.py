@@ -1,0 +1,84 @@
+"""``faceorganizer xmp write|import``: face regions in XMP sidecars, for other photo tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from faceorganizer.cli.common import add_db_option, open_db
+
+
+def register(sub: Any) -> None:
+    """Add the ``xmp`` command group to the parser."""
+    p = sub.add_parser("xmp", help="write named faces to XMP sidecars, or import names from XMP")
+    xsub = p.add_subparsers(dest="xmp_command", metavar="ACTION", required=True)
+
+    w = xsub.add_parser("write", help="write MWG face regions and name keywords to sidecars")
+    add_db_option(w)
+    w.add_argument(
+        "--person",
+        action="append",
+        dest="people",
+        default=None,
+        metavar="NAME",
+        help="only this person (repeat for more); default: every named person",
+    )
+    w.add_argument("--dry-run", action="store_true", help="show what would be written")
+    w.add_argument(
+        "--naming",
+        choices=["photo.jpg.xmp", "photo.xmp"],
+        default="photo.jpg.xmp",
+        help="sidecar name (default photo.jpg.xmp: digiKam, Immich, darktable)",
+    )
+    w.set_defaults(handler=cmd_write)
+
+    i = xsub.add_parser("import", help="name faces from the regions in photos' XMP")
+    add_db_option(i)
+    i.set_defaults(handler=cmd_import)
+
+
+def cmd_write(args: argparse.Namespace) -> int:
+    """Write sidecars; one line per file and a summary line."""
+    from faceorganizer.core.export.xmp import XmpError, write_sidecars
+
+    with open_db(args) as db:
+        try:
+            report = write_sidecars(
+                db, person_names=args.people, naming=args.naming, dry_run=args.dry_run
+            )
+        except XmpError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    for f in report.files:
+        print(f"{f.action}: {f.sidecar} ({f.regions} region(s): {', '.join(f.names)})")
+    for path, reason in report.skipped:
+        print(f"skipped: {path}: {reason}")
+    print(
+        f"xmp: files={len(report.written)} regions={report.regions}"
+        f" skipped={len(report.skipped)} dry_run={'yes' if args.dry_run else 'no'}"
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import names from XMP regions; one line per decision and a summary line."""
+    from faceorganizer.core.export.xmp import import_regions
+
+    with open_db(args) as db:
+        report = import_regions(db)
+    for path, name, face_id in report.assigned:
+        print(f"assigned: {path}: face {face_id} -> {name}")
+    for path, name, face_id, reason in report.conflicts:
+        print(f"conflict: {path}: face {face_id} not named {name}: {reason}")
+    for path, name in report.unmatched:
+        print(f"unmatched: {path}: no detected face for {name}")
+    for path, reason in report.skipped:
+        print(f"skipped: {path}: {reason}")
+    print(
+        f"xmp import: photos={report.photos} regions={report.regions}"
+        f" assigned={len(report.assigned)} already={len(report.already)}"
+        f" conflicts={len(report.conflicts)} unmatched={len(report.unmatched)}"
+        f" new_people={len(report.created_people)}"
+    )
+    return 0
