@@ -12,12 +12,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
-    QMenu,
     QVBoxLayout,
     QWidget,
 )
 
 from faceorganizer.gui.delegates import PERSON_CELL, PersonDelegate
+from faceorganizer.gui.menus import popup_actions
 from faceorganizer.gui.people_model import (
     PERSON_MIME,
     PersonFilterModel,
@@ -135,15 +135,7 @@ class PeopleView(QWidget):
         self.open_person.emit(int(index.data(PersonIdRole)))
 
     def _menu(self, pos: Any) -> None:
-        if not self.list.indexAt(pos).isValid():
-            return
-        menu = QMenu(self)
-        for action in self.menu_actions:
-            if action is None:
-                menu.addSeparator()
-            else:
-                menu.addAction(action)
-        menu.popup(self.list.viewport().mapToGlobal(pos))
+        popup_actions(self, self.list, pos, self.menu_actions)
 
     def selected_ids(self) -> list[int]:
         """Selected people, in display order."""

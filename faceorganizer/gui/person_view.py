@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
-    QMenu,
     QPushButton,
     QSplitter,
     QToolBar,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
+from faceorganizer.gui.menus import popup_actions
 from faceorganizer.gui.people_view import setup_grid
 from faceorganizer.gui.thumbnails import ThumbnailCache
 
@@ -141,12 +141,4 @@ class PersonView(QWidget):
         self.open_face.emit(int(index.data(FaceIdRole)))
 
     def _menu(self, pos: QPoint) -> None:
-        if not self.grid.indexAt(pos).isValid():
-            return
-        menu = QMenu(self)
-        for action in self.menu_actions:
-            if action is None:
-                menu.addSeparator()
-            else:
-                menu.addAction(action)
-        menu.popup(self.grid.viewport().mapToGlobal(pos))
+        popup_actions(self, self.grid, pos, self.menu_actions)

@@ -1,0 +1,24 @@
+"""Context menus shared by the grids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QWidget
+
+
+def popup_actions(
+    parent: QWidget, view: QAbstractItemView, pos: Any, actions: Sequence[QAction | None]
+) -> None:
+    """Show ``actions`` (None = a separator) at ``pos`` when it is over an item."""
+    if not view.indexAt(pos).isValid():
+        return
+    menu = QMenu(parent)
+    for action in actions:
+        if action is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(action)
+    menu.popup(view.viewport().mapToGlobal(pos))
