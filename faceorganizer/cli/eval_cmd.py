@@ -28,6 +28,11 @@ def register(sub: Any) -> None:
     p.add_argument("--labels", type=Path, help="file,person CSV")
     p.add_argument("--pairs", type=Path, help="file_a,file_b,same[,fold] CSV: verification")
     p.add_argument("--compare", action="store_true", help="also other apps' rules")
+    p.add_argument(
+        "--simulate-user",
+        action="store_true",
+        help="a simulated user names groups and answers suggestions (on a copy)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run)
 
@@ -50,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         status = _pairs(args)
         if args.labels is None:
             return status
+    if args.simulate_user:
+        return _simulate(args)
     with open_db(args) as db:
         labelled = labelled_faces(db, read_label_csv(args.labels))
         if not labelled.face_ids:
@@ -97,6 +104,33 @@ def run(args: argparse.Namespace) -> int:
                 f"{e.bcubed.f1:>7.3f}{e.pairwise.precision:>9.3f}{e.pairwise.recall:>7.3f}"
                 f"{e.pairwise.f1:>7.3f}"
             )
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from faceorganizer.core.evaluate.simulate import simulate_user
+    from faceorganizer.core.settings import default_db_path
+
+    labels = read_label_csv(args.labels)
+    with open_db(args, readonly=args.db is not None) as db:
+        people = len(set(labelled_faces(db, labels).truth))
+    sim = simulate_user(args.db or default_db_path(), labels, max_answers=3 * people)
+    if args.json:
+        out = {
+            "simulate": {
+                "people": sim.people,
+                "answers_to_f99": sim.answers_to_f99,
+                "curve": [[n, round(f, 4)] for n, f in sim.curve],
+            }
+        }
+        json.dump(out, sys.stdout, indent=1)
+        print()
+        return 0
+    for per_person in (0.5, 1, 2, 3):
+        budget = int(round(per_person * sim.people))
+        print(f"simulated user: answers={budget} people={sim.people} F={sim.f_at(budget):.3f}")
+    reached = sim.answers_to_f99
+    print(f"answers to reach F 0.99: {reached if reached is not None else 'not reached'}")
     return 0
 
 

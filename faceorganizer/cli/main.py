@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         models_cmd,
         people_cmd,
         scan_cmd,
+        search_cmd,
         xmp_cmd,
     )
 
@@ -31,7 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"faceorganizer {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (scan_cmd, faces_cmd, people_cmd, export_cmd, eval_cmd, xmp_cmd, models_cmd):
+    for module in (
+        scan_cmd,
+        faces_cmd,
+        people_cmd,
+        export_cmd,
+        eval_cmd,
+        search_cmd,
+        xmp_cmd,
+        models_cmd,
+    ):
         module.register(sub)
     return parser
 

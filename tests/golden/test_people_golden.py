@@ -144,3 +144,27 @@ def _unsorted(db: str) -> list[int]:
     ).fetchall()
     conn.close()
     return [r[0] for r in rows]
+
+
+def test_simulated_user_works_on_a_copy(library_copy: Path) -> None:
+    labels_csv = shared_set("celebrities") / "labels.csv"
+    before = hashlib.sha256(library_copy.read_bytes()).hexdigest()
+    out = cli("eval", "--db", str(library_copy), "--labels", str(labels_csv), "--simulate-user")
+    lines = out.stdout.splitlines()
+    assert len(lines) == 5, out.stdout
+    assert all(line.startswith("simulated user: answers=") for line in lines[:4])
+    assert "people=9" in lines[0]
+    assert lines[4].startswith("answers to reach F 0.99: ")
+    data = json.loads(
+        cli(
+            "eval",
+            "--db",
+            str(library_copy),
+            "--labels",
+            str(labels_csv),
+            "--simulate-user",
+            "--json",
+        ).stdout
+    )
+    assert data["simulate"]["people"] == 9 and data["simulate"]["curve"][-1][1] >= 0.99
+    assert hashlib.sha256(library_copy.read_bytes()).hexdigest() == before

@@ -1,0 +1,176 @@
+"""A simulated user who knows the labels and uses the product as a person would.
+
+It names groups, answers the product's own "same person?" suggestions and rejects wrong faces,
+through the same core operations and suggestion code the desktop app uses. Every action is one
+answer; a suggestion whose faces carry no label costs one answer and is skipped. It works on a
+copy of the database, so the library is never changed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faceorganizer.core.evaluate.labelled import Labelled, labelled_faces
+from faceorganizer.core.evaluate.metrics import bcubed
+from faceorganizer.core.people import suggest
+from faceorganizer.core.people.grouping import regroup
+from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
+from faceorganizer.core.store.db import Database
+from faceorganizer.core.store.people import PeopleRepository
+
+
+@dataclass
+class Simulation:
+    """F after each answer, and how many answers reaching F 0.99 took."""
+
+    people: int
+    curve: list[tuple[int, float]] = field(default_factory=list)
+    answers_to_f99: int | None = None
+
+    def f_at(self, answers: int) -> float:
+        """F after at most ``answers`` answers."""
+        best = self.curve[0][1] if self.curve else 0.0
+        for n, f in self.curve:
+            if n > answers:
+                break
+            best = f
+        return best
+
+
+class _User:
+    def __init__(self, db: Database, labelled: Labelled) -> None:
+        self.db = db
+        self.ops = PeopleOps(db)
+        self.repo = PeopleRepository(db)
+        self.truth = dict(zip(labelled.face_ids, labelled.truth, strict=True))
+        self.labelled = labelled
+        self.asked: set[tuple[int, int]] = set()
+
+    def f(self) -> float:
+        assign = self.repo.assignments()
+        pred = [assign[f].person_id if f in assign else -1 for f in self.labelled.face_ids]
+        return bcubed(pred, self.labelled.truth).f1
+
+    def label_of(self, faces: list[int]) -> str | None:
+        votes = Counter(self.truth[f] for f in faces if f in self.truth)
+        return votes.most_common(1)[0][0] if votes else None
+
+    def members(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for face, a in self.repo.assignments().items():
+            out.setdefault(a.person_id, []).append(face)
+        return out
+
+    def fix_a_wrong_face(self) -> bool:
+        """Reject one labelled face that sits in a named person it is not."""
+        for person in self.repo.list_people(include_hidden=True):
+            if person.name is None:
+                continue
+            for face in self.repo.faces_of(person.id):
+                label = self.truth.get(face)
+                if label is not None and label != person.name:
+                    self.ops.reject([face], person.id)
+                    return True
+        return False
+
+    def answer_a_suggestion(self) -> bool | None:
+        """Answer the best new suggestion; None when there is nothing to ask."""
+        for s in suggest.suggest_pairs(self.db, limit=50):
+            if (s.a, s.b) in self.asked:
+                continue
+            self.asked.add((s.a, s.b))
+            members = self.members()
+            la, lb = self.label_of(members.get(s.a, [])), self.label_of(members.get(s.b, []))
+            if la is None or lb is None:
+                return False  # cannot tell: one answer spent, skipped
+            if la == lb:
+                suggest.accept(self.db, s)
+            else:
+                suggest.reject(self.db, s)
+            return True
+        return None
+
+    def place_an_unsorted_face(self) -> bool:
+        """Answer "is this also NAME?" for the most likely unsorted face of any named person."""
+        best: tuple[float, int, int] | None = None
+        for person in self.repo.list_people(include_hidden=True):
+            if person.name is None:
+                continue
+            for face, sim in suggest.suggest_faces_for(self.db, person.id, limit=1):
+                if (face, person.id) not in self.asked and (best is None or sim > best[0]):
+                    best = (sim, face, person.id)
+        if best is None:
+            return False
+        _sim, face, person_id = best
+        self.asked.add((face, person_id))
+        person = self.repo.get(person_id)
+        if person is not None and self.truth.get(face) == person.name:
+            self.ops.move([face], person_id)
+        else:
+            self.ops.reject([face], person_id)
+        return True
+
+    def name_a_group(self) -> bool:
+        """Name the largest group whose people is not named yet (or merge into the name)."""
+        named = {p.name for p in self.repo.list_people(include_hidden=True) if p.name}
+        members = self.members()
+        for person in self.repo.list_people():
+            if person.name is not None:
+                continue
+            label = self.label_of(members.get(person.id, []))
+            if label is None:
+                continue
+            try:
+                if label in named:
+                    target = self.repo.by_name(label)
+                    assert target is not None
+                    self.ops.merge(target.id, [person.id])
+                else:
+                    self.ops.name(person.id, label)
+            except (NameTaken, PeopleError):
+                continue
+            return True
+        return False
+
+
+def simulate_user(
+    db_path: Path,
+    labels: dict[str, str],
+    *,
+    max_answers: int,
+    on_answer: Callable[[int, float], None] | None = None,
+) -> Simulation:
+    """Run the simulated user on a copy of ``db_path`` for up to ``max_answers`` answers."""
+    with tempfile.TemporaryDirectory(prefix="faceorganizer-sim-") as tmp:
+        copy = Path(tmp) / "sim.db"
+        with Database(db_path, readonly=True) as src:
+            src.conn.execute(f"VACUUM INTO '{copy.as_posix()}'")
+        with Database(copy) as db:
+            if not PeopleRepository(db).assignments():
+                regroup(db)
+            labelled = labelled_faces(db, labels)
+            user = _User(db, labelled)
+            sim = Simulation(people=len(set(labelled.truth)))
+            f = user.f()
+            sim.curve.append((0, f))
+            answers = 0
+            while answers < max_answers:
+                acted = user.fix_a_wrong_face() or user.name_a_group()
+                if not acted:
+                    acted = user.answer_a_suggestion() is not None
+                if not acted and not user.place_an_unsorted_face():
+                    break
+                answers += 1
+                f = user.f()
+                sim.curve.append((answers, f))
+                if on_answer:
+                    on_answer(answers, f)
+                if f >= 0.99 and sim.answers_to_f99 is None:
+                    sim.answers_to_f99 = answers
+    shutil.rmtree(tmp, ignore_errors=True)
+    return sim
