@@ -29,3 +29,19 @@ def test_models_list() -> None:
     result = _cli("models", "verify")
     assert result.returncode == 0, result.stdout
     assert "* yunet-sface" in result.stdout
+
+
+def test_cuda_without_cuda_is_a_clear_error(tmp_path: Path) -> None:
+    import shutil
+
+    from faceorganizer.core.models.providers import available_providers
+    from tests.conftest import shared_set
+
+    if "CUDAExecutionProvider" in available_providers():
+        return  # this machine can run CUDA: nothing to refuse
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    shutil.copy2(shared_set("celebrities") / "img1.jpg", lib / "img1.jpg")
+    result = _cli("scan", str(lib), "--db", str(tmp_path / "x.db"), "--device", "cuda")
+    assert result.returncode == 2
+    assert "CUDA" in result.stderr and "Traceback" not in result.stderr

@@ -108,8 +108,8 @@ class _User:
             return False
         _sim, face, person_id = best
         self.asked.add((face, person_id))
-        person = self.repo.get(person_id)
-        if person is not None and self.truth.get(face) == person.name:
+        target = self.repo.get(person_id)
+        if target is not None and self.truth.get(face) == target.name:
             self.ops.move([face], person_id)
         else:
             self.ops.reject([face], person_id)

@@ -6,6 +6,8 @@ import logging
 import os
 from typing import Any, Literal
 
+from faceorganizer.core.models.manifest import ModelError
+
 Device = Literal["auto", "cpu", "cuda"]
 
 log = logging.getLogger(__name__)
@@ -17,7 +19,7 @@ _PREFERENCE: dict[str, list[str]] = {
 }
 
 
-class DeviceError(RuntimeError):
+class DeviceError(ModelError):
     """The requested device cannot be used."""
 
 
