@@ -55,8 +55,6 @@ class SFaceEmbedder:
             import cv2
 
             self.net = cv2.dnn.readNet(str(spec.runtime_path))
-            self.net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-            self.net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
         else:
             self.session = create_session(str(spec.runtime_path), device, threads)
             self._input = self.session.get_inputs()[0].name
