@@ -101,7 +101,7 @@ def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow]) -> _Loaded:
     if digest in moved_candidates:
         return _Loaded(found, digest, moved_from=moved_candidates[digest])
     try:
-        return _Loaded(found, digest, decoded=decode_bytes(data))
+        return _Loaded(found, digest, decoded=decode_bytes(data, name=found.path))
     except DecodeError as exc:
         return _Loaded(found, digest, error=str(exc))
 

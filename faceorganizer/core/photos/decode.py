@@ -98,15 +98,90 @@ def _to_rgb_array(img: object) -> np.ndarray:
     return np.asarray(img)
 
 
+RAW_EXTENSIONS = frozenset(
+    {
+        ".dng",
+        ".cr2",
+        ".cr3",
+        ".nef",
+        ".nrw",
+        ".arw",
+        ".srf",
+        ".sr2",
+        ".orf",
+        ".rw2",
+        ".raf",
+        ".pef",
+        ".srw",
+        ".raw",
+        ".rwl",
+        ".3fr",
+        ".iiq",
+        ".erf",
+        ".kdc",
+        ".mrw",
+        ".x3f",
+    }
+)
+# LibRaw's flip value -> the EXIF orientation that undoes it
+_FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
+
+
+def is_raw_name(name: str) -> bool:
+    """Whether a file name is a camera RAW format."""
+    dot = name.rfind(".")
+    return dot >= 0 and name[dot:].lower() in RAW_EXTENSIONS
+
+
+def _decode_raw(data: bytes, max_pixels: int, work_long_side: int | None) -> DecodedPhoto:
+    """The preview a camera embeds in its RAW file (LibRaw via rawpy), upright."""
+    try:
+        import rawpy
+    except ImportError as exc:
+        raise DecodeError("RAW photos need the rawpy package") from exc
+    try:
+        with rawpy.imread(io.BytesIO(data)) as raw:
+            flip = int(getattr(raw.sizes, "flip", 0) or 0)
+            thumb = raw.extract_thumb()
+    except Exception as exc:  # noqa: BLE001 - LibRaw raises many types; all mean "no preview"
+        raise DecodeError(f"RAW file without a usable preview: {exc}") from exc
+    orientation = _FLIP_TO_ORIENTATION.get(flip, 1)
+    if thumb.format == rawpy.ThumbFormat.JPEG:
+        photo = decode_bytes(
+            bytes(thumb.data), max_pixels=max_pixels, work_long_side=work_long_side
+        )
+        if photo.orientation != 1 or orientation == 1:
+            return photo
+        rgb = photo.pixels[..., ::-1]
+        taken, fmt = photo.taken_at, "RAW"
+    else:
+        rgb = np.asarray(thumb.data)
+        taken, fmt = None, "RAW"
+    import cv2
+
+    rotate = {3: cv2.ROTATE_180, 6: cv2.ROTATE_90_CLOCKWISE, 8: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    if orientation in rotate:
+        rgb = cv2.rotate(np.ascontiguousarray(rgb), rotate[orientation])
+    bgr = cv2.cvtColor(np.ascontiguousarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2BGR)
+    h, w = bgr.shape[:2]
+    return DecodedPhoto(bgr, w, h, 1.0, orientation, taken, fmt)
+
+
 def decode_bytes(
     data: bytes,
     *,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     work_long_side: int | None = WORK_LONG_SIDE,
+    name: str | None = None,
 ) -> DecodedPhoto:
-    """Decode an image file's bytes; raises DecodeError with a readable reason."""
+    """Decode an image file's bytes; raises DecodeError with a readable reason.
+
+    ``name`` (the file's name) tells camera RAW files apart: their embedded preview is used.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    if data and name is not None and is_raw_name(name):
+        return _decode_raw(data, max_pixels, work_long_side)
     _register_plugins()
     if not data:
         raise DecodeError("empty file (0 bytes)")

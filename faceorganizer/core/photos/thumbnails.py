@@ -139,7 +139,7 @@ def face_thumbnail(path: str, box: Box, size: int = 128, *, use_cache: bool = Tr
     work = size * 2
     if long_side:
         work = int(min(MAX_WORK_LONG_SIDE, max(size, long_side * size / side_full)))
-    photo = decode_bytes(data, work_long_side=work)
+    photo = decode_bytes(data, work_long_side=work, name=str(path))
     k = 1.0 / photo.scale
     crop = _square_crop(photo.pixels, (x + w / 2) * k, (y + h / 2) * k, side_full * k)
     interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
@@ -159,7 +159,7 @@ def photo_thumbnail(path: str, size: int = 256, *, use_cache: bool = True) -> np
 
     with open(path, "rb") as fh:
         data = fh.read()
-    photo = decode_bytes(data, work_long_side=size)
+    photo = decode_bytes(data, work_long_side=size, name=str(path))
     h, w = photo.pixels.shape[:2]
     r = size / max(h, w)
     new = (max(1, round(w * r)), max(1, round(h * r)))
