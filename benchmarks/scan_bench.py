@@ -158,7 +158,7 @@ def child_stages(files: list[str], threads: int | None) -> dict[str, Any]:
     # time the detector's resize + pad where it happens (this process only)
     module = sys.modules[type(detector).__module__]
     prep = {"s": 0.0}
-    real_padded_input = module.padded_input
+    real_padded_input = getattr(module, "padded_input")  # noqa: B009
 
     def timed_padded_input(*a: Any, **k: Any) -> Any:
         t = time.perf_counter()
@@ -167,7 +167,7 @@ def child_stages(files: list[str], threads: int | None) -> dict[str, Any]:
         finally:
             prep["s"] += time.perf_counter() - t
 
-    module.padded_input = timed_padded_input
+    setattr(module, "padded_input", timed_padded_input)  # noqa: B010
     wall: dict[str, float] = defaultdict(float)
     cpu: dict[str, float] = defaultdict(float)
     n_photos = n_faces = n_retry = n_skipped = 0
