@@ -349,3 +349,23 @@ def test_assign_handles_empty_inputs() -> None:
     assert assign_to_clusters(ref[:0], ref, truth, threshold=0.5).shape == (0,)
     none = np.full(6, -1)
     assert assign_to_clusters(ref, ref, none, threshold=0.5).tolist() == [-1] * 6
+
+
+def test_fragments_join_the_person_they_clearly_belong_to() -> None:
+    from faceorganizer.core.people.cluster import absorb_fragments
+
+    rng = np.random.default_rng(5)
+    a, b = (v / np.linalg.norm(v) for v in rng.normal(size=(2, 128)))
+    people = [_near(a, 0.3, 100 + i) for i in range(8)] + [_near(b, 0.3, 200 + i) for i in range(8)]
+    x = np.stack([*people, _near(people[0], 0.25, 300)]).astype(np.float32)
+    labels = np.r_[np.zeros(8, np.int64), np.ones(8, np.int64), -1]
+    out = absorb_fragments(x, labels, None, ClusterParams())
+    assert out[-1] == 0  # close to some of A's faces, far from B: joins A
+    # a stranger halfway between A and B does not clearly belong to either
+    mid = (a + b) / np.linalg.norm(a + b)
+    x2 = np.concatenate([x[:-1], mid[None].astype(np.float32)])
+    assert absorb_fragments(x2, labels, None, ClusterParams())[-1] == -1
+    # cannot-link: a face of a photo already in A stays out
+    groups = np.arange(17)
+    groups[-1] = groups[0]
+    assert absorb_fragments(x, labels, groups, ClusterParams())[-1] == -1

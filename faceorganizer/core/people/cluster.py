@@ -87,6 +87,17 @@ class ClusterParams:
     # shatters a person into pairs: on the shared celebrities one labelled person ended in two
     # groups; 0.45 keeps all nine whole and scores best on celeba-wild (0.918 vs 0.837 at 0.3).
     hdbscan_epsilon: float = 0.45
+    # Fragment absorption after clustering: a small group (< absorb_small faces) or an
+    # unsorted face joins a large group (>= absorb_small) when the mean of its 3 best
+    # similarities to that group is within absorb_threshold (cosine distance) AND beats the
+    # next-best group by absorb_margin. People change over years, so a fragment resembles some
+    # of a person's photos more than their average; the margin keeps a stranger who is merely
+    # near a big group out of it. Measured with every other face as a distractor (BCubed F):
+    # celeba-wild 0.908 -> 0.929 (P 0.993), lfw-fold1 0.988 -> 0.988 (P 0.983 either way);
+    # without the margin lfw's precision fell to 0.978. None turns it off.
+    absorb_threshold: float | None = 0.55
+    absorb_margin: float = 0.10
+    absorb_small: int = 5
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work."""
@@ -736,6 +747,94 @@ def cluster_faces(
         with _timed("attach"):
             _attach(x, labels, seeds, others, groups, attach)
         labels = _canonical(labels)
+    if params.absorb_threshold is not None:
+        with _timed("absorb"):
+            gated = np.ones(n, dtype=bool)
+            gated[seeds] = False
+            labels = _canonical(absorb_fragments(x, labels, groups, params, gated=gated))
+    return labels
+
+
+def absorb_fragments(
+    x: np.ndarray,
+    labels: np.ndarray,
+    groups: np.ndarray | None,
+    params: ClusterParams,
+    *,
+    gated: np.ndarray | None = None,
+    k: int = 50,
+    top: int = 3,
+) -> np.ndarray:
+    """Let small groups and unsorted faces join the large group they clearly belong to.
+
+    See ``ClusterParams.absorb_*``. Each fragment's faces look up their ``k`` nearest faces of
+    large groups; a group's score is the mean of its ``top`` best similarities to the fragment
+    (missing ones count as the fragment's k-th similarity, a bound they cannot exceed).
+    Cannot-link: a fragment never joins a group holding a face of one of its photos. A
+    fragment holding a gated (non-seed) face must also be within the attach threshold.
+    """
+    assert params.absorb_threshold is not None
+    attach = params.threshold if params.attach_threshold is None else params.attach_threshold
+    labels = labels.copy()
+    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+    big = ids[counts >= params.absorb_small]
+    if big.size < 2:
+        return labels
+    is_big = np.isin(labels, big)
+    big_idx = np.nonzero(is_big)[0]
+    frag_units: list[np.ndarray] = [
+        np.nonzero(labels == lab)[0] for lab in ids[counts < params.absorb_small]
+    ]
+    frag_units += [np.array([i]) for i in np.nonzero(labels < 0)[0]]
+    if not frag_units:
+        return labels
+    frag_faces = np.concatenate(frag_units)
+    nn_idx, nn_sim = _search(x[big_idx], x[frag_faces], min(k, big_idx.size))
+    row_of = {int(f): r for r, f in enumerate(frag_faces)}
+    photos: dict[int, set[int]] = {}
+    if groups is not None:
+        for lab in big.tolist():
+            photos[lab] = set(groups[labels == lab].tolist())
+    order = sorted(
+        range(len(frag_units)), key=lambda u: (-len(frag_units[u]), int(frag_units[u][0]))
+    )
+    for u in order:
+        unit = frag_units[u]
+        rows = [row_of[int(f)] for f in unit]
+        best_per_face: dict[int, float] = {}
+        floor = 1.0
+        for r in rows:
+            valid = nn_idx[r] >= 0
+            if not valid.any():
+                continue
+            floor = min(floor, float(nn_sim[r][valid].min()))
+            for j, sim in zip(nn_idx[r][valid].tolist(), nn_sim[r][valid].tolist(), strict=True):
+                if sim > best_per_face.get(j, -2.0):
+                    best_per_face[j] = sim
+        if not best_per_face:
+            continue
+        per_label: dict[int, list[float]] = {}
+        for j, sim in best_per_face.items():
+            per_label.setdefault(int(labels[big_idx[j]]), []).append(sim)
+        scored = []
+        for lab, sims in per_label.items():
+            sims = sorted(sims, reverse=True)[:top]
+            sims += [floor] * (top - len(sims))
+            scored.append((float(np.mean(sims)), lab))
+        scored.sort(reverse=True)
+        best_sim, best_lab = scored[0]
+        second = scored[1][0] if len(scored) > 1 else floor
+        limit = params.absorb_threshold
+        if gated is not None and gated[unit].any():
+            limit = min(limit, attach)
+        if 1.0 - best_sim > limit or best_sim - second < params.absorb_margin:
+            continue
+        if groups is not None:
+            unit_photos = set(groups[unit].tolist())
+            if unit_photos & photos[best_lab]:
+                continue
+            photos[best_lab] |= unit_photos
+        labels[unit] = best_lab
     return labels
 
 
