@@ -17,9 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -31,6 +39,7 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.gui.ask import Ask
 from faceorganizer.gui.errors_view import ErrorsPanel
+from faceorganizer.gui.find_view import FindView, FoundFace
 from faceorganizer.gui.people_model import PersonListModel
 from faceorganizer.gui.people_view import PeopleView
 from faceorganizer.gui.person_view import PersonView
@@ -45,6 +54,7 @@ log = logging.getLogger(__name__)
 LIVE_INTERVAL_S = 4.0
 GUI_SWITCH_INTERVAL_S = 0.002
 VIEWER_LONG_SIDE = 2048
+FIND_TOP = 30  # faces listed per query face in a find
 
 
 @dataclasses.dataclass
@@ -167,12 +177,14 @@ class MainWindow(QMainWindow):
         self.person_view = PersonView(self.thumbs, self)
         self.photos_view = PhotoGridView(self.thumbs, self)
         self.viewer = PhotoViewer(self)
+        self.find_view = FindView(self.thumbs, self)
         for page in (
             self.welcome,
             self.people_view,
             self.person_view,
             self.photos_view,
             self.viewer,
+            self.find_view,
         ):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
@@ -189,6 +201,11 @@ class MainWindow(QMainWindow):
         self.viewer.photo_requested.connect(self._load_photo)
         self.viewer.face_clicked.connect(self.fix_face)
         self.viewer.open_folder.connect(self.open_containing_folder)
+        self.viewer.find_face.connect(self.find_face)
+        self.find_view.back.connect(self._find_back)
+        self.find_view.open_photo.connect(self._open_found_photo)
+        self._find_return: QWidget = self.people_view
+        self.setAcceptDrops(True)
         self.errors = ErrorsPanel(self)
         self.errors_dock = QDockWidget("Problems", self)
         self.errors_dock.setObjectName("errors")
@@ -231,6 +248,7 @@ class MainWindow(QMainWindow):
         a = self._action
         self.act_add_folder = a("&Add Photo Folder…", self.add_folder, "Ctrl+O")
         self.act_scan = a("&Scan for New Photos", self.start_scan, "Ctrl+R")
+        self.act_find_photo = a("&Find by Photo…", self.find_by_photo, "Ctrl+F")
         self.act_export = a("&Export Albums…", self.open_export, "Ctrl+E")
         self.act_settings = a(
             "Se&ttings…", self.open_settings, QKeySequence.StandardKey.Preferences
@@ -256,7 +274,14 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for act in (self.act_add_folder, self.act_scan, None, self.act_export, None):
+        for act in (
+            self.act_add_folder,
+            self.act_scan,
+            self.act_find_photo,
+            None,
+            self.act_export,
+            None,
+        ):
             file_menu.addSeparator() if act is None else file_menu.addAction(act)
         file_menu.addAction(self.act_settings)
         file_menu.addSeparator()
@@ -806,6 +831,150 @@ class MainWindow(QMainWindow):
         if path:
             QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
 
+    # -- find by photo ----------------------------------------------------------------------
+    def choose_photo(self) -> str | None:
+        """A photo file to look for (tests replace this)."""
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            "Find by photo",
+            "",
+            "Images (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.bmp);;All files (*)",
+        )
+        return path or None
+
+    def find_by_photo(self, path: str | None = None) -> None:
+        """Who is in this photo? Detect its faces and rank the library's people (background)."""
+        path = path or self.choose_photo()
+        if not path:
+            return
+        db_path, device = self.db_path, self.settings.device
+        name = os.path.basename(path)
+
+        def job(ctx: JobContext) -> list[FoundFace]:
+            from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+            from faceorganizer.core.search.compare import load_photo
+            from faceorganizer.core.search.find import find_faces
+            from faceorganizer.core.store.db import Database
+            from faceorganizer.gui.find_view import crop_face, photos_by_person
+
+            photo = load_photo(path)  # DecodeError when unreadable
+            engine = FaceEngine(EngineOptions(device=device))
+            faces = engine.analyse(photo)
+            if not faces or ctx.should_stop():
+                return []
+            with Database(db_path) as db:
+                results = find_faces(db, faces, top=FIND_TOP)
+                photos = photos_by_person(db, results)
+            return [
+                FoundFace(r, crop_face(photo.pixels, photo.scale, r.box), photos) for r in results
+            ]
+
+        def failed(exc: BaseException) -> None:
+            from faceorganizer.core.photos.decode import DecodeError
+
+            why = str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
+            self.find_view.show_message(f"Find: {name}", f"Cannot read this photo: {why}")
+            self.add_errors([(path, f"find by photo: {why}")])
+
+        self._show_find(f"Find: {name}")
+        self.jobs.submit(
+            job,
+            on_result=lambda found: self.find_view.set_results(f"Find: {name}", found),
+            on_error=failed,
+            channel="find",
+            replace=True,
+            name="find",
+        )
+
+    def find_face(self, face_id: int) -> None:
+        """Rank the library's people for one stored face (the viewer's "Find this face")."""
+        face = next((f for f in self.viewer.canvas.faces if f.id == face_id), None)
+        if face is None:
+            return
+        db_path, title = self.db_path, f"Find this face: {os.path.basename(face.path)}"
+
+        def job(_ctx: JobContext) -> list[FoundFace]:
+            import numpy as np
+
+            from faceorganizer.core.photos.thumbnails import face_thumbnail
+            from faceorganizer.core.search.find import find_faces
+            from faceorganizer.core.store.db import Database
+            from faceorganizer.core.store.faces import FaceRepository, NewFace
+            from faceorganizer.gui.find_view import photos_by_person
+
+            with Database(db_path) as db:
+                vecs = FaceRepository(db).vectors()
+                hit = np.flatnonzero(vecs.ids == face_id)
+                if not len(hit):
+                    raise LookupError(f"face {face_id} is no longer in the library")
+                query = NewFace(
+                    box=face.box,
+                    landmarks=[],
+                    det_score=1.0,
+                    quality=face.quality,
+                    size_px=max(face.box[2], face.box[3]),
+                    blur=0.0,
+                    yaw=0.0,
+                    norm=1.0,
+                    flags=0,
+                    embedding=vecs.vectors[int(hit[0])],
+                )
+                results = find_faces(db, [query], top=FIND_TOP)
+                photos = photos_by_person(db, results)
+            try:
+                image = bgr_to_qimage(face_thumbnail(face.path, face.box))
+            except Exception:  # noqa: BLE001 - the picture is optional
+                image = None
+            return [FoundFace(r, image, photos) for r in results]
+
+        def failed(exc: BaseException) -> None:
+            self.find_view.show_message(title, f"Cannot search: {exc}")
+            self.add_errors([(face.path, f"find this face: {exc}")])
+
+        self._show_find(title)
+        self.jobs.submit(
+            job,
+            on_result=lambda found: self.find_view.set_results(title, found),
+            on_error=failed,
+            channel="find",
+            replace=True,
+            name="find",
+        )
+
+    def _show_find(self, title: str) -> None:
+        current = self.stack.currentWidget()
+        if current is not None and current is not self.find_view:
+            self._find_return = current
+        self.find_view.show_message(title, "Searching…")
+        self.stack.setCurrentWidget(self.find_view)
+
+    def _find_back(self) -> None:
+        back = self._find_return
+        if back in (self.person_view, self.photos_view) or (
+            back is self.viewer and self.viewer.current() is not None
+        ):
+            self.stack.setCurrentWidget(back)
+        else:
+            self.show_people()
+
+    def _open_found_photo(self, photo_id: int, photo_ids: list[int]) -> None:
+        self._viewer_return = self.find_view
+        self.open_viewer(photo_ids, photo_id)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _local_file(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _local_file(event.mimeData())
+        if path is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.find_by_photo(path)
+
     # -- scanning ---------------------------------------------------------------------------
     def scan_options(self) -> ScanOptions:
         """The scan's options from the settings."""
@@ -944,6 +1113,16 @@ class MainWindow(QMainWindow):
         self.jobs.shutdown()
         self.settings.sync()
         super().closeEvent(event)
+
+
+def _local_file(mime: Any) -> str | None:
+    """The first local file dropped, if any."""
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and os.path.isfile(url.toLocalFile()):
+            return str(url.toLocalFile())
+    return None
 
 
 def _set_hidden(ops: Any, person: int, hidden: bool) -> Any:

@@ -7,6 +7,7 @@ import os
 from PySide6.QtCore import QModelIndex, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFont,
     QImage,
     QKeyEvent,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -41,6 +43,7 @@ class PhotoCanvas(QWidget):
     """Paints the photo scaled to fit, with boxes and name tags; a click on a box picks it."""
 
     face_clicked = Signal(int)
+    find_face = Signal(int)  # "Find this face" on a box
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,10 +119,28 @@ class PhotoCanvas(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         face = self.face_at(event.position())
-        if face is not None:
+        if face is not None and event.button() == Qt.MouseButton.LeftButton:
             self.face_clicked.emit(face.id)
         else:
             super().mousePressEvent(event)
+
+    def face_menu(self, face_id: int) -> QMenu:
+        """The context menu of one face box."""
+        menu = QMenu(self)
+        find = menu.addAction("Find this face")
+        find.triggered.connect(lambda _c=False: self.find_face.emit(face_id))
+        who = menu.addAction("Who is this?…")
+        who.triggered.connect(lambda _c=False: self.face_clicked.emit(face_id))
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        face = self.face_at(QPointF(event.pos()))
+        if face is None:
+            super().contextMenuEvent(event)
+            return
+        menu = self.face_menu(face.id)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         face = self.face_at(event.position())
@@ -137,6 +158,7 @@ class PhotoViewer(QWidget):
 
     photo_requested = Signal(int)  # photo id to load
     face_clicked = Signal(int)
+    find_face = Signal(int)
     back = Signal()
     open_folder = Signal(str)
 
@@ -154,12 +176,13 @@ class PhotoViewer(QWidget):
         self.folder_button = QPushButton("Open containing folder", self)
         self.folder_button.clicked.connect(lambda: self.open_folder.emit(self.path))
         self.caption = QLabel("", self)
-        self.hint = QLabel("Click a box to say who it is", self)
+        self.hint = QLabel("Click a box to say who it is; right-click to find it", self)
         self.hint.setStyleSheet("color: #777")
         for b in (self.prev_button, self.next_button, self.back_button, self.folder_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.canvas = PhotoCanvas(self)
         self.canvas.face_clicked.connect(self.face_clicked.emit)
+        self.canvas.find_face.connect(self.find_face.emit)
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.prev_button)

@@ -1,0 +1,207 @@
+"""Find by photo: for each face of a query photo, the people it may be, with their photos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache, bgr_to_qimage
+
+PEOPLE_SHOWN = 5  # people listed per query face
+PHOTOS_SHOWN = 4  # photos shown per person
+THUMB_SIZE = 128
+QUERY_MARGIN = 0.3
+
+
+@dataclass
+class FoundFace:
+    """One face of the query and what the library says about it (built in a worker)."""
+
+    result: Any  # core.search.find.FaceResult
+    image: QImage | None
+    photos: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # person -> photos
+
+
+def crop_face(pixels: np.ndarray, scale: float, box: tuple[float, float, float, float]) -> QImage:
+    """A square QImage of one face (with some margin) from decoded BGR pixels (any thread).
+
+    ``box`` is in full-resolution coordinates; ``scale`` maps pixel to full-resolution units.
+    """
+    import cv2
+
+    x, y, w, h = (v / scale for v in box)
+    side = max(w, h, 1.0) * (1.0 + 2.0 * QUERY_MARGIN)
+    cx, cy = x + w / 2, y + h / 2
+    ph, pw = pixels.shape[:2]
+    x0, y0 = max(0, int(cx - side / 2)), max(0, int(cy - side / 2))
+    x1, y1 = min(pw, int(cx + side / 2)), min(ph, int(cy + side / 2))
+    crop = pixels[y0:y1, x0:x1]
+    if crop.size == 0:
+        crop = pixels
+    crop = cv2.resize(crop, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
+    return bgr_to_qimage(crop)
+
+
+def photos_by_person(database: Any, results: list[Any]) -> dict[int, list[tuple[int, str]]]:
+    """For every ranked person, photos of their matching faces, most similar first."""
+    from faceorganizer.core.store.people import PeopleRepository
+
+    rows = database.conn.execute(
+        "SELECT f.id, f.photo_id, p.path FROM faces f JOIN photos p ON p.id = f.photo_id"
+    ).fetchall()
+    where = {int(fid): (int(pid), str(path)) for fid, pid, path in rows}
+    owner = {f: a.person_id for f, a in PeopleRepository(database).assignments().items()}
+    out: dict[int, list[tuple[int, str]]] = {}
+    for r in results:
+        for m in r.matches:
+            if m.person_id is not None and m.face_id in where:
+                photos = out.setdefault(m.person_id, [])
+                if where[m.face_id] not in photos and len(photos) < PHOTOS_SHOWN:
+                    photos.append(where[m.face_id])
+        for p in r.people[:PEOPLE_SHOWN]:
+            photos = out.setdefault(p.person_id, [])
+            if not photos and p.best_face_id in where:
+                photos.append(where[p.best_face_id])
+            if len(photos) < PHOTOS_SHOWN:  # fill up with the person's other photos
+                for fid, pid in owner.items():
+                    if pid == p.person_id and fid in where and where[fid] not in photos:
+                        photos.append(where[fid])
+                        if len(photos) >= PHOTOS_SHOWN:
+                            break
+    return out
+
+
+class FindView(QWidget):
+    """The results page of a find."""
+
+    back = Signal()
+    open_photo = Signal(int, list)  # photo id, the photo ids to step through
+
+    def __init__(self, thumbs: ThumbnailCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.thumbs = thumbs
+        self.results: list[FoundFace] = []
+        self.photo_ids: list[int] = []
+        self.buttons: list[tuple[ThumbKey, QToolButton]] = []
+        self.back_button = QPushButton("◀ Back", self)
+        self.back_button.clicked.connect(self.back.emit)
+        self.title = QLabel("Find by photo", self)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.message = QLabel("", self)
+        self.message.setWordWrap(True)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.scroll_area.setWidget(self.body)
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addSpacing(8)
+        top.addWidget(self.title, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.scroll_area, 1)
+        thumbs.ready.connect(self._thumb_ready)
+
+    def _clear(self) -> None:
+        self.results = []
+        self.photo_ids = []
+        self.buttons = []
+        new = QWidget()
+        self.body_layout = QVBoxLayout(new)
+        self.scroll_area.setWidget(new)  # deletes the old body
+        self.body = new
+
+    def show_message(self, title: str, text: str) -> None:
+        """A page with only a message (searching, no faces, cannot read)."""
+        self._clear()
+        self.title.setText(title)
+        self.message.setText(text)
+
+    def set_results(self, title: str, found: list[FoundFace]) -> None:
+        """Show each query face with its people ranked and their matching photos."""
+        self._clear()
+        self.title.setText(title)
+        self.results = found
+        if not found:
+            self.message.setText("No faces found in this photo.")
+            return
+        n = len(found)
+        self.message.setText(f"{n} face{'s' if n != 1 else ''} found.")
+        for face in found:
+            self.body_layout.addWidget(self._section(face))
+        self.body_layout.addStretch(1)
+
+    def _section(self, face: FoundFace) -> QWidget:
+        box = QFrame(self.body)
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(box)
+        query = QLabel(box)
+        query.setFixedSize(FACE_SIZE, FACE_SIZE)
+        if face.image is not None:
+            query.setPixmap(QPixmap.fromImage(face.image))
+        row.addWidget(query, 0, Qt.AlignmentFlag.AlignTop)
+        people = QVBoxLayout()
+        row.addLayout(people, 1)
+        ranked = face.result.people[:PEOPLE_SHOWN]
+        if not ranked:
+            people.addWidget(QLabel("No matching people in the library.", box))
+        for p in ranked:
+            label = QLabel(f"<b>{p.person}</b> — similarity {p.score:.3f}, {p.verdict}", box)
+            people.addWidget(label)
+            strip = QHBoxLayout()
+            for photo_id, path in face.photos.get(p.person_id, []):
+                strip.addWidget(self._thumb_button(box, photo_id, path))
+            strip.addStretch(1)
+            people.addLayout(strip)
+        return box
+
+    def _thumb_button(self, parent: QWidget, photo_id: int, path: str) -> QToolButton:
+        if photo_id not in self.photo_ids:
+            self.photo_ids.append(photo_id)
+        button = QToolButton(parent)
+        button.setFixedSize(THUMB_SIZE + 8, THUMB_SIZE + 8)
+        button.setIconSize(QSize(THUMB_SIZE, THUMB_SIZE))
+        button.setToolTip(path)
+        button.setProperty("photo_id", photo_id)
+        button.clicked.connect(lambda _c=False, pid=photo_id: self._open(pid))
+        key = ThumbKey(path, None, THUMB_SIZE)
+        self.buttons.append((key, button))
+        pix = self.thumbs.get(key)
+        if pix is not None:
+            button.setIcon(QIcon(pix))
+        else:
+            button.setText("…")
+        return button
+
+    def _thumb_ready(self, key: ThumbKey) -> None:
+        pix = self.thumbs.get(key) if any(k == key for k, _ in self.buttons) else None
+        if pix is None:
+            return
+        for k, button in self.buttons:
+            if k == key:
+                button.setText("")
+                button.setIcon(QIcon(pix))
+
+    def _open(self, photo_id: int) -> None:
+        self.open_photo.emit(photo_id, list(self.photo_ids))
