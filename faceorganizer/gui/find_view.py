@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.gui.menus import page_title
 from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache, bgr_to_qimage
 
 PEOPLE_SHOWN = 5  # people listed per query face
@@ -99,11 +100,7 @@ class FindView(QWidget):
         self.buttons: list[tuple[ThumbKey, QToolButton]] = []
         self.back_button = QPushButton("◀ Back", self)
         self.back_button.clicked.connect(self.back.emit)
-        self.title = QLabel("Find by photo", self)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        self.title.setFont(font)
+        self.title = page_title("Find by photo", self)
         self.message = QLabel("", self)
         self.message.setWordWrap(True)
         self.scroll_area = QScrollArea(self)

@@ -1,4 +1,4 @@
-"""Context menus shared by the grids."""
+"""Small widgets shared by the pages: context menus, page titles."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QWidget
 
 
 def popup_actions(
@@ -22,3 +22,13 @@ def popup_actions(
         else:
             menu.addAction(action)
     menu.popup(view.viewport().mapToGlobal(pos))
+
+
+def page_title(text: str, parent: QWidget) -> QLabel:
+    """A bold, larger label for the top of a page."""
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.4)
+    font.setBold(True)
+    label.setFont(font)
+    return label

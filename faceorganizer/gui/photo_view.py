@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from faceorganizer.core.store.browse import FaceRef
 from faceorganizer.gui.delegates import PHOTO_CELL, ThumbDelegate
+from faceorganizer.gui.menus import page_title
 from faceorganizer.gui.people_view import setup_grid
 from faceorganizer.gui.photos_model import PhotoIdRole, PhotoListModel
 from faceorganizer.gui.thumbnails import ThumbnailCache
@@ -257,11 +258,7 @@ class PhotoGridView(QWidget):
         self.model = PhotoListModel(thumbs, self)
         self.back_button = QPushButton("◀ People", self)
         self.back_button.clicked.connect(self.back.emit)
-        self.title = QLabel("", self)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        self.title.setFont(font)
+        self.title = page_title("", self)
         self.grid = QListView(self)
         setup_grid(self.grid, PHOTO_CELL)
         self.grid.setModel(self.model)
