@@ -45,7 +45,9 @@ class YuNetDetector:
             canvas = np.zeros((640, 640, 3), np.uint8)
             canvas[: padded.shape[0], : padded.shape[1]] = padded[:640, :640]
             padded = canvas
-        blob = np.ascontiguousarray(padded.transpose(2, 0, 1)[None], dtype=np.float32)
+        import cv2
+
+        blob = cv2.dnn.blobFromImage(padded)  # HWC uint8 -> NCHW float32, in one C++ pass
         outputs = dict(zip(self._names, self.session.run(None, {"input": blob}), strict=True))
         return self._decode(outputs, padded.shape[0], padded.shape[1]).scaled(back)
 
