@@ -164,7 +164,9 @@ def test_matches_exact_average_linkage() -> None:
     ref = fcluster(linkage(pdist(x.astype(np.float64), "cosine"), "average"), t, "distance")
     counts = np.bincount(ref)
     ref = np.where(counts[ref] >= 2, ref, -1)
-    labels = cluster_faces(x, params=ClusterParams(threshold=t, k=x.shape[0]))
+    # the linkage alone: fragment absorption is a later step with its own tests
+    params = ClusterParams(threshold=t, k=x.shape[0], absorb_threshold=None)
+    labels = cluster_faces(x, params=params)
     assert _same_partition(labels, ref)
 
 
@@ -369,3 +371,32 @@ def test_fragments_join_the_person_they_clearly_belong_to() -> None:
     groups = np.arange(17)
     groups[-1] = groups[0]
     assert absorb_fragments(x, labels, groups, ClusterParams())[-1] == -1
+
+
+def test_a_spread_out_person_accepts_a_farther_face_than_a_tight_one() -> None:
+    """The absorption limit adapts to how far a group's own members sit from each other."""
+    from faceorganizer.core.people.cluster import absorb_fragments
+
+    rng = np.random.default_rng(7)
+    a, b = (v / np.linalg.norm(v) for v in rng.normal(size=(2, DIM)))
+    tight = [_near(a, 0.1, 100 + i) for i in range(10)]  # one event: members ~0.17 apart
+    wide = [_near(b, 0.45, 200 + i) for i in range(10)]  # decades apart: ~0.66
+    base = np.stack([*tight, *wide]).astype(np.float32)
+    labels = np.r_[np.zeros(10, np.int64), np.ones(10, np.int64), -1]
+
+    def top3_distance(face: np.ndarray, members: np.ndarray) -> float:
+        return float(1.0 - np.sort(members @ face)[-3:].mean())
+
+    to_wide, to_tight = _near(b, 0.34, 301), _near(a, 0.56, 300)
+    # both candidates sit equally far (~0.575) from their group: beyond the fixed 0.55
+    assert 0.56 < top3_distance(to_wide, base[10:]) < 0.59
+    assert 0.56 < top3_distance(to_tight, base[:10]) < 0.59
+    params = ClusterParams()
+    assert absorb_fragments(np.vstack([base, to_wide]), labels, None, params)[-1] == 1
+    assert absorb_fragments(np.vstack([base, to_tight]), labels, None, params)[-1] == -1
+    fixed = ClusterParams(absorb_spread=None)
+    assert absorb_fragments(np.vstack([base, to_wide]), labels, None, fixed)[-1] == -1
+    # the cap holds however wide the group: ~0.63 stays out
+    far = _near(b, 0.44, 302)
+    assert top3_distance(far, base[10:]) > 0.6
+    assert absorb_fragments(np.vstack([base, far]), labels, None, params)[-1] == -1
