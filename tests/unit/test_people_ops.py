@@ -254,3 +254,29 @@ def test_unsorted_faces_suggested_for_a_person(library: Database) -> None:
     assert ranked and ranked[0][0] == loose
     suggestion_pairs = suggest.suggest_pairs(library)
     assert all(s.b != b for s in suggestion_pairs)
+
+
+def test_is_this_also_name_offers_fragments_and_each_face_to_its_nearest_person(
+    library: Database,
+) -> None:
+    from faceorganizer.core.people import suggest
+
+    regroup(library)
+    ops = PeopleOps(library)
+    a, b = _person_of(library, "A0"), _person_of(library, "B0")
+    ops.name(a, "Anna")
+    ops.name(b, "Ben")
+    # two of Anna's photos left in a small unnamed group, one of Ben's faces unsorted
+    fragment = [_face_of(library, "A4"), _face_of(library, "A5")]
+    loose = _face_of(library, "B3")
+    with library.transaction():
+        ops.repo.unassign([*fragment, loose])
+        group = ops.repo.create(None)
+        ops.repo.assign(fragment, group, confirmed=False)
+    for_anna = [f for f, _ in suggest.suggest_faces_for(library, a)]
+    for_ben = [f for f, _ in suggest.suggest_faces_for(library, b)]
+    assert set(for_anna[:2]) == set(fragment)
+    assert loose in for_ben and loose not in for_anna  # offered where it belongs, not twice
+    # "Yes": they join Anna and are not offered again
+    ops.move(fragment, a)
+    assert not set(fragment) & {f for f, _ in suggest.suggest_faces_for(library, a)}

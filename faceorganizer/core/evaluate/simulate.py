@@ -1,9 +1,22 @@
 """A simulated user who knows the labels and uses the product as a person would.
 
-It names groups, answers the product's own "same person?" suggestions and rejects wrong faces,
-through the same core operations and suggestion code the desktop app uses. Every action is one
-answer; a suggestion whose faces carry no label costs one answer and is skipped. It works on a
-copy of the database, so the library is never changed.
+It works through the same core operations and suggestion code the desktop app uses, on a copy of
+the database, so the library is never changed. What it does, in this order each turn:
+
+1. takes a wrong face out of a named person ("Not this person");
+2. answers the "Is this also NAME?" grid of a person it named (``suggest.suggest_faces_for``,
+   which offers unsorted faces and small unnamed groups, each to the person it resembles most);
+3. names the largest unnamed group it recognises (a name it already gave merges the group);
+4. moves a face it recognises among the unsorted ones to that person ("Move to…");
+5. answers the app's "same person?" pair questions, then its single-face ones.
+
+What counts: every decision is one answer. Naming a group, merging it, moving one face,
+rejecting one face, and accepting a whole grid at once ("Yes") each cost one. In a grid that is
+only partly right the user pays one answer for every face they have to pick out: the cheaper of
+picking the right ones and pressing "Yes", or picking the wrong ones (and those they cannot
+tell), pressing "No", then "Yes" for the rest. A grid with nothing right in it is passed over
+for free, as a person would. A pair question whose faces carry no label costs one answer and is
+skipped.
 """
 
 from __future__ import annotations
@@ -22,6 +35,8 @@ from faceorganizer.core.people.grouping import regroup
 from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.people import PeopleRepository
+
+BATCH = 30  # faces the person page shows under "Is this also NAME?"
 
 
 @dataclass
@@ -50,6 +65,7 @@ class _User:
         self.truth = dict(zip(labelled.face_ids, labelled.truth, strict=True))
         self.labelled = labelled
         self.asked: set[tuple[int, int]] = set()
+        self.to_review: list[int] = []  # named people whose "Is this also NAME?" is unseen
 
     def f(self) -> float:
         assign = self.repo.assignments()
@@ -115,6 +131,48 @@ class _User:
             self.ops.reject([face], person_id)
         return True
 
+    def review_a_batch(self) -> int:
+        """Answer one person's "Is this also NAME?" grid; the answers it took (0: none left).
+
+        The grid shows up to ``BATCH`` faces. All of them right: "Yes" (one answer). Otherwise
+        the cheaper of: pick out each right face and press "Yes" (an answer a face); or pick out
+        each face that is not NAME, or that the user cannot tell, press "No" (an answer a face),
+        then "Yes" for the rest (one answer). A grid with no right face is passed over without
+        an answer, as a person would.
+        """
+        while self.to_review:
+            pid = self.to_review.pop(0)
+            person = self.repo.get(pid)
+            if person is None or person.name is None:
+                continue
+            shown = [f for f, _ in suggest.suggest_faces_for(self.db, pid, limit=BATCH)]
+            right = [f for f in shown if self.truth.get(f) == person.name]
+            if not right:
+                continue
+            wrong = [f for f in shown if f not in set(right)]
+            self.to_review.append(pid)  # more may come once these are placed
+            if not wrong:
+                self.ops.move(right, pid)
+                return 1
+            if len(right) <= len(wrong) + 1:
+                self.ops.move(right, pid)
+                return len(right)
+            self.ops.reject(wrong, pid)
+            self.ops.move(right, pid)
+            return len(wrong) + 1
+        return 0
+
+    def move_a_known_face(self) -> bool:
+        """Pick a face the user recognises among the unsorted ones and move it to its person."""
+        for face in self.repo.unsorted_faces():
+            label = self.truth.get(face)
+            target = self.repo.by_name(label) if label else None
+            if target is not None and (face, target.id) not in self.asked:
+                self.asked.add((face, target.id))
+                self.ops.move([face], target.id)
+                return True
+        return False
+
     def name_a_group(self) -> bool:
         """Name the largest group whose people is not named yet (or merge into the name)."""
         named = {p.name for p in self.repo.list_people(include_hidden=True) if p.name}
@@ -130,10 +188,14 @@ class _User:
                     target = self.repo.by_name(label)
                     assert target is not None
                     self.ops.merge(target.id, [person.id])
+                    pid = target.id
                 else:
                     self.ops.name(person.id, label)
+                    pid = person.id
             except (NameTaken, PeopleError):
                 continue
+            if pid not in self.to_review:
+                self.to_review.insert(0, pid)
             return True
         return False
 
@@ -160,12 +222,18 @@ def simulate_user(
             sim.curve.append((0, f))
             answers = 0
             while answers < max_answers:
-                acted = user.fix_a_wrong_face() or user.name_a_group()
-                if not acted:
-                    acted = user.answer_a_suggestion() is not None
-                if not acted and not user.place_an_unsorted_face():
+                spent = 1 if user.fix_a_wrong_face() else user.review_a_batch()
+                if not spent and user.name_a_group():
+                    spent = 1
+                if not spent and user.move_a_known_face():
+                    spent = 1
+                if not spent and user.answer_a_suggestion() is not None:
+                    spent = 1
+                if not spent and user.place_an_unsorted_face():
+                    spent = 1
+                if not spent:
                     break
-                answers += 1
+                answers += spent
                 f = user.f()
                 sim.curve.append((answers, f))
                 if on_answer:

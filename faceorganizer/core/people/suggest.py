@@ -21,6 +21,7 @@ from faceorganizer.core.store.people import PeopleRepository
 
 MIN_SIMILARITY = 0.25  # below this cosine similarity a question is not worth a user's time
 TOP = 3
+SMALL_GROUP = 5  # unnamed groups smaller than this are offered face by face
 
 
 @dataclass(frozen=True)
@@ -119,17 +120,35 @@ def suggest_pairs(database: Database, limit: int = 20) -> list[Suggestion]:
 
 
 def suggest_faces_for(
-    database: Database, person_id: int, limit: int = 30
+    database: Database,
+    person_id: int,
+    limit: int = 30,
+    *,
+    small_group: int = SMALL_GROUP,
+    nearest_only: bool = True,
 ) -> list[tuple[int, float]]:
-    """Unsorted faces most likely to be this person: (face id, similarity), best first."""
+    """Faces most likely to be this person too: (face id, similarity), best first.
+
+    Candidates are unsorted faces and the faces of unnamed groups smaller than ``small_group``
+    (fragments the clustering did not join), never a face rejected from this person or one from
+    a photo the person already appears in. With ``nearest_only`` a face is offered only to the
+    person (or large group) it resembles most, so one face is not asked about everywhere and a
+    grid is more often right as a whole. Confirming them moves them all at once.
+    """
     lib = _Library(database)
     mine = lib.members.get(person_id, [])
     if not mine:
         return []
     taken_photos = lib.photos(mine)
+    fragments = [
+        f
+        for g, faces in lib.members.items()
+        if g != person_id and lib.people[g].name is None and len(faces) < small_group
+        for f in faces
+    ]
     candidates = [
         f
-        for f in lib.repo.unsorted_faces()
+        for f in [*lib.repo.unsorted_faces(), *fragments]
         if f in lib.pos
         and (f, person_id) not in lib.rejected
         and int(lib.vec.photo_ids[lib.pos[f]]) not in taken_photos
@@ -139,8 +158,37 @@ def suggest_faces_for(
     sims = lib.matrix(candidates) @ lib.matrix(mine).T
     k = min(TOP, sims.shape[1])
     score = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
-    order = np.argsort(-score, kind="stable")
-    return [(candidates[i], float(score[i])) for i in order[:limit] if score[i] >= MIN_SIMILARITY]
+    ranked = np.argsort(-score, kind="stable")[: 3 * limit]
+    order = [int(i) for i in ranked if score[i] >= MIN_SIMILARITY]
+    if nearest_only and order:
+        rival = _rival_scores(lib, [candidates[i] for i in order], person_id, small_group)
+        order = [i for i, r in zip(order, rival, strict=True) if score[i] >= r]
+    return [(candidates[i], float(score[i])) for i in order[:limit]]
+
+
+def _rival_scores(lib: _Library, faces: list[int], person_id: int, small_group: int) -> np.ndarray:
+    """Each face's best top-3 similarity to any other person or large group it may join."""
+    rivals = [
+        g
+        for g, members in lib.members.items()
+        if g != person_id and (lib.people[g].name is not None or len(members) >= small_group)
+    ]
+    best = np.full(len(faces), -1.0)
+    if not rivals:
+        return best
+    x = lib.matrix(faces)
+    photo = [int(lib.vec.photo_ids[lib.pos[f]]) for f in faces]
+    for g in rivals:
+        members = lib.members[g]
+        sims = x @ lib.matrix(members).T
+        k = min(TOP, sims.shape[1])
+        top = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+        photos = lib.photos(members)
+        for i, f in enumerate(faces):
+            if f in members or (f, g) in lib.rejected or photo[i] in photos:
+                continue
+            best[i] = max(best[i], top[i])
+    return best
 
 
 def accept(database: Database, s: Suggestion) -> Changes:
