@@ -16,7 +16,11 @@ Nothing is asserted; figures are printed as measured, with the load average. The
 made by ``make_12mp.py`` (outside the repository) when missing.
 
     .venv/bin/python benchmarks/scan_bench.py [--sets snapshots,celebrities,12mp] [--limit N]
-                                              [--threads N]
+                                              [--threads N] [--packs yunet-sface,retinaface-sface]
+
+With several ``--packs``, ``ours`` and ``stages`` run for each pack back to back on the same
+photos (the yardstick once per set), and the packs' throughput ratio is printed, since the
+machine's load can change between runs.
 """
 
 from __future__ import annotations
@@ -88,20 +92,25 @@ def emit(result: dict[str, Any]) -> None:
 # -- children ----------------------------------------------------------------------------------
 
 
-def child_ours(root: str, threads: int | None) -> dict[str, Any]:
+def child_ours(root: str, threads: int | None, pack: str | None) -> dict[str, Any]:
     """scan_library end to end into a fresh temporary database."""
     from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
-    from faceorganizer.core.faces.scan import scan_library
+    from faceorganizer.core.faces.scan import inference_workers, scan_library
     from faceorganizer.core.store.db import Database
 
     load_avg = os.getloadavg()
     t0 = time.perf_counter()
-    engine = FaceEngine(EngineOptions(device="cpu", threads=threads))
+    # the product's layout: several photos at once, an engine each (see inference_workers)
+    options = EngineOptions(pack_id=pack, device="cpu", threads=threads)
+    workers, per_engine = inference_workers(options)
+    options.threads = per_engine
+    engines = [FaceEngine(options) for _ in range(workers)]
+    engine = engines[0]
     load_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory(prefix="fo-bench-") as tmp:
         db = Database(Path(tmp) / "bench.db")
         c0, w0 = cpu_seconds(), time.perf_counter()
-        summary = scan_library(db, [root], engine=engine)
+        summary = scan_library(db, [root], engine=engines)
         wall = time.perf_counter() - w0
         cpu = cpu_seconds() - c0
         db.close()
@@ -116,6 +125,7 @@ def child_ours(root: str, threads: int | None) -> dict[str, Any]:
         "peak_mb": peak_mb(),
         "device": engine.device,
         "loadavg": load_avg,
+        "workers": workers,
     }
 
 
@@ -137,7 +147,7 @@ class _TimedSession:
         return getattr(self._session, name)
 
 
-def child_stages(files: list[str], threads: int | None) -> dict[str, Any]:
+def child_stages(files: list[str], threads: int | None, pack: str | None) -> dict[str, Any]:
     """The engine's stages done sequentially by hand, each timed (wall and CPU)."""
     import numpy as np
 
@@ -151,7 +161,7 @@ def child_stages(files: list[str], threads: int | None) -> dict[str, Any]:
     from faceorganizer.core.store.photos import PhotoRepository
 
     load_avg = os.getloadavg()
-    engine = FaceEngine(EngineOptions(device="cpu", threads=threads))
+    engine = FaceEngine(EngineOptions(pack_id=pack, device="cpu", threads=threads))
     detector: Any = engine.detector
     timed = _TimedSession(detector.session)
     detector.session = timed
@@ -382,7 +392,9 @@ def set_files(name: str, data: Path, twelve: Path, twelve_count: int) -> tuple[s
     return str(root), [f.path for f in walk_photos([str(root)])]
 
 
-def run_child(kind: str, root: str, files: list[str], threads: int | None) -> dict[str, Any]:
+def run_child(
+    kind: str, root: str, files: list[str], threads: int | None, pack: str | None = None
+) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter and return its result."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump({"root": root, "files": files}, fh)
@@ -393,6 +405,8 @@ def run_child(kind: str, root: str, files: list[str], threads: int | None) -> di
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--spec", spec]
     if threads:
         cmd += ["--threads", str(threads)]
+    if pack:
+        cmd += ["--pack", pack]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     finally:
@@ -443,16 +457,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
     parser.add_argument("--twelve-dir", type=Path, default=DEFAULT_12MP, help="12mp set folder")
     parser.add_argument("--twelve-count", type=int, default=200, help="photos in the 12mp set")
+    parser.add_argument(
+        "--packs", default=None, help="comma-separated model pack ids (default: the default pack)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--pack", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
         spec = json.loads(Path(args.spec).read_text())
         if args.child == "ours":
-            emit(child_ours(spec["root"], args.threads))
+            emit(child_ours(spec["root"], args.threads, args.pack))
         elif args.child == "stages":
-            emit(child_stages(spec["files"], args.threads))
+            emit(child_stages(spec["files"], args.threads, args.pack))
         elif args.child == "yardstick":
             emit(child_yardstick(spec["files"], args.threads))
         else:
@@ -466,11 +484,14 @@ def main(argv: list[str] | None = None) -> int:
     for s in sets:
         if s not in ALL_SETS:
             raise SystemExit(f"unknown set {s!r}; choose from {', '.join(ALL_SETS)}")
+    packs: list[str | None] = [p.strip() for p in (args.packs or "").split(",") if p.strip()]
+    packs = packs or [None]
     la = os.getloadavg()
     print(
         f"scan_bench: {cores()} cores, load average {la[0]:.2f} {la[1]:.2f} {la[2]:.2f} at start; "
         f"onnxruntime {onnxruntime.__version__}, OpenCV {cv2.__version__}, "
-        f"threads {args.threads or 'default'}, limit {args.limit or 'none'}",
+        f"threads {args.threads or 'default'}, limit {args.limit or 'none'}, "
+        f"packs {', '.join(p or 'default' for p in packs)}",
         flush=True,
     )
     results: dict[str, dict[str, Any]] = {}
@@ -480,23 +501,40 @@ def main(argv: list[str] | None = None) -> int:
             files = files[: args.limit]
         with tempfile.TemporaryDirectory(prefix="fo-bench-set-") as tmp:
             scan_root = root if not args.limit else limited_root(root, files, tmp)
-            res: dict[str, Any] = {"n": len(files)}
-            for kind in ("ours", "stages", "yardstick"):
-                la = os.getloadavg()
-                print(
-                    f"[{name}] {kind}: {len(files)} photos (load {la[0]:.2f}) …",
-                    end=" ",
-                    flush=True,
-                )
-                res[kind] = run_child(kind, scan_root, files, args.threads)
-                r = res[kind]
-                secs = r.get("wall_s", r.get("total_wall_s", 0.0))
-                print(
-                    f"{secs:.1f} s, {r['photos']} photos, {r['faces']} faces, "
-                    f"{rate(r['photos'], secs):.2f} photos/s",
-                    flush=True,
-                )
-            results[name] = res
+            yard: dict[str, Any] | None = None
+            for pack in packs:
+                label = name if len(packs) == 1 else f"{name} [{pack}]"
+                res: dict[str, Any] = {"n": len(files)}
+                for kind in ("ours", "stages", "yardstick"):
+                    if kind == "yardstick" and yard is not None:
+                        res[kind] = yard  # one yardstick per set: it does not use the packs
+                        continue
+                    la = os.getloadavg()
+                    print(
+                        f"[{label}] {kind}: {len(files)} photos (load {la[0]:.2f}) …",
+                        end=" ",
+                        flush=True,
+                    )
+                    res[kind] = run_child(kind, scan_root, files, args.threads, pack)
+                    r = res[kind]
+                    secs = r.get("wall_s", r.get("total_wall_s", 0.0))
+                    print(
+                        f"{secs:.1f} s, {r['photos']} photos, {r['faces']} faces, "
+                        f"{rate(r['photos'], secs):.2f} photos/s",
+                        flush=True,
+                    )
+                yard = res["yardstick"]
+                results[label] = res
+            if len(packs) > 1:
+                first = results[f"{name} [{packs[0]}]"]["ours"]
+                base = rate(first["photos"], first["wall_s"])
+                for pack in packs[1:]:
+                    o = results[f"{name} [{pack}]"]["ours"]
+                    print(
+                        f"[{name}] ours photos/s {pack} / {packs[0]}: "
+                        f"{rate(rate(o['photos'], o['wall_s']), base):.2f}",
+                        flush=True,
+                    )
 
     print()
     print("== throughput (CPU; model loading excluded, reported below) ==")
