@@ -28,7 +28,7 @@ def test_scan_of_an_empty_folder(tmp_path: Path) -> None:
 def test_models_list() -> None:
     result = _cli("models", "verify")
     assert result.returncode == 0, result.stdout
-    assert "* yunet-sface" in result.stdout
+    assert "* retinaface-sface" in result.stdout
 
 
 def test_cuda_without_cuda_is_a_clear_error(tmp_path: Path) -> None:

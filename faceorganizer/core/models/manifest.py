@@ -15,12 +15,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PACK = "yunet-sface"
+DEFAULT_PACK = "retinaface-sface"  # when no manifest says "default": true
 LANDMARK_ORDER = ("right_eye", "left_eye", "nose_tip", "right_mouth_corner", "left_mouth_corner")
 
 
 class ModelError(RuntimeError):
     """A model pack is missing, damaged or not supported."""
+
+
+@dataclass(frozen=True)
+class RefineSpec:
+    """A detector that looks twice: a cheap pass to find faces, then a full-size look at them.
+
+    The first pass runs on the detector's input shrunk by ``coarse_scale`` and keeps candidates
+    scoring at least ``coarse_score``; it is skipped (the whole input is run) when its long side
+    would be under ``coarse_min_side``. The second runs at the detection size, but only on
+    windows ``context`` times a candidate's longer side, cut on the detector's stride grid, so
+    a face is seen by the same anchors, at the same scale, as in a whole-photo pass (its
+    landmarks, which the recogniser's alignment needs, come out the same). When the windows
+    would cover more than ``max_area`` of the input, the whole input is run instead.
+    """
+
+    coarse_scale: float
+    coarse_score: float
+    coarse_min_side: int
+    context: float
+    max_area: float
 
 
 @dataclass(frozen=True)
@@ -35,6 +55,7 @@ class ModelSpec:
     source: dict[str, Any]
     input: dict[str, Any]
     derived_path: Path | None = None
+    refine: RefineSpec | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,9 +95,24 @@ def models_root() -> Path:
     return Path(__file__).resolve().parents[3] / "models"
 
 
+def _refine(raw: dict[str, Any] | None) -> RefineSpec | None:
+    if raw is None:
+        return None
+    spec = RefineSpec(
+        coarse_scale=float(raw["coarse_scale"]),
+        coarse_score=float(raw["coarse_score"]),
+        coarse_min_side=int(raw.get("coarse_min_side", 0)),
+        context=float(raw["context"]),
+        max_area=float(raw.get("max_area", 0.6)),
+    )
+    if not (0 < spec.coarse_scale <= 1 and spec.context >= 1 and 0 < spec.max_area <= 1):
+        raise ValueError("refine needs 0 < coarse_scale <= 1, context >= 1, 0 < max_area <= 1")
+    return spec
+
+
 def _spec(role: str, folder: Path, raw: dict[str, Any]) -> ModelSpec:
     derived = raw.get("derived")
-    known = {"family", "file", "sha256", "licence", "source", "input", "derived"}
+    known = {"family", "file", "sha256", "licence", "source", "input", "derived", "refine"}
     return ModelSpec(
         role=role,
         family=str(raw["family"]),
@@ -86,6 +122,7 @@ def _spec(role: str, folder: Path, raw: dict[str, Any]) -> ModelSpec:
         source=dict(raw["source"]),
         input=dict(raw.get("input", {})),
         derived_path=(folder / derived["file"]).resolve() if derived else None,
+        refine=_refine(raw.get("refine")),
         extra={k: v for k, v in raw.items() if k not in known},
     )
 
@@ -93,7 +130,7 @@ def _spec(role: str, folder: Path, raw: dict[str, Any]) -> ModelSpec:
 def load_pack(pack_id: str | None = None, root: Path | None = None) -> ModelPack:
     """Read the manifest of ``pack_id`` (the default pack when None)."""
     root = root or models_root()
-    pack_id = pack_id or DEFAULT_PACK
+    pack_id = pack_id or default_pack_id(root)
     manifest = root / pack_id / "manifest.json"
     if not manifest.is_file():
         known = ", ".join(p.id for p in list_packs(root)) or "none"
@@ -115,6 +152,18 @@ def load_pack(pack_id: str | None = None, root: Path | None = None) -> ModelPack
         thresholds={k: float(v) for k, v in raw.get("thresholds", {}).items()},
         is_default=bool(raw.get("default", False)),
     )
+
+
+def default_pack_id(root: Path | None = None) -> str:
+    """The pack whose manifest says ``"default": true`` (``DEFAULT_PACK`` when none does)."""
+    root = root or models_root()
+    for manifest in sorted(root.glob("*/manifest.json")):
+        try:
+            if json.loads(manifest.read_text(encoding="utf-8")).get("default") is True:
+                return manifest.parent.name
+        except (OSError, ValueError):
+            continue
+    return DEFAULT_PACK
 
 
 def list_packs(root: Path | None = None) -> list[ModelPack]:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from faceorganizer.core.models.detection import Detections, nms, padded_input
-from faceorganizer.core.models.manifest import ModelSpec
+from faceorganizer.core.models.manifest import ModelSpec, RefineSpec
 from faceorganizer.core.models.providers import create_session
 
 _STRIDES = (8, 16, 32)
@@ -17,7 +17,11 @@ _VAR_CENTER, _VAR_SIZE = 0.1, 0.2
 
 
 class RetinaFaceDetector:
-    """Runs RetinaFace on BGR images; priors are built per input size and cached."""
+    """Runs RetinaFace on BGR images; priors are built per input size and cached.
+
+    With a ``refine`` entry in the manifest, a cheap pass at a smaller size finds candidates
+    and the detection size is run only on windows around them (see ``RefineSpec``).
+    """
 
     def __init__(
         self,
@@ -41,13 +45,90 @@ class RetinaFaceDetector:
     def detect(self, image: np.ndarray, long_side: int | None = None) -> Detections:
         """Faces in a BGR uint8 image, in its pixel coordinates."""
         padded, back = padded_input(image, long_side or self.long_side, self.multiple)
+        refine = self.spec.refine
+        found = None if refine is None else self._detect_twice(padded, refine)
+        if found is None:
+            found = self._run(padded, 0, 0, self.score_threshold)
+        return found.scaled(back)
+
+    def _detect_twice(self, padded: np.ndarray, refine: RefineSpec) -> Detections | None:
+        """Faces by a coarse pass, then windows around them; None: run the whole input."""
         import cv2
 
+        height, width = padded.shape[:2]
+        m = self.multiple
+        sw, sh = round(width * refine.coarse_scale), round(height * refine.coarse_scale)
+        if max(sw, sh) < refine.coarse_min_side:
+            return None  # faces small in a small photo would be missed by the coarse pass
+        # shrunk from the detector's own input, so both passes see the same pixels
+        small = np.zeros((-(-sh // m) * m, -(-sw // m) * m, 3), np.uint8)
+        small[:sh, :sw] = cv2.resize(padded, (sw, sh), interpolation=cv2.INTER_AREA)
+        coarse = self._run(small, 0, 0, min(refine.coarse_score, self.score_threshold))
+        if len(coarse) == 0:
+            return coarse
+        windows = self._windows(coarse.scaled(width / sw).boxes, padded.shape, refine)
+        return None if windows is None else self._run_windows(padded, windows)
+
+    def _run(self, pixels: np.ndarray, x0: int, y0: int, threshold: float) -> Detections:
+        """Detections in ``pixels`` (sides a multiple of the stride), offset by (x0, y0)."""
+        import cv2
+
+        height, width = pixels.shape[:2]
+        mean = tuple(float(m) for m in self.mean)
         # HWC uint8 -> NCHW float32 minus the mean, in one C++ pass
-        mean = [float(m) for m in self.mean]
-        blob = cv2.dnn.blobFromImage(padded, 1.0, (padded.shape[1], padded.shape[0]), mean)
-        boxes, scores, pts = self.session.run(None, {self._input: blob})
-        return self._decode(boxes[0], scores[0], pts[0], *padded.shape[:2]).scaled(back)
+        blob = cv2.dnn.blobFromImage(np.ascontiguousarray(pixels), 1.0, (width, height), mean)
+        loc, conf, landm = self.session.run(None, {self._input: blob})
+        return self._decode(loc[0], conf[0], landm[0], height, width, threshold, (x0, y0))
+
+    def _windows(
+        self, boxes: np.ndarray, shape: tuple[int, ...], refine: RefineSpec
+    ) -> list[tuple[int, int, int, int]] | None:
+        """Stride-aligned x0, y0, x1, y1 windows around ``boxes``; None: run it all."""
+        height, width = shape[:2]
+        m = self.multiple
+        rects: list[list[int]] = []
+        for x, y, w, h in boxes.tolist():
+            half = refine.context * max(w, h) / 2
+            cx, cy = x + w / 2, y + h / 2
+            rects.append(
+                [
+                    max(0, math.floor((cx - half) / m) * m),
+                    max(0, math.floor((cy - half) / m) * m),
+                    min(width, math.ceil((cx + half) / m) * m),
+                    min(height, math.ceil((cy + half) / m) * m),
+                ]
+            )
+        rects = _merged(rects)
+        area = sum((r[2] - r[0]) * (r[3] - r[1]) for r in rects)
+        if area > refine.max_area * width * height:
+            return None
+        return [(r[0], r[1], r[2], r[3]) for r in rects if r[2] > r[0] and r[3] > r[1]]
+
+    def _run_windows(
+        self, padded: np.ndarray, windows: list[tuple[int, int, int, int]]
+    ) -> Detections:
+        """Detections inside each window; faces cut by a window's edge are left out."""
+        boxes, marks, scores = [], [], []
+        height, width = padded.shape[:2]
+        for x0, y0, x1, y1 in windows:
+            found = self._run(padded[y0:y1, x0:x1], x0, y0, self.score_threshold)
+            b = found.boxes
+            # a box may spill past a window's edge only where that edge is the photo's
+            slack = 0.1 * b[:, 2:].max(axis=1) if len(b) else np.zeros(0, np.float32)
+            inside = (
+                ((b[:, 0] >= x0 - slack) | (x0 == 0))
+                & ((b[:, 1] >= y0 - slack) | (y0 == 0))
+                & ((b[:, 0] + b[:, 2] <= x1 + slack) | (x1 == width))
+                & ((b[:, 1] + b[:, 3] <= y1 + slack) | (y1 == height))
+            )
+            boxes.append(b[inside])
+            marks.append(found.landmarks[inside])
+            scores.append(found.scores[inside])
+        if not windows:
+            return Detections.empty()
+        b, sc = np.concatenate(boxes), np.concatenate(scores)
+        keep = nms(b, sc, self.score_threshold, self.nms_iou)
+        return Detections(b[keep], np.concatenate(marks)[keep], sc[keep])
 
     def _prior(self, height: int, width: int) -> np.ndarray:
         key = (height, width)
@@ -77,10 +158,17 @@ class RetinaFaceDetector:
         return self._priors[key]
 
     def _decode(
-        self, loc: np.ndarray, conf: np.ndarray, landm: np.ndarray, height: int, width: int
+        self,
+        loc: np.ndarray,
+        conf: np.ndarray,
+        landm: np.ndarray,
+        height: int,
+        width: int,
+        threshold: float,
+        offset: tuple[int, int] = (0, 0),
     ) -> Detections:
         score = conf[:, 1]
-        keep = np.nonzero(score >= self.score_threshold)[0]
+        keep = np.nonzero(score >= threshold)[0]
         if keep.size == 0:
             return Detections.empty()
         pri = self._prior(height, width)[keep]
@@ -88,9 +176,30 @@ class RetinaFaceDetector:
         centre = pri[:, :2] + loc[:, :2] * _VAR_CENTER * pri[:, 2:]
         size = pri[:, 2:] * np.exp(loc[:, 2:] * _VAR_SIZE)
         scale = np.array([width, height], np.float32)
-        xy = (centre - size / 2) * scale
+        shift = np.asarray(offset, np.float32)
+        xy = (centre - size / 2) * scale + shift
         boxes = np.concatenate([xy, size * scale], axis=1).astype(np.float32)
         pts = pri[:, None, :2] + landm.reshape(-1, 5, 2) * _VAR_CENTER * pri[:, None, 2:]
-        pts = (pts * scale).astype(np.float32)
-        idx = nms(boxes, score.astype(np.float32), self.score_threshold, self.nms_iou)
+        pts = (pts * scale + shift).astype(np.float32)
+        idx = nms(boxes, score.astype(np.float32), threshold, self.nms_iou)
         return Detections(boxes[idx], pts[idx], score[idx].astype(np.float32))
+
+
+def _merged(rects: list[list[int]]) -> list[list[int]]:
+    """Overlapping rectangles replaced by their bounding rectangle, until none overlap.
+
+    A face near a window's edge is then always inside one window, never cut by two.
+    """
+    out = [list(r) for r in rects]
+    merged = True
+    while merged:
+        merged = False
+        pairs = [(i, j) for i in range(len(out)) for j in range(i + 1, len(out))]
+        for i, j in pairs:
+            a, b = out[i], out[j]
+            if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                out[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                del out[j]
+                merged = True
+                break
+    return out
