@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
@@ -16,6 +17,7 @@ PERSON_CELL = QSize(150, 186)
 AVATAR = 116
 FACE_CELL = QSize(136, 152)
 PHOTO_CELL = QSize(200, 190)
+TILE_CACHE = 2000  # painted person cells kept (about 150 KB each)
 
 
 def _placeholder(painter: QPainter, rect: QRect, round_: bool) -> None:
@@ -46,7 +48,53 @@ class PersonDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         return PERSON_CELL
 
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._tiles: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        """One cached picture of the whole cell: a grid repaints with one call a cell.
+
+        Painting a cell takes a few dozen calls into Qt, each of which may wait for the GIL
+        while a scan runs on worker threads; a cached cell takes one.
+        """
+        rect: QRect = option.rect
+        pix: Any = index.data(Qt.ItemDataRole.DecorationRole)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        ratio = painter.device().devicePixelRatioF()
+        key = (
+            index.data(NameRole),
+            index.data(PhotoCountRole),
+            pix.cacheKey() if isinstance(pix, QPixmap) else 0,
+            rect.width(),
+            rect.height(),
+            selected,
+            hover,
+            ratio,
+            option.font.key(),
+            option.palette.cacheKey(),
+        )
+        tile = self._tiles.get(key)
+        if tile is None:
+            tile = QPixmap(rect.size() * ratio)
+            tile.setDevicePixelRatio(ratio)
+            tile.fill(Qt.GlobalColor.transparent)
+            local = QStyleOptionViewItem(option)
+            local.rect = QRect(0, 0, rect.width(), rect.height())
+            tile_painter = QPainter(tile)
+            try:
+                self._draw(tile_painter, local, index)
+            finally:
+                tile_painter.end()
+            self._tiles[key] = tile
+            while len(self._tiles) > TILE_CACHE:
+                self._tiles.popitem(last=False)
+        else:
+            self._tiles.move_to_end(key)
+        painter.drawPixmap(rect.topLeft(), tile)
+
+    def _draw(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         rect: QRect = option.rect
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -52,7 +52,7 @@ from faceorganizer.gui.worker import Job, JobContext, Jobs
 log = logging.getLogger(__name__)
 
 LIVE_INTERVAL_S = 4.0
-GUI_SWITCH_INTERVAL_S = 0.002
+GUI_SWITCH_INTERVAL_S = 0.0005
 VIEWER_LONG_SIDE = 2048
 FIND_TOP = 30  # faces listed per query face in a find
 
@@ -119,7 +119,12 @@ def run_scan(ctx: JobContext, db_path: Path, opts: ScanOptions) -> Any:
             return False
 
         summary = scan_library(
-            db, opts.roots, options=engine, progress=progress, should_stop=should_stop
+            db,
+            opts.roots,
+            options=engine,
+            progress=progress,
+            should_stop=should_stop,
+            thumbnails=True,
         )
         if summary.cancelled or ctx.cancelled:
             return summary, None

@@ -179,3 +179,26 @@ def test_an_emptied_root_is_offline_not_deleted(tmp_path: Path) -> None:
         summary = scan_library(db, [str(lib)])
         assert summary.deleted == 0
         assert FaceRepository(db).count() >= 3
+
+
+def test_a_scan_for_the_app_caches_face_thumbnails_on_the_way(tmp_path: Path) -> None:
+    """The app's scan leaves thumbnails the app then reads without decoding a photo again."""
+    from faceorganizer.core.photos import thumbnails
+
+    lib = _small_library(tmp_path)
+    with Database(tmp_path / "lib.db") as db:
+        summary = scan_library(db, [str(lib)], thumbnails=True)
+        rows = FaceRepository(db).rows()
+    assert summary.processed == 12 and rows
+    cached = [
+        r
+        for r in rows
+        if thumbnails._cache_path("face", r.path, 128, r.box).is_file()  # type: ignore[union-attr]
+    ]
+    assert len(cached) >= len(rows) // 2  # faces too small in the decoded photo are left out
+    for row in cached[:3]:
+        thumb = thumbnails.face_thumbnail(row.path, row.box)
+        fresh = thumbnails.face_thumbnail(row.path, row.box, use_cache=False)
+        assert thumb.shape == fresh.shape == (128, 128, 3)
+        # the same picture as one made from the photo itself, up to resampling
+        assert float(np.abs(thumb.astype(int) - fresh.astype(int)).mean()) < 12

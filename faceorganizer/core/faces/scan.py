@@ -160,11 +160,20 @@ class _Engines:
         return engine
 
 
-def _process(found: FoundFile, moved: dict[str, PhotoRow], engines: _Engines) -> _Loaded:
+def _process(
+    found: FoundFile, moved: dict[str, PhotoRow], engines: _Engines, thumbnails: bool = False
+) -> _Loaded:
     """Read, decode and analyse one photo (runs on a worker thread)."""
     loaded = _read(found, moved)
     if loaded.decoded is not None and loaded.moved_from is None:
         loaded.faces = engines.get().analyse(loaded.decoded)
+        if thumbnails and loaded.faces:
+            from faceorganizer.core.photos.thumbnails import store_face_thumbnails
+
+            try:
+                store_face_thumbnails(found.path, loaded.decoded, [f.box for f in loaded.faces])
+            except Exception as exc:  # noqa: BLE001 - a thumbnail is never worth a photo
+                log.debug("no thumbnails for %s: %s", found.path, exc)
     return loaded
 
 
@@ -212,12 +221,15 @@ def scan_library(
     workers: int | None = None,
     prefetch: int = 6,
     import_names: bool = True,
+    thumbnails: bool = False,
 ) -> ScanSummary:
     """Scan ``roots`` into ``database``; photos are only read, never written.
 
     Photos are read, decoded and analysed on ``workers`` threads at once (default: see
     ``inference_workers``, or one for each engine given), each with its own engine; this
     thread writes them in walk order.
+    With ``thumbnails``, the faces' thumbnails are cached from the decoded photo on the way
+    (the app asks for them, so it never decodes a photo again to show a face).
     With ``import_names``, names that other tools wrote as face regions (MWG or Microsoft, in
     the file or its XMP sidecar) become user-confirmed assignments of the matching faces.
     """
@@ -275,7 +287,8 @@ def scan_library(
                     nxt = next(queue, None)
                     if nxt is None:
                         return
-                    pending.append(pool.submit(_process, nxt, moved_candidates, engines))
+                    job = pool.submit(_process, nxt, moved_candidates, engines, thumbnails)
+                    pending.append(job)
 
             refill()
             while pending:

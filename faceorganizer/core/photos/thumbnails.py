@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from faceorganizer.core.photos.decode import decode_bytes
+from faceorganizer.core.photos.decode import DecodedPhoto, decode_bytes
 from faceorganizer.core.settings import data_dir
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,34 @@ def face_thumbnail(path: str, box: Box, size: int = 128, *, use_cache: bool = Tr
     if use_cache:
         _store(cached, thumb)
     return np.ascontiguousarray(thumb)
+
+
+def store_face_thumbnails(
+    path: str, photo: DecodedPhoto, boxes: list[Box], size: int = 128, min_source: int = 96
+) -> int:
+    """Cache the thumbnails of a photo's faces from an image already decoded (by a scan).
+
+    A face is cached only when the decoded image holds at least ``min_source`` pixels across
+    its thumbnail, so no thumbnail is blurrier than one ``face_thumbnail`` would make; the rest
+    are made on demand. Returns how many were written.
+    """
+    import cv2
+
+    k = 1.0 / photo.scale
+    written = 0
+    for box in boxes:
+        x, y, w, h = (float(v) for v in box)
+        side = max(w, h, 1.0) * (1.0 + 2.0 * FACE_MARGIN) * k
+        if side < min_source:
+            continue
+        target = _cache_path("face", path, size, box)
+        if target is None or target.is_file():
+            continue
+        crop = _square_crop(photo.pixels, (x + w / 2) * k, (y + h / 2) * k, side)
+        interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
+        _store(target, cv2.resize(crop, (size, size), interpolation=interp))
+        written += 1
+    return written
 
 
 def photo_thumbnail(path: str, size: int = 256, *, use_cache: bool = True) -> np.ndarray:
