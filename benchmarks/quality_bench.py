@@ -7,12 +7,14 @@ distractors (``faceorganizer scan SET snapshots --pack PACK``; the database is k
 * ``eval --compare``: BCubed and pairwise P / R / F of our default grouping beside Immich's,
   PhotoPrism's and LibrePhotos' rules on the same vectors;
 * ``eval --pairs`` (lfw-fold1): verification accuracy at the default threshold and the best;
-* ``eval --simulate-user``: F after 0.5, 1, 2, 3 answers per person and the answers to F 0.99.
+* ``eval --simulate-user`` (``--simulate`` sets): F after 0.5, 1, 2, 3 answers per person and
+  the answers to F 0.99.
 
 A summary table closes the run. Nothing is asserted (the golden suite holds the floors).
 
     .venv/bin/python benchmarks/quality_bench.py [--packs yunet-sface retinaface-sface]
         [--sets celeba-wild lfw-fold1 celebrities] [--work /tmp/faceorganizer-quality] [--rescan]
+        [--simulate celeba-wild celebrities]
 """
 
 from __future__ import annotations
@@ -67,6 +69,13 @@ def main() -> int:
     parser.add_argument("--sets", nargs="+", default=["celeba-wild", "lfw-fold1"])
     parser.add_argument("--work", type=Path, default=Path("/tmp/faceorganizer-quality"))
     parser.add_argument("--rescan", action="store_true")
+    parser.add_argument(
+        "--simulate",
+        nargs="*",
+        default=["celeba-wild", "celebrities"],
+        help="sets to run the simulated user on (it answers up to 3 questions a person, so "
+        "lfw-fold1's 601 people take long)",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"load average {os.getloadavg()[0]:.2f}; databases in {args.work}")
@@ -86,10 +95,12 @@ def main() -> int:
                 pairs = faceorganizer("eval", "--db", str(db), "--pairs", str(pairs_csv))
                 print(pairs, end="")
                 pairs_line = field(pairs, r"accuracy=(\S+ at default, \S+ best)")
-            simulated = faceorganizer(
-                "eval", "--db", str(db), "--labels", str(labels), "--simulate-user"
-            )
-            print(simulated, end="")
+            simulated = ""
+            if name in args.simulate:
+                simulated = faceorganizer(
+                    "eval", "--db", str(db), "--labels", str(labels), "--simulate-user"
+                )
+                print(simulated, end="")
             curve = re.findall(r"answers=\d+ people=\d+ F=(\S+)", simulated)
             rows.append(
                 (

@@ -220,6 +220,8 @@ def simulate_user(
             sim = Simulation(people=len(set(labelled.truth)))
             f = user.f()
             sim.curve.append((0, f))
+            if f >= 0.99:
+                sim.answers_to_f99 = 0
             answers = 0
             while answers < max_answers:
                 spent = 1 if user.fix_a_wrong_face() else user.review_a_batch()
