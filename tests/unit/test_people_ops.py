@@ -280,3 +280,20 @@ def test_is_this_also_name_offers_fragments_and_each_face_to_its_nearest_person(
     # "Yes": they join Anna and are not offered again
     ops.move(fragment, a)
     assert not set(fragment) & {f for f, _ in suggest.suggest_faces_for(library, a)}
+
+
+def test_single_unsorted_faces_are_asked_about_their_most_likely_person(library: Database) -> None:
+    from faceorganizer.core.people import suggest
+
+    regroup(library)
+    ops = PeopleOps(library)
+    a, b = _person_of(library, "A0"), _person_of(library, "B0")
+    ops.name(a, "Anna")
+    ops.name(b, "Ben")
+    loose = _face_of(library, "B3")
+    with library.transaction():
+        ops.repo.unassign([loose])
+    places = suggest.suggest_places(library)
+    assert places and places[0][:2] == (loose, b) and places[0][2] > 0.5
+    ops.reject([loose], b)  # "No": never asked about Ben again
+    assert all((f, p) != (loose, b) for f, p, _ in suggest.suggest_places(library))

@@ -112,24 +112,18 @@ class _User:
         return None
 
     def place_an_unsorted_face(self) -> bool:
-        """Answer "is this also NAME?" for the most likely unsorted face of any named person."""
-        best: tuple[float, int, int] | None = None
-        for person in self.repo.list_people(include_hidden=True):
-            if person.name is None:
+        """Answer "Is this NAME?" for the unsorted face the app finds most likely to be a yes."""
+        for face, person_id, _sim in suggest.suggest_places(self.db, limit=len(self.asked) + 50):
+            if (face, person_id) in self.asked:
                 continue
-            for face, sim in suggest.suggest_faces_for(self.db, person.id, limit=1):
-                if (face, person.id) not in self.asked and (best is None or sim > best[0]):
-                    best = (sim, face, person.id)
-        if best is None:
-            return False
-        _sim, face, person_id = best
-        self.asked.add((face, person_id))
-        target = self.repo.get(person_id)
-        if target is not None and self.truth.get(face) == target.name:
-            self.ops.move([face], person_id)
-        else:
-            self.ops.reject([face], person_id)
-        return True
+            self.asked.add((face, person_id))
+            target = self.repo.get(person_id)
+            if target is not None and self.truth.get(face) == target.name:
+                self.ops.move([face], person_id)
+            else:
+                self.ops.reject([face], person_id)
+            return True
+        return False
 
     def review_a_batch(self) -> int:
         """Answer one person's "Is this also NAME?" grid; the answers it took (0: none left).

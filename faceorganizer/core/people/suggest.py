@@ -191,6 +191,40 @@ def _rival_scores(lib: _Library, faces: list[int], person_id: int, small_group: 
     return best
 
 
+def suggest_places(database: Database, limit: int = 20) -> list[tuple[int, int, float]]:
+    """Unsorted faces and the named person each resembles most: (face, person, similarity).
+
+    Best first, one pass over every named person (the "Is this NAME?" question for a single
+    face, asked where it is most likely to be a yes); never a person the face was rejected from
+    or one already in the face's photo.
+    """
+    lib = _Library(database)
+    named = [p for p, row in lib.people.items() if row.name is not None and lib.members.get(p)]
+    unsorted = [f for f in lib.repo.unsorted_faces() if f in lib.pos]
+    if not named or not unsorted:
+        return []
+    x = lib.matrix(unsorted)
+    photo = np.array([int(lib.vec.photo_ids[lib.pos[f]]) for f in unsorted])
+    row_of = {f: i for i, f in enumerate(unsorted)}
+    best = np.full(len(unsorted), -2.0)
+    who = np.full(len(unsorted), -1, dtype=np.int64)
+    rejected_by: dict[int, list[int]] = defaultdict(list)
+    for face, person in lib.rejected:
+        if face in row_of:
+            rejected_by[person].append(row_of[face])
+    for person in named:
+        members = lib.members[person]
+        sims = x @ lib.matrix(members).T
+        k = min(TOP, sims.shape[1])
+        score = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+        score[np.isin(photo, list(lib.photos(members)))] = -2.0
+        score[rejected_by.get(person, [])] = -2.0
+        better = score > best
+        best[better], who[better] = score[better], person
+    order = np.argsort(-best, kind="stable")[:limit]
+    return [(unsorted[i], int(who[i]), float(best[i])) for i in order if best[i] >= MIN_SIMILARITY]
+
+
 def accept(database: Database, s: Suggestion) -> Changes:
     """Yes, the same person: merge ``b`` into ``a``."""
     return PeopleOps(database).merge(s.a, [s.b])
