@@ -167,16 +167,28 @@ def suggest_faces_for(
 
 
 def _rival_scores(lib: _Library, faces: list[int], person_id: int, small_group: int) -> np.ndarray:
-    """Each face's best top-3 similarity to any other person or large group it may join."""
+    """Each face's best top-3 similarity to any other person or large group it may join, or
+    to the rest of the small group it is in."""
     rivals = [
         g
         for g, members in lib.members.items()
         if g != person_id and (lib.people[g].name is not None or len(members) >= small_group)
     ]
     best = np.full(len(faces), -1.0)
+    x = lib.matrix(faces)
+    # a face of a small unnamed group is also held by its own group: offered elsewhere only
+    # when it resembles that person more than its group mates
+    wanted = set(faces)
+    for g, members in lib.members.items():
+        if g == person_id or lib.people[g].name is not None or len(members) < 2:
+            continue
+        mine = [i for i, f in enumerate(faces) if f in wanted and f in set(members)]
+        for i in mine:
+            mates = [m for m in members if m != faces[i]]
+            sims = lib.matrix(mates) @ x[i]
+            best[i] = max(best[i], float(np.sort(sims)[-min(TOP, sims.size) :].mean()))
     if not rivals:
         return best
-    x = lib.matrix(faces)
     photo = [int(lib.vec.photo_ids[lib.pos[f]]) for f in faces]
     for g in rivals:
         members = lib.members[g]
