@@ -43,6 +43,12 @@ def _set_similarity(xa: np.ndarray, xb: np.ndarray, top: int = TOP) -> float:
     return float(np.partition(sims, sims.size - k)[-k:].mean())
 
 
+def _top_mean(sims: np.ndarray) -> np.ndarray:
+    """Row by row, the mean of the ``TOP`` best similarities (all of them when fewer)."""
+    k = min(TOP, sims.shape[1])
+    return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+
+
 class _Library:
     """Vectors and groups in memory for one round of suggestions."""
 
@@ -156,8 +162,7 @@ def suggest_faces_for(
     if not candidates:
         return []
     sims = lib.matrix(candidates) @ lib.matrix(mine).T
-    k = min(TOP, sims.shape[1])
-    score = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+    score = _top_mean(sims)
     ranked = np.argsort(-score, kind="stable")[: 3 * limit]
     order = [int(i) for i in ranked if score[i] >= MIN_SIMILARITY]
     if nearest_only and order:
@@ -186,15 +191,14 @@ def _rival_scores(lib: _Library, faces: list[int], person_id: int, small_group: 
         for i in mine:
             mates = [m for m in members if m != faces[i]]
             sims = lib.matrix(mates) @ x[i]
-            best[i] = max(best[i], float(np.sort(sims)[-min(TOP, sims.size) :].mean()))
+            best[i] = max(best[i], float(_top_mean(sims[None])[0]))
     if not rivals:
         return best
     photo = [int(lib.vec.photo_ids[lib.pos[f]]) for f in faces]
     for g in rivals:
         members = lib.members[g]
         sims = x @ lib.matrix(members).T
-        k = min(TOP, sims.shape[1])
-        top = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+        top = _top_mean(sims)
         photos = lib.photos(members)
         for i, f in enumerate(faces):
             if f in members or (f, g) in lib.rejected or photo[i] in photos:
@@ -227,8 +231,7 @@ def suggest_places(database: Database, limit: int = 20) -> list[tuple[int, int, 
     for person in named:
         members = lib.members[person]
         sims = x @ lib.matrix(members).T
-        k = min(TOP, sims.shape[1])
-        score = np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+        score = _top_mean(sims)
         score[np.isin(photo, list(lib.photos(members)))] = -2.0
         score[rejected_by.get(person, [])] = -2.0
         better = score > best
