@@ -118,10 +118,9 @@ def inference_workers(options: EngineOptions) -> tuple[int, int | None]:
     On CUDA one engine feeds the GPU. ``options.threads`` (or ``FACEORGANIZER_THREADS``) is the
     whole budget; 1 keeps a scan to one core (the app's default, so the window stays fluid).
     """
-    from faceorganizer.core.models.providers import choose_providers
+    from faceorganizer.core.models.providers import choose_providers, thread_budget
 
-    budget = options.threads or int(os.environ.get("FACEORGANIZER_THREADS", "0"))
-    budget = budget or (os.cpu_count() or 1)
+    budget = thread_budget(options.threads)
     try:
         cuda = choose_providers(options.device)[0] == "CUDAExecutionProvider"
     except Exception:  # noqa: BLE001 - the engine reports a device error itself
@@ -152,11 +151,10 @@ class _Engines:
         if engine is None:
             with self.lock:
                 engine = self.spare.pop() if self.spare else None
-            engine = engine or FaceEngine(self.options)
+            engine = engine or FaceEngine(self.options)  # loading runs outside the lock
             self.local.engine = engine
             with self.lock:
-                if self.first is None:
-                    self.first = engine
+                self.first = self.first or engine
         return engine
 
 
@@ -302,7 +300,7 @@ def scan_library(
                 found = loaded.found
                 state.current = display_path(found.path)
                 if loaded.moved_from is not None and loaded.moved_from.id in claimed:
-                    loaded = pool.submit(_process, found, {}, engines).result()
+                    loaded = pool.submit(_process, found, {}, engines, thumbnails).result()
                 writer.begin()
                 if loaded.vanished:
                     summary.vanished.append(display_path(found.path))
@@ -333,7 +331,6 @@ def scan_library(
                 else:
                     the_engine = engines.first
                     assert the_engine is not None and loaded.faces is not None
-                    summary.device = the_engine.device
                     d = loaded.decoded
                     new_faces = loaded.faces
                     photo_id = photos.upsert(
@@ -361,6 +358,8 @@ def scan_library(
                 if progress:
                     progress(state)
         writer.flush()
+        if engines.first is not None:
+            summary.device = engines.first.device
         if not summary.cancelled:
             summary.deleted = _forget_gone(database, photos, gone, claimed, roots, found_files)
         if import_names and summary.processed_ids:

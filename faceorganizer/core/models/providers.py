@@ -44,6 +44,11 @@ def choose_providers(device: str = "auto") -> list[str]:
     return chosen or ["CPUExecutionProvider"]
 
 
+def thread_budget(threads: int | None = None) -> int:
+    """Threads to use: ``threads``, else ``FACEORGANIZER_THREADS``, else the machine's cores."""
+    return threads or int(os.environ.get("FACEORGANIZER_THREADS", "0")) or (os.cpu_count() or 1)
+
+
 def session_options(threads: int | None = None) -> Any:
     """Quiet session options; intra-op threads default to the machine's cores."""
     import onnxruntime as ort
@@ -51,8 +56,7 @@ def session_options(threads: int | None = None) -> Any:
     opts = ort.SessionOptions()
     opts.log_severity_level = 3  # errors only: hides the initializer-as-input warnings
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    n = threads or int(os.environ.get("FACEORGANIZER_THREADS", "0")) or (os.cpu_count() or 1)
-    opts.intra_op_num_threads = n
+    opts.intra_op_num_threads = thread_budget(threads)
     opts.inter_op_num_threads = 1
     # Spinning worker threads steal the cores that decoding (and the GUI) need: measured with
     # another process busy on this 2-core machine, SFace took 53 ms a face with spinning and

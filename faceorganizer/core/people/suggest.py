@@ -181,19 +181,26 @@ def _rival_scores(lib: _Library, faces: list[int], person_id: int, small_group: 
     ]
     best = np.full(len(faces), -1.0)
     x = lib.matrix(faces)
+    group_of = {f: g for g, members in lib.members.items() for f in members}
     # a face of a small unnamed group is also held by its own group: offered elsewhere only
     # when it resembles that person more than its group mates
-    wanted = set(faces)
-    for g, members in lib.members.items():
-        if g == person_id or lib.people[g].name is not None or len(members) < 2:
+    for i, f in enumerate(faces):
+        own = group_of.get(f)
+        if own is None or lib.people[own].name is not None:
             continue
-        mine = [i for i, f in enumerate(faces) if f in wanted and f in set(members)]
-        for i in mine:
-            mates = [m for m in members if m != faces[i]]
-            sims = lib.matrix(mates) @ x[i]
-            best[i] = max(best[i], float(_top_mean(sims[None])[0]))
-    if not rivals:
-        return best
+        mates = [m for m in lib.members[own] if m != f]
+        if mates:
+            best[i] = float(_top_mean((lib.matrix(mates) @ x[i])[None])[0])
+    photo = [int(lib.vec.photo_ids[lib.pos[f]]) for f in faces]
+    for g in rivals:
+        members = lib.members[g]
+        top = _top_mean(x @ lib.matrix(members).T)
+        photos = lib.photos(members)
+        for i, f in enumerate(faces):
+            if group_of.get(f) == g or (f, g) in lib.rejected or photo[i] in photos:
+                continue
+            best[i] = max(best[i], top[i])
+    return best
     photo = [int(lib.vec.photo_ids[lib.pos[f]]) for f in faces]
     for g in rivals:
         members = lib.members[g]

@@ -119,6 +119,22 @@ def _square_crop(pixels: np.ndarray, cx: float, cy: float, side: float) -> np.nd
     return out
 
 
+def _face_side(box: Box) -> float:
+    """The side, in full-resolution pixels, of the square a face thumbnail shows."""
+    return max(float(box[2]), float(box[3]), 1.0) * (1.0 + 2.0 * FACE_MARGIN)
+
+
+def _face_picture(photo: DecodedPhoto, box: Box, size: int) -> np.ndarray:
+    """The face's square (with margin) from a decoded photo, resized to ``size``."""
+    import cv2
+
+    x, y, w, h = (float(v) for v in box)
+    k = 1.0 / photo.scale
+    crop = _square_crop(photo.pixels, (x + w / 2) * k, (y + h / 2) * k, _face_side(box) * k)
+    interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
+    return cv2.resize(crop, (size, size), interpolation=interp)
+
+
 def face_thumbnail(path: str, box: Box, size: int = 128, *, use_cache: bool = True) -> np.ndarray:
     """A ``size``×``size`` BGR picture of one face with some margin around its box.
 
@@ -129,21 +145,16 @@ def face_thumbnail(path: str, box: Box, size: int = 128, *, use_cache: bool = Tr
     hit = _load_cached(cached)
     if hit is not None:
         return hit
-    import cv2
 
     with open(path, "rb") as fh:
         data = fh.read()
-    x, y, w, h = (float(v) for v in box)
-    side_full = max(w, h, 1.0) * (1.0 + 2.0 * FACE_MARGIN)
+    side_full = _face_side(box)
     long_side = _header_long_side(data)
     work = size * 2
     if long_side:
         work = int(min(MAX_WORK_LONG_SIDE, max(size, long_side * size / side_full)))
     photo = decode_bytes(data, work_long_side=work, name=str(path))
-    k = 1.0 / photo.scale
-    crop = _square_crop(photo.pixels, (x + w / 2) * k, (y + h / 2) * k, side_full * k)
-    interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
-    thumb = cv2.resize(crop, (size, size), interpolation=interp)
+    thumb = _face_picture(photo, box, size)
     if use_cache:
         _store(cached, thumb)
     return np.ascontiguousarray(thumb)
@@ -158,21 +169,14 @@ def store_face_thumbnails(
     its thumbnail, so no thumbnail is blurrier than one ``face_thumbnail`` would make; the rest
     are made on demand. Returns how many were written.
     """
-    import cv2
-
-    k = 1.0 / photo.scale
     written = 0
     for box in boxes:
-        x, y, w, h = (float(v) for v in box)
-        side = max(w, h, 1.0) * (1.0 + 2.0 * FACE_MARGIN) * k
-        if side < min_source:
+        if _face_side(box) / photo.scale < min_source:
             continue
         target = _cache_path("face", path, size, box)
         if target is None or target.is_file():
             continue
-        crop = _square_crop(photo.pixels, (x + w / 2) * k, (y + h / 2) * k, side)
-        interp = cv2.INTER_AREA if crop.shape[0] > size else cv2.INTER_LINEAR
-        _store(target, cv2.resize(crop, (size, size), interpolation=interp))
+        _store(target, _face_picture(photo, box, size))
         written += 1
     return written
 
