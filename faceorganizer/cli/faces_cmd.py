@@ -8,10 +8,22 @@ import sys
 from typing import Any
 
 from faceorganizer.cli.common import add_db_option, open_db
-from faceorganizer.core.faces.quality import FLAG_BLURRY, FLAG_TOO_SMALL, FLAG_TURNED
+from faceorganizer.core.faces.quality import (
+    FLAG_BLURRY,
+    FLAG_BOX_ALIGNED,
+    FLAG_FROM_METADATA,
+    FLAG_TOO_SMALL,
+    FLAG_TURNED,
+)
 from faceorganizer.core.store.faces import FaceRepository
 
-_FLAG_NAMES = ((FLAG_TOO_SMALL, "too_small"), (FLAG_BLURRY, "blurry"), (FLAG_TURNED, "turned"))
+_FLAG_NAMES = (
+    (FLAG_TOO_SMALL, "too_small"),
+    (FLAG_BLURRY, "blurry"),
+    (FLAG_TURNED, "turned"),
+    (FLAG_FROM_METADATA, "from_metadata"),
+    (FLAG_BOX_ALIGNED, "box_aligned"),
+)
 
 
 def register(sub: Any) -> None:

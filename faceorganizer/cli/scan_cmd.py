@@ -62,6 +62,9 @@ def print_summary(s: ScanSummary) -> None:
     for path in s.vanished:
         print(f"vanished: {path}: removed or moved during the scan")
     state = "cancelled" if s.cancelled else "done"
+    from faceorganizer.core.metadata.names import RegionCounts
+
+    print((s.regions or RegionCounts()).line())
     print(
         f"summary: seen={s.seen} processed={s.processed} unchanged={s.unchanged} moved={s.moved}"
         f" skipped={len(s.skipped)} deleted={s.deleted} faces={s.faces_found}"

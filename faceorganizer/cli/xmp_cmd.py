@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_write(args: argparse.Namespace) -> int:
-    """Write sidecars; one line per file and a summary line."""
+    """Write sidecars; one line per file and a summary line (exit 1 when a write failed)."""
     from faceorganizer.core.export.xmp import XmpError, write_sidecars
 
     with open_db(args) as db:
@@ -51,34 +51,44 @@ def cmd_write(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     for f in report.files:
-        print(f"{f.action}: {f.sidecar} ({f.regions} region(s): {', '.join(f.names)})")
+        if f.action != "failed":
+            print(f"{f.action}: {f.sidecar} ({f.regions} region(s): {', '.join(f.names)})")
     for path, reason in report.skipped:
         print(f"skipped: {path}: {reason}")
+    for path, reason in report.failed:
+        print(f"failed: {path}: {reason}")
+    failed = f" failed={len(report.failed)}" if report.failed else ""
     print(
         f"xmp: files={len(report.written)} regions={report.regions}"
-        f" skipped={len(report.skipped)} dry_run={'yes' if args.dry_run else 'no'}"
+        f" skipped={len(report.skipped)} dry_run={'yes' if args.dry_run else 'no'}{failed}"
     )
+    if report.failed:
+        print(f"error: {len(report.failed)} sidecar(s) could not be written", file=sys.stderr)
+        return 1
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import names from XMP regions; one line per decision and a summary line."""
-    from faceorganizer.core.export.xmp import import_regions
+    """Import names from XMP regions; one line per decision, the regions line, a summary line."""
+    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+    from faceorganizer.core.metadata.names import import_names
 
     with open_db(args) as db:
-        report = import_regions(db)
-    for path, name, face_id in report.assigned:
+        report = import_names(db, engine_factory=lambda: FaceEngine(EngineOptions()))
+    result = report.result
+    for path, name, face_id in result.assigned:
         print(f"assigned: {path}: face {face_id} -> {name}")
-    for path, name, face_id, reason in report.conflicts:
+    for path, name, face_id, reason in result.conflicts:
         print(f"conflict: {path}: face {face_id} not named {name}: {reason}")
     for path, name in report.unmatched:
-        print(f"unmatched: {path}: no detected face for {name}")
+        print(f"unmatched: {path}: no face for {name}")
     for path, reason in report.skipped:
         print(f"skipped: {path}: {reason}")
+    print(report.counts.line())
     print(
         f"xmp import: photos={report.photos} regions={report.regions}"
-        f" assigned={len(report.assigned)} already={len(report.already)}"
-        f" conflicts={len(report.conflicts)} unmatched={len(report.unmatched)}"
-        f" new_people={len(report.created_people)}"
+        f" assigned={len(result.assigned)} already={len(result.already)}"
+        f" conflicts={len(result.conflicts)} unmatched={len(report.unmatched)}"
+        f" new_people={len(result.created_people)}"
     )
     return 0

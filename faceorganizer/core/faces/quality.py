@@ -10,6 +10,8 @@ MIN_RECOGNISABLE_PX = 24.0  # below this (shorter box side, original pixels) a f
 FLAG_TOO_SMALL = 1
 FLAG_BLURRY = 2
 FLAG_TURNED = 4
+FLAG_FROM_METADATA = 8  # a region another tool drew, not found by our detector
+FLAG_BOX_ALIGNED = 16  # no landmarks found in the region: aligned by its box (a weak vector)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
 from faceorganizer.core.photos.decode import DecodedPhoto, DecodeError, decode_bytes
@@ -31,6 +32,9 @@ from faceorganizer.core.photos.discover import (
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository, NewFace
 from faceorganizer.core.store.photos import PhotoRepository, PhotoRow
+
+if TYPE_CHECKING:
+    from faceorganizer.core.metadata.names import RegionCounts
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,7 @@ class ScanSummary:
     device: str = "cpu"
     processed_ids: list[int] = field(default_factory=list)
     imported_names: int = 0
+    regions: RegionCounts | None = None  # what the name import read (the ``regions:`` line)
 
     @property
     def photos_per_second(self) -> float:
@@ -363,7 +368,9 @@ def scan_library(
         if not summary.cancelled:
             summary.deleted = _forget_gone(database, photos, gone, claimed, roots, found_files)
         if import_names and summary.processed_ids:
-            summary.imported_names = _import_names(database, summary.processed_ids)
+            summary.imported_names = _import_names(
+                database, summary.processed_ids, summary, engines.first
+            )
     except BaseException as exc:
         writer.abort(exc)
         raise
@@ -371,16 +378,19 @@ def scan_library(
     return summary
 
 
-def _import_names(database: Database, photo_ids: list[int]) -> int:
+def _import_names(
+    database: Database, photo_ids: list[int], summary: ScanSummary, engine: FaceEngine | None
+) -> int:
     """Names from face regions in the photos' metadata; a bad sidecar never fails a scan."""
-    from faceorganizer.core.export.xmp import import_regions
+    from faceorganizer.core.metadata.names import import_names
 
     try:
-        report = import_regions(database, photo_ids=photo_ids)
+        report = import_names(database, photo_ids, engine=engine)
     except Exception:  # noqa: BLE001 - metadata is a bonus; the scan's work is already stored
         log.warning("importing face names from metadata failed", exc_info=True)
         return 0
-    return len(report.assigned)
+    summary.regions = report.counts
+    return len(report.result.assigned)
 
 
 def _forget_gone(

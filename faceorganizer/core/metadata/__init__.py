@@ -1,0 +1,1 @@
+"""Metadata other photo tools wrote: face regions and their names, read safely."""
