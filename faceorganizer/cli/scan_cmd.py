@@ -64,6 +64,8 @@ def print_summary(s: ScanSummary) -> None:
     state = "cancelled" if s.cancelled else "done"
     from faceorganizer.core.metadata.names import RegionCounts
 
+    for path, reason in s.metadata_problems:
+        print(f"metadata: {path}: {reason}")
     print((s.regions or RegionCounts()).line())
     print(
         f"summary: seen={s.seen} processed={s.processed} unchanged={s.unchanged} moved={s.moved}"

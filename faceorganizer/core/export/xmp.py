@@ -51,6 +51,7 @@ from faceorganizer.core.metadata.rdf import (
 )
 from faceorganizer.core.metadata.regions import (
     Region,
+    SidecarFinder,
     applied_dims,
     clamp_box,
     clean_name,
@@ -264,16 +265,13 @@ def _merge_regions(
     node, bag = _regions_list(descs, main, q(NS_MWG_RS, "Regions"), q(NS_MWG_RS, "RegionList"))
     regions = rdf.struct(node)
     dims = applied_dims(regions)
-    ours_before: list[tuple[str | None, Box | None]] = []
     theirs: list[tuple[str | None, Box | None]] = []
     for item in [c for c in bag if c.tag == rdf.RDF_LI]:
-        name = clean_name(rdf.text(rdf.fields(item).get(q(NS_MWG_RS, "Name"))))
-        box = mwg_item_box(item, dims)
         if _is_ours(item):
-            ours_before.append((name, box))
             bag.remove(item)
-        else:
-            theirs.append((name, box))
+            continue
+        name = clean_name(rdf.text(rdf.fields(item).get(q(NS_MWG_RS, "Name"))))
+        theirs.append((name, mwg_item_box(item, dims)))
     if dims is None:
         holder, _ = _struct_child(node, q(NS_MWG_RS, "AppliedToDimensions"))
         atd = _resource(holder, NS_MWG_RS, "AppliedToDimensions")
@@ -299,20 +297,15 @@ def _merge_regions(
         _sub(li, NS_MWG_RS, "Type", "Face")
         _sub(_resource(li, NS_MWG_RS, "Extensions"), NS_FO, "FaceId", str(r.face_id))
 
-    # Microsoft: ours are the items that repeat one of our earlier MWG regions
+    # Microsoft: ours carry the same mark, as a field of the region struct
     _info, mp_bag = _regions_list(descs, main, q(NS_MP, "RegionInfo"), q(NS_MPRI, "Regions"))
     mp_theirs: list[tuple[str | None, Box | None]] = []
     for item in [c for c in mp_bag if c.tag == rdf.RDF_LI]:
-        name = clean_name(rdf.text(rdf.fields(item).get(q(NS_MPREG, "PersonDisplayName"))))
-        box = mp_item_box(item)
-        mine = any(
-            n == name and b is not None and box is not None and _close(b, box)
-            for n, b in ours_before
-        )
-        if mine:
+        if _FACE_ID in rdf.fields(item):
             mp_bag.remove(item)
-        else:
-            mp_theirs.append((name, box))
+            continue
+        name = clean_name(rdf.text(rdf.fields(item).get(q(NS_MPREG, "PersonDisplayName"))))
+        mp_theirs.append((name, mp_item_box(item)))
     for r in ours:
         if _represented(r.name, r.box, mp_theirs):
             continue
@@ -320,10 +313,7 @@ def _merge_regions(
         li.set(q(NS_RDF, "parseType"), "Resource")
         _sub(li, NS_MPREG, "Rectangle", ", ".join(_fmt(v) for v in r.box))
         _sub(li, NS_MPREG, "PersonDisplayName", r.name)
-
-
-def _close(a: Box, b: Box) -> bool:
-    return all(abs(u - v) <= 1e-4 for u, v in zip(a, b, strict=True))
+        _sub(li, NS_FO, "FaceId", str(r.face_id))
 
 
 def _merge_keywords(
@@ -359,6 +349,8 @@ def _keep_prefixes(data: bytes) -> None:
             prefix, uri = str(item[0]), str(item[1])
             if uri in known or not prefix or re.match(r"ns\d+$", prefix):
                 continue
+            if prefix in rdf.OUR_PREFIXES:  # digiKam's old namespace: keep ours for ours
+                prefix = f"{prefix}{len(known)}"
             with contextlib.suppress(ValueError):
                 ET.register_namespace(prefix, uri)
                 known.add(uri)
@@ -483,8 +475,11 @@ def write_sidecars(
         raise XmpError(f"unknown sidecar naming {naming!r}")
     report = XmpReport(dry_run=dry_run)
     by_sidecar: dict[Path, list[_PhotoFaces]] = {}
+    finder = SidecarFinder()
     for pf in _named_faces(db, person_names, face_ids).values():
-        by_sidecar.setdefault(sidecar_path(pf.path, naming), []).append(pf)
+        # an existing IMG.JPG.XMP is the photo's photo.jpg.xmp: written there, not beside it
+        target = finder.same_file(sidecar_path(pf.path, naming))
+        by_sidecar.setdefault(target, []).append(pf)
     plans: list[_Planned] = []
     for sidecar, group in sorted(by_sidecar.items()):
         if len(group) > 1:

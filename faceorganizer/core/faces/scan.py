@@ -78,6 +78,7 @@ class ScanSummary:
     processed_ids: list[int] = field(default_factory=list)
     imported_names: int = 0
     regions: RegionCounts | None = None  # what the name import read (the ``regions:`` line)
+    metadata_problems: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
     @property
     def photos_per_second(self) -> float:
@@ -390,6 +391,9 @@ def _import_names(
         log.warning("importing face names from metadata failed", exc_info=True)
         return 0
     summary.regions = report.counts
+    summary.metadata_problems = report.skipped + [
+        (p, f"no face for {n}") for p, n in report.unmatched
+    ]
     return len(report.result.assigned)
 
 

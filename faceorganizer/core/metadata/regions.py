@@ -172,9 +172,10 @@ def regions_of_tree(root: ET.Element) -> tuple[list[RawRegion], int]:
     for item in rdf.items(info.get(q(NS_MPRI, "Regions"))):
         name = clean_name(rdf.text(rdf.fields(item).get(q(NS_MPREG, "PersonDisplayName"))))
         box = mp_item_box(item)
-        if box is None or (name is not None and name.casefold() in mwg_names):
-            # no box (digiKam's person tag without one), or the person is in MWG: MWG wins
-            unusable += 1
+        if name is not None and name.casefold() in mwg_names:
+            continue  # the same region in the other schema (digiKam writes both): MWG wins
+        if box is None:
+            unusable += 1  # digiKam's person tag without a box
             continue
         out.append(RawRegion(name, box, "mp"))
     return out, unusable
@@ -204,6 +205,11 @@ class SidecarFinder:
                     found.setdefault(name.casefold(), []).append(name)
             self._listings[folder] = found
         return found
+
+    def same_file(self, path: Path) -> Path:
+        """``path``, or the existing file whose name differs from it only in letter case."""
+        found = self._existing(path.parent, path.name)
+        return found[0] if found else path
 
     def _existing(self, folder: Path, name: str) -> list[Path]:
         names = self._listing(folder).get(name.casefold(), [])
