@@ -280,3 +280,143 @@ def test_rotated_photo_round_trips_in_the_stored_frame(tmp_path: Path) -> None:
     [region] = read_regions(photo)
     got = (region.x * width, region.y * height, region.w * width, region.h * height)
     assert got == pytest.approx(box, abs=0.01 * width)
+
+
+# -- a library tagged by other tools (tests/xmp_corpus.py) ----------------------------------------
+def _tree_hashes(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): sha(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    from faceorganizer.core.store.faces import iou
+
+    return iou(a, b)
+
+
+@pytest.fixture(scope="module")
+def tagged_library(tmp_path_factory: pytest.TempPathFactory):
+    """The corpus of tests/xmp_corpus.py, scanned once: (corpus, database, scan output)."""
+    from tests import xmp_corpus
+
+    root = tmp_path_factory.mktemp("tagged")
+    corpus = xmp_corpus.build(root / "lib", xmp_corpus.upright_boxes())
+    before = _tree_hashes(corpus.root)
+    db = root / "lib.db"
+    out = cli("scan", str(corpus.root), "--db", str(db), "--no-progress")
+    assert _tree_hashes(corpus.root) == before, "scan changed a file of the library"
+    return corpus, db, out
+
+
+def test_every_named_region_comes_back_as_that_person_with_its_box(tagged_library) -> None:
+    corpus, db, out = tagged_library
+    lines = out.splitlines()
+    assert lines[-1].startswith("summary: ") and "names_imported=20" in lines[-1], out
+    [regions] = [line for line in lines if line.startswith("regions: ")]
+    named = len(corpus.expected)
+    assert named == 20
+    fields = dict(kv.split("=") for kv in regions.split()[1:])
+    assert int(fields["read"]) == corpus.read and int(fields["ignored"]) == corpus.ignored
+    assert int(fields["named"]) == named
+    assert int(fields["matched"]) + int(fields["from_metadata"]) == named, regions
+    assert int(fields["from_metadata"]) >= 2  # the tiny face and the pet at least
+    # the bare and the hostile sidecars are reported, and broke nothing else
+    for sidecar in corpus.bare_sidecars + corpus.hostile_sidecars:
+        assert any(line.startswith("metadata: ") and sidecar.name in line for line in lines), out
+
+    people = {p["name"]: p for p in json.loads(cli("people", "--db", str(db), "--json"))}
+    faces = {f["id"]: f for f in json.loads(cli("faces", "--db", str(db), "--json"))}
+    conn = sqlite3.connect(db)
+    sizes = {
+        Path(r[0]).name: (r[1], r[2])
+        for r in conn.execute("SELECT path, width, height FROM photos")
+    }
+    conn.close()
+    recovered = 0
+    for e in corpus.expected:
+        person = people.get(e.name)
+        assert person is not None, (e, sorted(people))
+        photo = str(corpus.root / e.photo)
+        assert photo in person["photos"], (e, person["photos"])
+        width, height = sizes[e.photo]
+        want = (e.box[0] * width, e.box[1] * height, e.box[2] * width, e.box[3] * height)
+        mine = [faces[f] for f in person["faces"] if faces[f]["photo"] == photo]
+        assert len(mine) == 1, (e, mine)
+        assert _box_iou(tuple(mine[0]["box"]), want) >= 0.5, (e, mine[0]["box"], want)
+        recovered += 1
+    assert recovered == named
+    # faces from metadata are marked; one without landmarks never seeds a group
+    from_meta = [f for f in faces.values() if "from_metadata" in f["quality"]["flags"]]
+    assert len(from_meta) == int(fields["from_metadata"])
+    for f in from_meta:
+        if "box_aligned" in f["quality"]["flags"]:
+            assert f["quality"]["score"] == 0
+
+
+def test_xmp_import_again_changes_no_file_and_finds_every_name_placed(
+    tagged_library, tmp_path: Path
+) -> None:
+    corpus, db, _ = tagged_library
+    copy = tmp_path / "copy.db"
+    shutil.copy2(db, copy)
+    before = _tree_hashes(corpus.root)
+    out = cli("xmp", "import", "--db", str(copy))
+    lines = out.splitlines()
+    assert lines[-1] == (
+        "xmp import: photos=20 regions=20 assigned=0 already=20 conflicts=0 unmatched=0"
+        " new_people=0"
+    ), out
+    assert lines[-2] == (
+        f"regions: read={corpus.read} named=20 matched=20 from_metadata=0 ignored={corpus.ignored}"
+    ), out
+    assert _tree_hashes(corpus.root) == before
+
+
+def test_xmp_write_after_the_scan_keeps_every_foreign_region(tagged_library) -> None:
+    corpus, db, _ = tagged_library
+
+    def foreign(path: Path) -> tuple[list, object, list]:
+        out = subprocess.run(
+            ["exiftool", "-j", "-struct", "-n", "-XMP-mwg-rs:RegionInfo",
+             "-XMP-MP:RegionInfoMP", str(path)],
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+        info = json.loads(out)[0]
+        mwg = info.get("RegionInfo", {})
+        mp = info.get("RegionInfoMP", {}).get("Regions", [])
+        theirs = [r for r in mwg.get("RegionList", []) if "FaceId" not in json.dumps(r)]
+        return (
+            theirs,
+            mwg.get("AppliedToDimensions"),
+            [r for r in mp if "FaceId" not in json.dumps(r)],
+        )
+
+    before = {p: foreign(p) for p in corpus.foreign_sidecars}
+    images = {p: sha(p) for p in corpus.root.iterdir() if p.suffix.lower() == ".jpg"}
+    out = cli("xmp", "write", "--db", str(db))
+    assert out.splitlines()[-1] == "xmp: files=19 regions=20 skipped=0 dry_run=no", out
+    for path, (mwg, dims, mp) in before.items():
+        after_mwg, after_dims, after_mp = foreign(path)
+        assert after_mwg == mwg, path
+        assert dims is None or after_dims == dims, path
+        assert after_mp == mp, path
+    # a face their region already names is not written again beside it
+    for path, (mwg, _dims, mp) in before.items():
+        info = exiftool_json(path)
+        after_mwg = [r.get("Name") for r in regions_of(info)]
+        after_mp = [
+            r.get("PersonDisplayName") for r in info.get("RegionInfoMP", {}).get("Regions", [])
+        ]
+        for name in {r.get("Name") for r in mwg} - {None}:
+            assert after_mwg.count(name) == [r.get("Name") for r in mwg].count(name), (path, name)
+        for name in {r.get("PersonDisplayName") for r in mp} - {None}:
+            before_mp = [r.get("PersonDisplayName") for r in mp]
+            assert after_mp.count(name) == before_mp.count(name), (path, name)
+    # a second write changes nothing; the image files were never touched
+    snapshot = _tree_hashes(corpus.root)
+    out = cli("xmp", "write", "--db", str(db))
+    assert out.splitlines()[-1] == "xmp: files=0 regions=0 skipped=0 dry_run=no", out
+    assert _tree_hashes(corpus.root) == snapshot
+    assert {p: sha(p) for p in images} == images
+    # and reading it all back names the same faces, nothing new
+    out = cli("xmp", "import", "--db", str(db))
+    assert "assigned=0 already=20 conflicts=0 unmatched=0 new_people=0" in out.splitlines()[-1]
