@@ -11,7 +11,7 @@ import logging
 import math
 import xml.etree.ElementTree as ET
 
-from faceorganizer.core.metadata.safe import parse_xml
+from faceorganizer.core.metadata.safe import MetadataError, parse_xml
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +159,11 @@ def top_fields(root: ET.Element) -> dict[str, FieldValue]:
 def packet_root(data: bytes) -> ET.Element:
     """Parse an XMP packet (x:xmpmeta, or a bare rdf:RDF) through the hardened parser.
 
-    Raises MetadataError when it cannot be parsed safely.
+    Raises MetadataError when it cannot be parsed safely. XMP never declares a DTD or
+    entities: a packet that does is refused whole, wherever the declaration sits.
     """
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise MetadataError("XML refused: DTD or entity declarations")
     for start_tag, end_tag in ((b"<x:xmpmeta", b"</x:xmpmeta>"), (b"<rdf:RDF", b"</rdf:RDF>")):
         start = data.find(start_tag)
         end = data.find(end_tag, start + 1)
