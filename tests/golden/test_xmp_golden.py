@@ -350,6 +350,20 @@ def test_every_named_region_comes_back_as_that_person_with_its_box(tagged_librar
     for f in from_meta:
         if "box_aligned" in f["quality"]["flags"]:
             assert f["quality"]["score"] == 0
+    # the app reads faces through the browse queries: person page and viewer both see them
+    from faceorganizer.core.store.browse import person_faces, photo_faces
+    from faceorganizer.core.store.db import Database
+
+    with Database(db, readonly=True) as store:
+        for f in from_meta:
+            person = next(p for p in people.values() if f["id"] in p["faces"])
+            assert f["id"] in [ref.id for ref in person_faces(store, person["id"])]
+            photo_id = next(
+                ref.photo_id for ref in person_faces(store, person["id"]) if ref.id == f["id"]
+            )
+            [ref] = [r for r in photo_faces(store, photo_id) if r.id == f["id"]]
+            assert ref.person_name == person["name"]
+            assert ref.box == pytest.approx(tuple(f["box"]), abs=0.01)
 
 
 def test_xmp_import_again_changes_no_file_and_finds_every_name_placed(
