@@ -31,7 +31,7 @@ def orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
     elif orientation == 6:
         a = np.rot90(a, -1)
     elif orientation == 7:
-        a = np.rot90(a, 1)[::-1]
+        a = np.rot90(a, -1)[::-1]
     elif orientation == 8:
         a = np.rot90(a, 1)
     return np.ascontiguousarray(a)
