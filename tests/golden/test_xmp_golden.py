@@ -434,3 +434,32 @@ def test_xmp_write_after_the_scan_keeps_every_foreign_region(tagged_library) -> 
     # and reading it all back names the same faces, nothing new
     out = cli("xmp", "import", "--db", str(db))
     assert "assigned=0 already=20 conflicts=0 unmatched=0 new_people=0" in out.splitlines()[-1]
+
+
+def test_a_region_turned_upright_by_the_sidecar_gives_the_same_person_vector() -> None:
+    """Orientation only in the sidecar: the crop is turned upright before landmarks and vector."""
+    import numpy as np
+    from PIL import Image
+
+    from faceorganizer.core.faces.from_region import face_from_region, orient
+    from faceorganizer.core.faces.pipeline import FaceEngine
+    from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA
+    from faceorganizer.core.metadata.regions import displayed_to_stored
+    from faceorganizer.core.photos.decode import DecodedPhoto
+
+    engine = FaceEngine()
+    rgb = np.asarray(
+        Image.open(shared_set("lfw-fold1") / "l00002.jpg").convert("RGB").resize((300, 300))
+    )
+    upright = DecodedPhoto(np.ascontiguousarray(rgb[:, :, ::-1]), 300, 300, 1.0, 1, None, "JPEG")
+    [detected] = [f for f in engine.analyse(upright) if f.box[2] >= 80]
+    # the stored pixels are sideways; only a sidecar's tiff:Orientation=6 says how to show them
+    sideways = orient(upright.pixels, 8)
+    photo = DecodedPhoto(sideways, 300, 300, 1.0, 1, None, "JPEG")
+    x, y, w, h = (v / 300 for v in detected.box)
+    sx, sy, sw, sh = displayed_to_stored((x, y, w, h), 6)
+    box = (sx * 300, sy * 300, sw * 300, sh * 300)
+    turned = face_from_region(engine, photo, box, 6)
+    assert turned.flags & FLAG_FROM_METADATA and not turned.flags & FLAG_BOX_ALIGNED
+    assert float(turned.embedding @ detected.embedding) > 0.7
+    assert turned.box == pytest.approx(box)
