@@ -164,7 +164,12 @@ def import_names(
             counts.matched += 1
         if missing:
             if engine is None and engine_factory is not None:
-                engine = engine_factory()
+                factory, engine_factory = engine_factory, None  # tried once
+                try:
+                    engine = factory()
+                except Exception as exc:  # noqa: BLE001 - names of detected faces still count
+                    log.warning("no face engine for faces from metadata", exc_info=True)
+                    report.skipped.append(("models", f"cannot load the face models: {exc}"))
             claims.extend(_from_metadata(photo, missing, engine, report))
     for folder in sorted(folders):
         for orphan in finder.orphans(folder):

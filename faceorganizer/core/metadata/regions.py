@@ -45,6 +45,7 @@ PEOPLE_KINDS = ("face", "pet")
 _XMP_APP1 = b"http://ns.adobe.com/xap/1.0/\x00"
 _MAX_SCAN_BYTES = 64 * 1024 * 1024
 _VALID = (1, 2, 3, 4, 5, 6, 7, 8)
+_EXIF_FORMATS = ("JPEG", "MPO", "PNG", "TIFF", "WEBP", "HEIF")
 INVERSE = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 8, 7: 7, 8: 6}
 
 
@@ -307,7 +308,8 @@ def image_orientation(photo_path: str | Path) -> int | None:
             from pillow_heif import register_heif_opener
 
             register_heif_opener()
-        with Image.open(photo_path) as img:
+        # formats that carry EXIF, named: never a plugin that hands the file to a program
+        with Image.open(photo_path, formats=_EXIF_FORMATS) as img:
             raw = img.getexif().get(0x0112)
     except Exception as exc:  # noqa: BLE001 - a photo we cannot read has no orientation
         log.debug("no orientation for %s: %s", photo_path, exc)
@@ -420,7 +422,7 @@ def read_photo_regions(
             source = "embedded"
     if not raw:
         return out
-    file_orientation = image_orientation(path)
+    file_orientation = orientation if orientation not in (None, 1) else image_orientation(path)
     turn = orientation if orientation in INVERSE else (file_orientation or 1)
     upright = 1
     if (file_orientation or 1) == 1 and turn == 1 and side_orientation not in (None, 1):
