@@ -161,3 +161,49 @@ def test_redo_puts_back_exactly_what_undo_took_away(db: Database) -> None:
     ops.undo()
     ops.set_hidden(a, True)
     assert ops.redo() is None
+
+
+def test_naming_several_unsorted_faces_joins_or_creates_one_person(db: Database) -> None:
+    from faceorganizer.core.people.naming import name_faces
+
+    ops = PeopleOps(db)
+    stranger, b4 = _ids(db)["S0"], _ids(db)["B4"]
+    ops.remove([stranger])
+    name_faces(db, [stranger, b4], "Sam")
+    sam = ops.repo.by_name("Sam")
+    assert sam is not None and set(ops.repo.faces_of(sam.id)) == {stranger, b4}
+    ops.name(_groups(db)["B"], "Bert")
+    name_faces(db, [b4, stranger], "bert")
+    assert len([p for p in ops.repo.list_people() if p.name in ("Bert", "bert")]) == 1
+
+
+def test_suggestions_below_the_calibrated_floor_are_not_offered(tmp_path: Path) -> None:
+    """A face at ~0.3 to a person (the "possibly" band) is not offered; one at ~0.9 is."""
+    from faceorganizer.core.people import suggest
+
+    rng = np.random.default_rng(5)
+    centre = _unit(rng.normal(size=DIM))
+    other = rng.normal(size=DIM)
+    other = _unit(other - (other @ centre) * centre)  # orthogonal to the centre
+    doubtful = _unit(0.31 * centre + np.sqrt(1 - 0.31**2) * other)
+    database = Database(tmp_path / "lib.db")
+    photos, faces = PhotoRepository(database), FaceRepository(database)
+    ids = []
+    with database.transaction():
+        vecs = [_unit(centre + 0.1 * _unit(rng.normal(size=DIM))) for _ in range(5)]
+        for n, vec in enumerate([*vecs, doubtful]):
+            pid = photos.upsert(
+                raw_path=f"/lib/{n}.jpg".encode(),
+                path=f"/lib/{n}.jpg",
+                size=1,
+                mtime_ns=1,
+                content_hash=f"h{n}",
+                status="ok",
+            )
+            ids.append(faces.replace_for_photo(pid, [_face(vec)], "p")[0])
+    ops = PeopleOps(database)
+    person, _ = ops.create_person("Cleo", ids[:4])
+    offered = dict(suggest.suggest_faces_for(database, person))
+    assert ids[4] in offered and offered[ids[4]] >= suggest.FACE_FLOOR
+    assert ids[5] not in offered  # 0.25 <= ~0.30 < 0.38: offered before, not now
+    assert [f for f, _p, _s in suggest.suggest_places(database)] == [ids[4]]

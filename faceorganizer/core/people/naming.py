@@ -171,3 +171,16 @@ def name_face(database: Database, face_id: int, name: str, scope: Scope = "auto"
     if existing is not None:
         return ops.merge(existing.id, [group.id])
     return ops.name(group.id, name)
+
+
+def name_faces(database: Database, face_ids: list[int], name: str) -> Changes:
+    """Say who several faces are: one face follows ``name_face``; several move together to
+    the person of that name, or become a new person (never a second person of one name)."""
+    faces = list(dict.fromkeys(face_ids))
+    if len(faces) == 1:
+        return name_face(database, faces[0], name)
+    ops = PeopleOps(database)
+    existing = ops.repo.by_name(ops._clean_name(name))
+    if existing is not None:
+        return ops.move(faces, existing.id)
+    return ops.create_person(name, faces)[1]
