@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QModelIndex, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -74,10 +74,20 @@ class PhotoCanvas(QWidget):
         return rect, k / self.scale
 
     def box_rect(self, face: FaceRef) -> QRectF:
-        """A face's box in widget coordinates."""
+        """A face's box in widget coordinates, clipped to the photo (a detector's box may
+        reach past the edge for a face cut by it)."""
         rect, k = self._target()
         x, y, w, h = face.box
-        return QRectF(rect.x() + x * k, rect.y() + y * k, w * k, h * k)
+        box = QRectF(rect.x() + x * k, rect.y() + y * k, w * k, h * k)
+        return box.intersected(rect) if not rect.isNull() else box
+
+    def global_box(self, face_id: int) -> QRect | None:
+        """A face's box in screen coordinates (dialogs keep clear of it)."""
+        face = next((f for f in self.faces if f.id == face_id), None)
+        if face is None:
+            return None
+        box = self.box_rect(face).toAlignedRect()
+        return QRect(self.mapToGlobal(box.topLeft()), box.size())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -105,8 +115,11 @@ class PhotoCanvas(QWidget):
             tw = metrics.horizontalAdvance(label) + 10
             th = metrics.height() + 4
             tag = QRectF(box.x(), box.y() - th - 2, tw, th)
-            if tag.y() < 0:
+            if tag.y() < target.y():
                 tag.moveTop(box.bottom() + 2)
+            if tag.bottom() > target.bottom():
+                tag.moveTop(box.y() + 2)  # inside the box when there is no room around it
+            tag.moveLeft(max(target.x(), min(tag.x(), target.right() - tag.width())))
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(color)
             painter.drawRoundedRect(tag, 4, 4)
@@ -174,7 +187,9 @@ class PhotoViewer(QWidget):
         self.next_button = QPushButton("→", self)
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
+        self.setObjectName("viewerPage")
         self.folder_button = QPushButton("Open containing folder", self)
+        self.folder_button.setObjectName("viewerOpenFolder")
         self.folder_button.clicked.connect(lambda: self.open_folder.emit(self.path))
         self.caption = QLabel("", self)
         self.hint = QLabel("Click a box to say who it is; right-click to find it", self)
@@ -182,6 +197,7 @@ class PhotoViewer(QWidget):
         for b in (self.prev_button, self.next_button, self.back_button, self.folder_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.canvas = PhotoCanvas(self)
+        self.canvas.setObjectName("viewerCanvas")
         self.canvas.face_clicked.connect(self.face_clicked.emit)
         self.canvas.find_face.connect(self.find_face.emit)
         top = QHBoxLayout()

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from faceorganizer.core.people.changes import Changes
-from faceorganizer.core.people.ops import PeopleOps
+from faceorganizer.core.people.ops import PeopleOps, faces_text, who
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository, FaceVectors
 from faceorganizer.core.store.people import PeopleRepository
@@ -271,6 +271,8 @@ def reject(database: Database, s: Suggestion) -> Changes:
     ops = PeopleOps(database)
     if s.kind == "person_cluster":
         members = ops.repo.faces_of(s.b)
-        changes = ops.reject(members, s.a)
+        name = who(ops.repo.get(s.a))
+        label = f"Not {name}: an unnamed group of {faces_text(len(members))}"
+        changes = ops.reject(members, s.a, label=label)
         return changes.merge(ops.not_same(s.faces_a, s.faces_b))
     return ops.not_same(s.faces_a, s.faces_b)
