@@ -29,6 +29,7 @@ from faceorganizer.core.store.browse import PersonItem
 SURE = 0.38  # "same person" at or above (docs/thresholds.md): FMR below 0.1 % on every set
 SURE_MARGIN = 0.05  # and clearly ahead of the next person
 ICON = 48
+MIN_WIDTH, MIN_HEIGHT = 260, 240
 
 
 def person_row_text(p: PersonItem, score: float | None = None) -> str:
@@ -150,20 +151,37 @@ class PersonPickerDialog(QDialog):
 
     # -- placement ------------------------------------------------------------------------
     def keep_clear_of(self, avoid: QRect) -> None:
-        """Move the dialog beside ``avoid`` (screen coordinates) where there is most room."""
+        """Move the dialog beside ``avoid`` (screen coordinates), where there is most room;
+        on a small screen it narrows (or shortens) to fit beside the face rather than over it."""
         screen = QGuiApplication.screenAt(avoid.center()) or QGuiApplication.primaryScreen()
         area = screen.availableGeometry() if screen is not None else QRect(0, 0, 1920, 1080)
-        size = self.size()
         gap = 16
-        left_room = avoid.left() - area.left()
-        right_room = area.right() - avoid.right()
-        if right_room >= left_room:
-            x = min(avoid.right() + gap, area.right() - size.width())
+        rooms = {
+            "right": area.right() - avoid.right() - gap,
+            "left": avoid.left() - area.left() - gap,
+            "below": area.bottom() - avoid.bottom() - gap,
+            "above": avoid.top() - area.top() - gap,
+        }
+        w, h = self.width(), self.height()
+        fits = [side for side in rooms if rooms[side] >= (w if side in ("right", "left") else h)]
+        side = fits[0] if fits else max(rooms, key=lambda k: rooms[k])
+        if side in ("right", "left"):
+            w = min(w, max(MIN_WIDTH, rooms[side]))
+            h = min(h, area.height())
         else:
-            x = max(avoid.left() - gap - size.width(), area.left())
-        y = max(area.top(), min(avoid.center().y() - size.height() // 2,
-                                area.bottom() - size.height()))  # fmt: skip
-        self.move(x, y)
+            h = min(h, max(MIN_HEIGHT, rooms[side]))
+            w = min(w, area.width())
+        self.resize(w, h)
+        cy = max(area.top(), min(avoid.center().y() - h // 2, area.bottom() - h))
+        cx = max(area.left(), min(avoid.center().x() - w // 2, area.right() - w))
+        if side == "right":
+            self.move(avoid.right() + gap, cy)
+        elif side == "left":
+            self.move(avoid.left() - gap - w, cy)
+        elif side == "below":
+            self.move(cx, avoid.bottom() + gap)
+        else:
+            self.move(cx, avoid.top() - gap - h)
 
     # -- choosing -------------------------------------------------------------------------
     def _filter(self, text: str) -> None:
