@@ -129,8 +129,10 @@ class PersonView(QWidget):
     def set_suggestions(self, faces: list[FaceRef], scores: dict[int, float]) -> None:
         """Faces that might be this person too."""
         self.suggested.set_faces(faces, scores)
-        label = self.person.label if self.person else "this person"
-        self.suggest_title.setText(f"Is this also {label}?")
+        if self.person is not None and self.person.name:
+            self.suggest_title.setText(f"Is this also {self.person.name}?")
+        else:
+            self.suggest_title.setText("The same person too?")
         self.suggest_box.setVisible(bool(faces))
         self._update_suggest_buttons()
 
@@ -152,7 +154,7 @@ class PersonView(QWidget):
         if n:
             what, tip = f"{n} selected", f"the {n} selected face{'s' if n != 1 else ''}"
         else:
-            what = f"all {total}" if total > 1 else "it"
+            what = f"all {total}" if total > 1 else "this one"
             tip = f"all {total} faces shown" if total > 1 else "the face shown"
         self.yes_button.setText(f"Yes to {what}")
         self.no_button.setText(f"No to {what}")

@@ -35,14 +35,11 @@ MIN_WIDTH, MIN_HEIGHT = 260, 240
 def person_row_text(p: PersonItem, score: float | None = None) -> str:
     """One line for a person that never reads like another's: name or a sample photo."""
     photos = f"{p.photo_count} photo{'s' if p.photo_count != 1 else ''}"
+    alike = f" · {max(0.0, score):.0%} alike" if score is not None else ""
     if p.name:
-        text = f"{p.name} · {photos}"
-    else:
-        sample = f", e.g. {os.path.basename(p.cover.path)}" if p.cover is not None else ""
-        text = f"Unnamed · {photos}{sample}"
-    if score is not None:
-        text += f" · {max(0.0, score):.0%} alike"
-    return text
+        return f"{p.name}{alike} · {photos}"
+    sample = f", e.g. {os.path.basename(p.cover.path)}" if p.cover is not None else ""
+    return f"Unnamed{alike} · {photos}{sample}"
 
 
 def preselect(scores: dict[int, float]) -> int | None:
@@ -97,6 +94,7 @@ class PersonPickerDialog(QDialog):
         self.list = QListWidget(self)
         self.list.setObjectName("personPickerList")
         self.list.setIconSize(QSize(ICON, ICON))
+        self.list.setWordWrap(True)
         self.hint = QLabel("", self)
         self.hint.setObjectName("personPickerHint")
         self.hint.setStyleSheet("color: #666")
