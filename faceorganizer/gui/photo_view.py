@@ -255,7 +255,7 @@ class PhotoViewer(QWidget):
         key = event.key()
         if key in (Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
             self.step(1)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Backspace, Qt.Key.Key_PageUp):
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_PageUp):
             self.step(-1)
         elif key == Qt.Key.Key_Escape:
             self.back.emit()
