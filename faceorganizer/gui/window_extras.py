@@ -143,8 +143,8 @@ class WindowExtras(QObject):
 
     def refresh_counts(self) -> None:
         """How many unsorted faces and questions there are (background)."""
-        if not getattr(self.win, "ready", False):
-            return
+        if not getattr(self.win, "ready", False) or self.win.scanning():
+            return  # while a scan runs people change every few seconds: counted at its end
         db_path = self.win.db_path
 
         def job(_ctx: JobContext) -> tuple[int, int]:

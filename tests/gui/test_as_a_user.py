@@ -99,6 +99,7 @@ def test_export_list_rows_are_distinct(qtbot: Any, library_window: Any) -> None:
     texts = [rows.item(i).text() for i in range(rows.count())]
     assert len(texts) > 3 and len(set(texts)) == len(texts)
     win.export_dialog.close()
+    _idle(qtbot, win)
 
 
 # -- 4: suggestion buttons say what they act on -------------------------------------------------
@@ -355,6 +356,7 @@ def test_open_folder_without_a_file_manager_says_so(
     win.open_containing_folder("/photos/summer/beach.jpg")
     kind, text = win.ask.asked[-1]
     assert kind == "info" and "/photos/summer" in text
+    _idle(qtbot, win)
 
 
 def test_face_boxes_are_clipped_to_the_photo(qtbot: Any) -> None:
