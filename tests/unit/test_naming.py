@@ -207,3 +207,43 @@ def test_suggestions_below_the_calibrated_floor_are_not_offered(tmp_path: Path) 
     assert ids[4] in offered and offered[ids[4]] >= suggest.FACE_FLOOR
     assert ids[5] not in offered  # 0.25 <= ~0.30 < 0.38: offered before, not now
     assert [f for f, _p, _s in suggest.suggest_places(database)] == [ids[4]]
+
+
+def test_two_established_groups_need_a_same_person_verdict_to_be_asked(tmp_path: Path) -> None:
+    """Groups A and B (6 faces each) and fragment C (2 faces), all ~0.33 alike: only A-C is a
+    question (the best 3 of 36 pairs between two groups are inflated by the choosing)."""
+    from faceorganizer.core.people import suggest
+
+    rng = np.random.default_rng(11)
+    ca = _unit(rng.normal(size=DIM))
+    centres = {"A": ca}
+    for key in "BC":
+        o = rng.normal(size=DIM)
+        o = _unit(o - (o @ ca) * ca)
+        centres[key] = _unit(0.36 * ca + np.sqrt(1 - 0.36**2) * o)
+    database = Database(tmp_path / "lib.db")
+    photos, faces = PhotoRepository(database), FaceRepository(database)
+    repo = PeopleOps(database).repo
+    groups: dict[str, int] = {}
+    with database.transaction():
+        n = 0
+        for key, size in (("A", 6), ("B", 6), ("C", 2)):
+            ids = []
+            for _ in range(size):
+                pid = photos.upsert(
+                    raw_path=f"/lib/{n}.jpg".encode(),
+                    path=f"/lib/{n}.jpg",
+                    size=1,
+                    mtime_ns=1,
+                    content_hash=f"h{n}",
+                    status="ok",
+                )
+                vec = _unit(centres[key] + 0.08 * _unit(rng.normal(size=DIM)))
+                ids.append(faces.replace_for_photo(pid, [_face(vec)], "p")[0])
+                n += 1
+            groups[key] = repo.create(None)
+            repo.assign(ids, groups[key], confirmed=False)
+    asked = {frozenset((s.a, s.b)): s.similarity for s in suggest.suggest_pairs(database)}
+    ab, ac = frozenset((groups["A"], groups["B"])), frozenset((groups["A"], groups["C"]))
+    assert ac in asked and suggest.PAIR_FLOOR <= asked[ac] < suggest.FACE_FLOOR
+    assert ab not in asked
