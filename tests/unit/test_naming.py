@@ -131,7 +131,7 @@ def test_undo_and_redo_are_described_in_words_without_ids(db: Database) -> None:
     ]
     for label in labels:
         assert not re.search(r"\d{2,}|group \d|\(s\)", label), label
-    assert labels[0] == "Name 5 faces Anna"
+    assert labels[0] == "Name Anna (5 faces)"
     assert labels[1] == "Move 1 face to an unnamed group"
     assert labels[2] == "Take 1 face out of Anna"
     assert labels[5] == "Merge an unnamed group into Anna"

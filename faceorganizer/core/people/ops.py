@@ -110,7 +110,7 @@ class PeopleOps:
         if old is not None and old.name:
             label = f"Rename {old.name} to {name}"
         else:
-            label = f"Name {faces_text(len(faces))} {name}"
+            label = f"Name {name} ({faces_text(len(faces))})"
 
         def body() -> Changes:
             self.repo.set_name(person_id, name)
