@@ -45,6 +45,8 @@ class PhotoCanvas(QWidget):
 
     face_clicked = Signal(int)
     find_face = Signal(int)  # "Find this face" on a box
+    face_drawn = Signal(tuple)  # (x, y, w, h) in full-resolution photo coordinates
+    drawing_done = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +54,9 @@ class PhotoCanvas(QWidget):
         self.scale = 1.0  # full-resolution coordinates per pixmap pixel
         self.faces: list[FaceRef] = []
         self.highlight: int | None = None
+        self.drawing = False
+        self.drag_from: QPointF | None = None
+        self.drag_rect: QRectF | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setMouseTracking(True)
@@ -125,6 +130,10 @@ class PhotoCanvas(QWidget):
             painter.drawRoundedRect(tag, 4, 4)
             painter.setPen(QColor(255, 255, 255))
             painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
+        if self.drawing and self.drag_rect is not None:
+            painter.setPen(QPen(QColor(80, 160, 255), 2, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(self.drag_rect.intersected(target))
 
     def face_at(self, pos: QPointF) -> FaceRef | None:
         """The face whose box holds a point (the smallest when nested)."""
@@ -132,11 +141,48 @@ class PhotoCanvas(QWidget):
         return min(hits, key=lambda f: f.box[2] * f.box[3]) if hits else None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.drawing and event.button() == Qt.MouseButton.LeftButton:
+            self.drag_from = event.position()
+            self.drag_rect = QRectF(self.drag_from, self.drag_from)
+            return
         face = self.face_at(event.position())
         if face is not None and event.button() == Qt.MouseButton.LeftButton:
             self.face_clicked.emit(face.id)
         else:
             super().mousePressEvent(event)
+
+    # -- drawing a face the detector missed ---------------------------------------------------
+    def set_drawing(self, on: bool) -> None:
+        """Drag a box around a face the detector missed (the next drag draws one)."""
+        self.drawing = on
+        self.drag_from = None
+        self.drag_rect = None
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def photo_box(self, rect: QRectF) -> tuple[float, float, float, float] | None:
+        """A widget rectangle as a box in the photo's full-resolution coordinates, clipped to
+        the photo; None when too small to be a face (under 8 pixels of the photo)."""
+        target, k = self._target()
+        if target.isNull() or k <= 0:
+            return None
+        r = rect.normalized().intersected(target)
+        x, y = (r.x() - target.x()) / k, (r.y() - target.y()) / k
+        w, h = r.width() / k, r.height() / k
+        if w < 8 or h < 8:
+            return None
+        return (round(x, 1), round(y, 1), round(w, 1), round(h, 1))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.drawing and self.drag_from is not None:
+            rect = QRectF(self.drag_from, event.position())
+            box = self.photo_box(rect)
+            self.set_drawing(False)
+            self.drawing_done.emit()
+            if box is not None:
+                self.face_drawn.emit(box)
+            return
+        super().mouseReleaseEvent(event)
 
     def face_menu(self, face_id: int) -> QMenu:
         """The context menu of one face box."""
@@ -157,6 +203,11 @@ class PhotoCanvas(QWidget):
         menu.deleteLater()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.drawing:
+            if self.drag_from is not None:
+                self.drag_rect = QRectF(self.drag_from, event.position()).normalized()
+                self.update()
+            return
         face = self.face_at(event.position())
         new = face.id if face else None
         if new != self.highlight:
@@ -175,6 +226,7 @@ class PhotoViewer(QWidget):
     find_face = Signal(int)
     back = Signal()
     open_folder = Signal(str)
+    face_drawn = Signal(int, tuple)  # photo id, (x, y, w, h) in full-resolution coordinates
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -200,6 +252,15 @@ class PhotoViewer(QWidget):
         self.canvas.setObjectName("viewerCanvas")
         self.canvas.face_clicked.connect(self.face_clicked.emit)
         self.canvas.find_face.connect(self.find_face.emit)
+        self.add_face_button = QPushButton("Add a missed face", self)
+        self.add_face_button.setObjectName("viewerAddFace")
+        self.add_face_button.setCheckable(True)
+        self.add_face_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.add_face_button.setToolTip("Drag a box around a face that has no box")
+        self.add_face_button.toggled.connect(self._toggle_drawing)
+        self.add_face_button.hide()  # shown when the library can embed a drawn face
+        self.canvas.drawing_done.connect(lambda: self.add_face_button.setChecked(False))
+        self.canvas.face_drawn.connect(self._drawn)
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.prev_button)
@@ -207,12 +268,26 @@ class PhotoViewer(QWidget):
         top.addSpacing(8)
         top.addWidget(self.caption, 1)
         top.addWidget(self.hint)
+        top.addWidget(self.add_face_button)
         top.addWidget(self.folder_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(top)
         layout.addWidget(self.canvas, 1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _toggle_drawing(self, on: bool) -> None:
+        self.canvas.set_drawing(on)
+        self.hint.setText(
+            "Drag a box around the face"
+            if on
+            else "Click a box to say who it is; right-click to find it"
+        )
+
+    def _drawn(self, box: tuple[float, float, float, float]) -> None:
+        pid = self.current()
+        if pid is not None:
+            self.face_drawn.emit(pid, box)
 
     def show_list(self, photo_ids: list[int], start: int) -> None:
         """Browse these photos, starting with ``start``."""

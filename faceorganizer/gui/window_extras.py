@@ -44,6 +44,9 @@ class WindowExtras(QObject):
         self.review.answered.connect(self._answered)
         win.people_view.open_unsorted.connect(self.show_unsorted)
         win.people_view.open_review.connect(self.show_review)
+        self.add_face = manual_face_adder()
+        win.viewer.add_face_button.setVisible(self.add_face is not None)
+        win.viewer.face_drawn.connect(self.face_drawn)
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(300)
@@ -268,6 +271,32 @@ class WindowExtras(QObject):
         if face is not None:
             self.flows.who_is([face], canvas.global_box(face_id))
 
+    def face_drawn(self, photo_id: int, box: tuple[float, float, float, float]) -> None:
+        """A face drawn by hand: embedded by the core (background), then "Who is this?"."""
+        add_face, db_path = self.add_face, self.win.db_path
+        if add_face is None:
+            return
+
+        def job(_ctx: JobContext) -> FaceRef | None:
+            from faceorganizer.core.store.browse import faces_by_id
+            from faceorganizer.core.store.db import Database
+
+            with Database(db_path) as db:
+                face_id = int(add_face(db, photo_id, box))
+                return faces_by_id(db, [face_id]).get(face_id)
+
+        def added(face: FaceRef | None) -> None:
+            if self.win.viewer.current() == photo_id:
+                self.win._load_photo(photo_id)
+            if face is not None:
+                self.flows.who_is([face], self.win.viewer.canvas.global_box(face.id))
+            self._counts_timer.start()
+
+        def failed(exc: BaseException) -> None:
+            self.win.ask.info(self.win, "Add a missed face", f"Cannot add this face: {exc}")
+
+        self.win.jobs.submit(job, on_result=added, on_error=failed, pool="ops", name="add face")
+
     def folder_not_opened(self, folder: str) -> None:
         """No file manager answered: say so, and where the photo is."""
         from PySide6.QtGui import QGuiApplication
@@ -281,6 +310,16 @@ class WindowExtras(QObject):
             f"No file manager is set up to open folders on this computer. The photo is in:\n"
             f"{folder}\n(the path is copied to the clipboard)",
         )
+
+
+def manual_face_adder() -> Any:
+    """The core's "embed a face from a box" (``add_face(database, photo_id, box) -> face id``,
+    built with the metadata-region import), or None while the library has none."""
+    try:
+        from faceorganizer.core.faces import manual  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(manual, "add_face", None)
 
 
 def _menus(win: Any) -> list[QMenu]:

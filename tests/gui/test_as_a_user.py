@@ -373,3 +373,32 @@ def test_face_boxes_are_clipped_to_the_photo(qtbot: Any) -> None:
     target, _k = canvas._target()
     box = canvas.box_rect(face)
     assert target.contains(box) and box.width() > 0
+
+
+def test_a_missed_face_is_drawn_as_a_box_in_photo_coordinates(qtbot: Any) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QImage
+
+    from faceorganizer.gui.photo_view import PhotoViewer
+
+    viewer = PhotoViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(900, 700)
+    viewer.show()
+    viewer.show_list([7], 7)
+    image = QImage(400, 300, QImage.Format.Format_RGB32)
+    viewer.set_photo(7, "/p/a.jpg", image, 2.0, [])  # the photo is 800x600 at full size
+    canvas = viewer.canvas
+    viewer.add_face_button.setChecked(True)
+    assert canvas.drawing
+    target, k = canvas._target()
+    start = QPoint(int(target.x() + 100 * k), int(target.y() + 50 * k))
+    end = QPoint(int(target.x() + 300 * k), int(target.y() + 250 * k))
+    with qtbot.waitSignal(viewer.face_drawn) as drawn:
+        qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+        qtbot.mouseMove(canvas, end)
+        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+    photo, box = drawn.args
+    assert photo == 7
+    assert all(abs(a - b) <= 3 for a, b in zip(box, (100, 50, 200, 200), strict=True))
+    assert not canvas.drawing and not viewer.add_face_button.isChecked()
