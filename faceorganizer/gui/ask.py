@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from faceorganizer.core.store.browse import PersonItem
+from faceorganizer.core.store.browse import FaceRef, PersonItem
 
 Pick = tuple[int | None, str | None]  # an existing person id, or a new name
 
@@ -28,15 +30,40 @@ class Ask:
         return path or None
 
     def pick_person(
-        self, parent: QWidget, title: str, people: list[PersonItem], allow_new: bool = True
+        self,
+        parent: QWidget,
+        title: str,
+        people: list[PersonItem],
+        allow_new: bool = True,
+        **extra: Any,
     ) -> Pick | None:
-        """A person from a searchable list (or a new name)."""
+        """A person from a searchable list (or a new name).
+
+        ``extra``: ``scores`` (person id -> similarity to the face asked about), ``thumbs``,
+        ``avoid`` (the face's screen rectangle, kept clear), ``face_image``.
+        """
         from faceorganizer.gui.dialogs.person_picker import PersonPickerDialog
 
-        dialog = PersonPickerDialog(people, title, allow_new=allow_new, parent=parent)
+        dialog = PersonPickerDialog(people, title, allow_new=allow_new, parent=parent, **extra)
         if dialog.exec():
             return dialog.choice()
         return None
+
+    def choose(
+        self,
+        parent: QWidget,
+        title: str,
+        text: str,
+        groups: list[tuple[str, list[FaceRef]]],
+        buttons: list[str],
+        thumbs: Any = None,
+    ) -> str | None:
+        """One of ``buttons`` after showing captioned rows of faces; None when closed."""
+        from faceorganizer.gui.dialogs.faces_question import FacesQuestionDialog
+
+        dialog = FacesQuestionDialog(title, text, groups, buttons, thumbs=thumbs, parent=parent)
+        dialog.exec()
+        return dialog.answer
 
     def info(self, parent: QWidget, title: str, text: str) -> None:
         """A message."""

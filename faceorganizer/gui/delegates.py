@@ -6,13 +6,15 @@ from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from faceorganizer.gui.people_model import NameRole, PhotoCountRole
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+FLAG_ROLE = Qt.ItemDataRole.UserRole + 4  # faces_model.FlagRole
+FLAG_COLOR = QColor(230, 120, 20)
 PERSON_CELL = QSize(150, 186)
 AVATAR = 116
 FACE_CELL = QSize(136, 152)
@@ -169,6 +171,10 @@ class ThumbDelegate(QStyledItemDelegate):
             painter.setClipping(False)
         else:
             _placeholder(painter, box, False)
+        if index.data(FLAG_ROLE) is not None:  # looks unlike the rest of its group
+            painter.setPen(QPen(FLAG_COLOR, 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(box).adjusted(1.5, 1.5, -1.5, -1.5), 6, 6)
         text = index.data(Qt.ItemDataRole.DisplayRole)
         if text:
             painter.setPen(option.palette.color(QPalette.ColorRole.Text))

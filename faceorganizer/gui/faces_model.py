@@ -12,6 +12,8 @@ from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
 FaceIdRole = Qt.ItemDataRole.UserRole + 1
 PhotoIdRole = Qt.ItemDataRole.UserRole + 2
 ScoreRole = Qt.ItemDataRole.UserRole + 3
+FlagRole = Qt.ItemDataRole.UserRole + 4  # "looks unlike the others" (similarity to the rest)
+UNLIKE = "Looks unlike the others"
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -23,6 +25,7 @@ class FaceListModel(QAbstractListModel):
         super().__init__(parent)
         self._faces: list[FaceRef] = []
         self._scores: dict[int, float] = {}
+        self._flags: dict[int, float] = {}
         self.thumbs = thumbs
         if thumbs is not None:
             thumbs.ready.connect(self._thumb_ready)
@@ -36,7 +39,11 @@ class FaceListModel(QAbstractListModel):
         face = self._faces[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             score = self._scores.get(face.id)
+            if score is None and face.id in self._flags:
+                return f"⚠ {UNLIKE}"
             return f"{score:.0%}" if score is not None else ""
+        if role == FlagRole:
+            return self._flags.get(face.id)
         if role == FaceIdRole:
             return face.id
         if role == PhotoIdRole:
@@ -46,6 +53,11 @@ class FaceListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole and self.thumbs is not None:
             return self.thumbs.get(ThumbKey(face.path, face.box))
         if role == Qt.ItemDataRole.ToolTipRole:
+            if face.id in self._flags:
+                return (
+                    f"{UNLIKE} in this group ({self._flags[face.id]:.0%} alike): "
+                    f"check it is the same person.\n{face.path}"
+                )
             return face.path
         return None
 
@@ -54,7 +66,18 @@ class FaceListModel(QAbstractListModel):
         self.beginResetModel()
         self._faces = list(faces)
         self._scores = dict(scores or {})
+        self._flags = {}
         self.endResetModel()
+
+    def set_flags(self, flags: dict[int, float]) -> None:
+        """Faces that look unlike the rest of their group: face id -> similarity to the rest."""
+        self._flags = dict(flags)
+        if self._faces:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._faces) - 1, 0))
+
+    def flagged(self) -> list[int]:
+        """Flagged faces in order."""
+        return [f.id for f in self._faces if f.id in self._flags]
 
     def faces(self) -> list[FaceRef]:
         """The faces in order."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from faceorganizer.gui.menus import page_title
 from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache, bgr_to_qimage
 
 PEOPLE_SHOWN = 5  # people listed per query face
+UNNAMED_ID = re.compile(r"^unnamed group \d+$")  # the core's label: no ids on screen
 PHOTOS_SHOWN = 4  # photos shown per person
 THUMB_SIZE = 128
 QUERY_MARGIN = 0.3
@@ -164,7 +166,8 @@ class FindView(QWidget):
         if not ranked:
             people.addWidget(QLabel("No matching people in the library.", box))
         for p in ranked:
-            label = QLabel(f"<b>{p.person}</b> — similarity {p.score:.3f}, {p.verdict}", box)
+            who = "An unnamed group" if UNNAMED_ID.match(p.person or "") else p.person
+            label = QLabel(f"<b>{who}</b> — similarity {p.score:.3f}, {p.verdict}", box)
             people.addWidget(label)
             strip = QHBoxLayout()
             for photo_id, path in face.photos.get(p.person_id, []):

@@ -47,6 +47,7 @@ from faceorganizer.gui.photo_view import PhotoGridView, PhotoViewer
 from faceorganizer.gui.settings import AppSettings
 from faceorganizer.gui.thumbnails import ThumbnailCache, bgr_to_qimage
 from faceorganizer.gui.welcome_view import WelcomeView
+from faceorganizer.gui.window_extras import install as install_extras
 from faceorganizer.gui.worker import Job, JobContext, Jobs
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ class MainWindow(QMainWindow):
         self._build_pages()
         self._build_status()
         self._build_actions()
+        self.extras = install_extras(self)  # unsorted, review, redo, back, help (wt15)
         self.live_interval_s = LIVE_INTERVAL_S
         if self.settings.folders:
             self.stack.setCurrentWidget(self.people_view)
@@ -371,6 +373,7 @@ class MainWindow(QMainWindow):
         self.ready = True
         self.errors.add(skipped)
         self.refresh_people()
+        self.extras.library_opened()
         if self._autostart and self.settings.folders and self.settings.scan_on_start:
             self.start_scan()
 
@@ -467,9 +470,8 @@ class MainWindow(QMainWindow):
             changes, fresh = value
             if changes is not None:
                 self.people_model.apply(changes, fresh)
-                if changes.label:
-                    self.statusBar().showMessage(changes.label, 5000)
             self._after_change(changes)
+            self.extras.after_change(changes)  # undo offer, Undo/Redo names, counts
             if on_done is not None:
                 on_done(changes)
 
@@ -514,15 +516,7 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         """Undo the last operation on people."""
-
-        def op(ops: Any) -> Any:
-            return ops.undo()
-
-        def done(changes: Any) -> None:
-            if changes is None:
-                self.statusBar().showMessage("Nothing to undo", 4000)
-
-        self.run_op(op, label="undo", on_done=done)
+        self.extras.flows.undo()
 
     def rename(self) -> None:
         """Name or rename the selected person."""
@@ -544,14 +538,7 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, NameTaken):
-                if self.ask.confirm(
-                    self,
-                    "Merge?",
-                    f"“{exc.name}” is already someone. Are they the same person? "
-                    "Merge the two into one.",
-                ):
-                    existing = exc.existing_id
-                    self.run_op(lambda ops: ops.merge(existing, [pid]), label="merge")
+                self.extras.flows.confirm_merge(exc.existing_id, [pid])  # shows both
             else:
                 self._op_error(exc)
 
@@ -572,16 +559,7 @@ class MainWindow(QMainWindow):
         """Merge ``sources`` into ``target`` after asking."""
         if not sources:
             return
-        t = self.people_model.item(target)
-        label = t.label if t else f"group {target}"
-        n = len(sources)
-        if not self.ask.confirm(
-            self,
-            "Merge people",
-            f"Merge {n} other {'person' if n == 1 else 'people'} into {label}?",
-        ):
-            return
-        self.run_op(lambda ops: ops.merge(target, sources), label="merge")
+        self.extras.flows.confirm_merge(target, sources)  # both sides' faces and names
 
     def toggle_hidden_person(self) -> None:
         """Hide the selected people (or show them again)."""
@@ -626,10 +604,13 @@ class MainWindow(QMainWindow):
                     log.warning("no suggestions: %s", exc)
                 found = faces_by_id(db, list(scores))
                 suggested = [found[f] for f in scores if f in found]
-            return (rows[0] if rows else None), faces, suggested, scores
+                from faceorganizer.core.people.naming import outliers
+
+                odd = outliers(db, pid)
+            return (rows[0] if rows else None), faces, suggested, scores, odd
 
         def loaded(value: Any) -> None:
-            item, faces, suggested, scores = value
+            item, faces, suggested, scores, odd = value
             if self.current_person != pid or self.face_mode != "person":
                 return
             if item is None:
@@ -637,6 +618,7 @@ class MainWindow(QMainWindow):
                 return
             self.person_view.set_person(item)
             self.person_view.faces.set_faces(faces)
+            self.person_view.set_flags(odd)
             self.person_view.set_suggestions(suggested, scores)
 
         self.jobs.submit(load, on_result=loaded, channel="person", replace=True)
@@ -714,12 +696,18 @@ class MainWindow(QMainWindow):
     def _accept_suggested(self, faces: list[int]) -> None:
         pid = self.current_person
         if faces and pid is not None:
-            self.run_op(lambda ops: ops.move(faces, pid), label="accept")
+            label = f"Add {_n_faces(len(faces), 'suggested')} to {self._who(pid)}"
+            self.run_op(lambda ops: ops.move(faces, pid, label=label), label="accept")
 
     def _reject_suggested(self, faces: list[int]) -> None:
         pid = self.current_person
         if faces and pid is not None:
-            self.run_op(lambda ops: ops.reject(faces, pid), label="reject")
+            label = f"Not {self._who(pid)}: {_n_faces(len(faces), 'suggested')}"
+            self.run_op(lambda ops: ops.reject(faces, pid, label=label), label="reject")
+
+    def _who(self, pid: int) -> str:
+        item = self.people_model.item(pid)
+        return item.name if item is not None and item.name else "this group"
 
     # -- photos -----------------------------------------------------------------------------
     def show_photos(self) -> None:
@@ -818,23 +806,13 @@ class MainWindow(QMainWindow):
         )
 
     def fix_face(self, face_id: int) -> None:
-        """Say who a face in the viewer is."""
-        face = next((f for f in self.viewer.canvas.faces if f.id == face_id), None)
-        people = self.people_items()
-        title = f"Who is this? (now: {face.person_name or 'unnamed'})" if face else "Who is this?"
-        pick = self.ask.pick_person(self, title, people)
-        if pick is None:
-            return
-        target, new_name = pick
-        if target is not None:
-            self.run_op(lambda ops: ops.move([face_id], target), label="move")
-        elif new_name:
-            self.run_op(lambda ops: ops.create_person(new_name, [face_id])[1], label="create")
+        """Say who a face in the viewer is (its group follows; see core.people.naming)."""
+        self.extras.who_is(face_id)
 
     def open_containing_folder(self, path: str) -> None:
         """Open the photo's folder in the file manager."""
-        if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
+        if path and not QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path))):
+            self.extras.folder_not_opened(os.path.dirname(path))
 
     # -- find by photo ----------------------------------------------------------------------
     def choose_photo(self) -> str | None:
@@ -1015,6 +993,7 @@ class MainWindow(QMainWindow):
             name="scan",
         )
         self.scan_label.setText("Looking for photos…")
+        self.people_view.set_scan_status("Looking for photos…")
         self.scan_bar.setRange(0, 0)
         self.pause_button.setText("Pause")
         for w in (self.scan_label, self.scan_bar, self.pause_button, self.cancel_button):
@@ -1028,6 +1007,7 @@ class MainWindow(QMainWindow):
         if p == "grouping":
             self.scan_label.setText("Grouping faces…")
             self.scan_bar.setRange(0, 0)
+            self.people_view.set_scan_status("Grouping faces…")
             return
         self.scan_bar.setRange(0, max(1, p.total))
         self.scan_bar.setValue(p.done)
@@ -1040,6 +1020,7 @@ class MainWindow(QMainWindow):
         self.scan_label.setText(
             f"Scanning: {p.done} of {p.total} photos, {p.faces} faces{left}{paused}"
         )
+        self.people_view.set_scan_status(self.scan_label.text(), p.done, p.total)
 
     def _scan_done(self, value: Any) -> None:
         summary, _changes = value
@@ -1061,6 +1042,7 @@ class MainWindow(QMainWindow):
         for w in (self.scan_label, self.scan_bar, self.pause_button, self.cancel_button):
             w.hide()
         self.act_scan.setEnabled(True)
+        self.people_view.set_scan_status("")
         self.thumbs.forget_failures()
         self.refresh_people()
         if self.stack.currentWidget() is self.person_view and self.current_person is not None:
@@ -1099,6 +1081,7 @@ class MainWindow(QMainWindow):
             preselect=self.selected_people(),
             ask_folder=self.ask.folder,
             parent=self,
+            thumbs=self.thumbs,
         )
         self.export_dialog.open()
 
@@ -1132,6 +1115,11 @@ def _local_file(mime: Any) -> str | None:
 
 def _set_hidden(ops: Any, person: int, hidden: bool) -> Any:
     return ops.set_hidden(person, hidden)
+
+
+def _n_faces(n: int, kind: str = "") -> str:
+    kind = f"{kind} " if kind else ""
+    return f"{n} {kind}face{'s' if n != 1 else ''}"
 
 
 def _duration(seconds: float) -> str:

@@ -12,6 +12,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -49,8 +52,11 @@ class PeopleListView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         setup_grid(self, PERSON_CELL)
+        self.setObjectName("peopleGrid")
+        # a Static icon view turns dragging off (and its viewport's drops): turn both back on
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
         self.setDropIndicatorShown(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
@@ -90,6 +96,8 @@ class PeopleView(QWidget):
     """Search box, the people grid and a line that says how many there are."""
 
     open_person = Signal(int)
+    open_unsorted = Signal()
+    open_review = Signal()
 
     def __init__(self, model: PersonListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,8 +113,29 @@ class PeopleView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.title.setFont(font)
+        self.setObjectName("peoplePage")
+        self.search.setObjectName("peopleSearch")
         self.count = QLabel("", self)
+        self.count.setObjectName("peopleCount")
         self.count.setStyleSheet("color: #666")
+        self.unsorted_button = QPushButton("Unsorted faces", self)
+        self.unsorted_button.setObjectName("openUnsorted")
+        self.unsorted_button.setToolTip("Faces in no person yet: name, assign or ignore them")
+        self.unsorted_button.clicked.connect(self.open_unsorted.emit)
+        self.review_button = QPushButton("Same person?", self)
+        self.review_button.setObjectName("openReview")
+        self.review_button.setToolTip("Groups that might be one person: answer yes or no")
+        self.review_button.clicked.connect(self.open_review.emit)
+        self.placeholder = QLabel("", self)
+        self.placeholder.setObjectName("peoplePlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet("color: #555; font-size: 15px")
+        self.placeholder_bar = QProgressBar(self)
+        self.placeholder_bar.setObjectName("peoplePlaceholderProgress")
+        self.placeholder_bar.setMaximumWidth(420)
+        self.placeholder_bar.setTextVisible(False)
+        self.scan_status = ""
         self.list = PeopleListView(self)
         self.list.setModel(self.proxy)
         self.list.setItemDelegate(PersonDelegate(self.list))
@@ -118,18 +147,74 @@ class PeopleView(QWidget):
         top.addWidget(self.title)
         top.addWidget(self.count)
         top.addStretch(1)
+        top.addWidget(self.unsorted_button)
+        top.addWidget(self.review_button)
         top.addWidget(self.search, 1)
+        empty = QWidget(self)
+        empty_box = QVBoxLayout(empty)
+        empty_box.addStretch(1)
+        empty_box.addWidget(self.placeholder)
+        empty_box.addWidget(self.placeholder_bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_box.addStretch(2)
+        self.body = QStackedWidget(self)
+        self.body.addWidget(self.list)
+        self.body.addWidget(empty)
+        self.empty = empty
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(top)
-        layout.addWidget(self.list, 1)
-        for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
+        layout.addWidget(self.body, 1)
+        # counts follow every change at once: new rows, removed rows, and renamed rows
+        for signal in (
+            model.rowsInserted,
+            model.rowsRemoved,
+            model.modelReset,
+            model.dataChanged,
+            model.layoutChanged,
+        ):
             signal.connect(self._update_count)
+        self.set_extra_counts(0, 0)
+        self._update_count()
 
     def _update_count(self, *_args: Any) -> None:
         n = self.model.rowCount()
         named = sum(1 for pid in self.model.ids() if (i := self.model.item(pid)) and i.name)
-        self.count.setText(f"{named} named · {n - named} unnamed")
+        self.count.setText(f"{named} named · {n - named} unnamed" if n else "")
+        self._update_placeholder()
+
+    def set_extra_counts(self, unsorted: int, questions: int) -> None:
+        """How many unsorted faces and "same person?" questions there are (0 hides)."""
+        self.unsorted_button.setText(f"Unsorted faces ({unsorted})")
+        self.unsorted_button.setVisible(unsorted > 0)
+        self.review_button.setText(f"Same person? ({questions})")
+        self.review_button.setVisible(questions > 0)
+
+    def set_scan_status(self, text: str, done: int = 0, total: int = 0) -> None:
+        """What the scan is doing, shown in place of an empty grid ("" when no scan runs)."""
+        self.scan_status = text
+        if total > 0:
+            self.placeholder_bar.setRange(0, total)
+            self.placeholder_bar.setValue(done)
+        else:
+            self.placeholder_bar.setRange(0, 0)  # busy
+        self._update_placeholder()
+
+    def _update_placeholder(self) -> None:
+        if self.model.rowCount():
+            self.body.setCurrentWidget(self.list)
+            return
+        if self.scan_status:
+            self.placeholder.setText(
+                f"{self.scan_status}\nPeople appear here as their faces are found."
+            )
+            self.placeholder_bar.show()
+        else:
+            self.placeholder.setText(
+                "No people yet. Add a photo folder (File ▸ Add Photo Folder…) or scan for new "
+                "photos (File ▸ Scan for New Photos)."
+            )
+            self.placeholder_bar.hide()
+        self.body.setCurrentWidget(self.empty)
 
     def _activated(self, index: QModelIndex) -> None:
         self.open_person.emit(int(index.data(PersonIdRole)))

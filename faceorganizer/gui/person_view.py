@@ -71,10 +71,17 @@ class PersonView(QWidget):
         self.suggest_grid.setModel(self.suggested)
         self.suggest_grid.setItemDelegate(ThumbDelegate(FACE_CELL, self.suggest_grid))
         self.suggest_grid.activated.connect(self._activated)
-        self.yes_button = QPushButton("Yes, it is", self.suggest_box)
+        self.yes_button = QPushButton("Yes", self.suggest_box)
         self.no_button = QPushButton("No", self.suggest_box)
-        self.yes_button.setToolTip("Move the selected faces (or all shown) to this person")
-        self.no_button.setToolTip("Never suggest the selected faces (or all shown) again")
+        self.yes_button.setObjectName("suggestYes")
+        self.no_button.setObjectName("suggestNo")
+        self.suggest_grid.setObjectName("suggestGrid")
+        self.grid.setObjectName("personFaces")
+        self.setObjectName("personPage")
+        self.back_button.setObjectName("personBack")
+        self.suggest_grid.selectionModel().selectionChanged.connect(
+            lambda *_a: self._update_suggest_buttons()
+        )
         self.yes_button.clicked.connect(lambda: self.accept_suggested.emit(self._suggest_ids()))
         self.no_button.clicked.connect(lambda: self.reject_suggested.emit(self._suggest_ids()))
         sbox = QVBoxLayout(self.suggest_box)
@@ -122,9 +129,38 @@ class PersonView(QWidget):
     def set_suggestions(self, faces: list[FaceRef], scores: dict[int, float]) -> None:
         """Faces that might be this person too."""
         self.suggested.set_faces(faces, scores)
-        label = self.person.label if self.person else "this person"
-        self.suggest_title.setText(f"Is this also {label}?")
+        if self.person is not None and self.person.name:
+            self.suggest_title.setText(f"Is this also {self.person.name}?")
+        else:
+            self.suggest_title.setText("The same person too?")
         self.suggest_box.setVisible(bool(faces))
+        self._update_suggest_buttons()
+
+    def set_flags(self, flags: dict[int, float]) -> None:
+        """Mark the faces that look unlike the rest of this person."""
+        self.faces.set_flags(flags)
+        n = len(self.faces.flagged())
+        if n and self.person is not None:
+            self.subtitle.setText(
+                self.subtitle.text().split("  ⚠")[0]
+                + f"  ⚠ {n} face{'s' if n != 1 else ''} look{'s' if n == 1 else ''} unlike"
+                " the others (outlined)"
+            )
+
+    def _update_suggest_buttons(self) -> None:
+        """The buttons say what they act on: the selection, or every face shown."""
+        n = len(self.suggest_grid.selectionModel().selectedIndexes())
+        total = self.suggested.rowCount()
+        if n:
+            what, tip = f"{n} selected", f"the {n} selected face{'s' if n != 1 else ''}"
+        else:
+            what = f"all {total}" if total > 1 else "this one"
+            tip = f"all {total} faces shown" if total > 1 else "the face shown"
+        self.yes_button.setText(f"Yes to {what}")
+        self.no_button.setText(f"No to {what}")
+        label = self.person.label if self.person else "this person"
+        self.yes_button.setToolTip(f"Add {tip} to {label}")
+        self.no_button.setToolTip(f"Not {label}: never suggest {tip} again")
 
     def selected_face_ids(self) -> list[int]:
         """Selected faces in grid order."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QModelIndex, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -45,6 +45,8 @@ class PhotoCanvas(QWidget):
 
     face_clicked = Signal(int)
     find_face = Signal(int)  # "Find this face" on a box
+    face_drawn = Signal(tuple)  # (x, y, w, h) in full-resolution photo coordinates
+    drawing_done = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +54,9 @@ class PhotoCanvas(QWidget):
         self.scale = 1.0  # full-resolution coordinates per pixmap pixel
         self.faces: list[FaceRef] = []
         self.highlight: int | None = None
+        self.drawing = False
+        self.drag_from: QPointF | None = None
+        self.drag_rect: QRectF | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.setMouseTracking(True)
@@ -74,10 +79,20 @@ class PhotoCanvas(QWidget):
         return rect, k / self.scale
 
     def box_rect(self, face: FaceRef) -> QRectF:
-        """A face's box in widget coordinates."""
+        """A face's box in widget coordinates, clipped to the photo (a detector's box may
+        reach past the edge for a face cut by it)."""
         rect, k = self._target()
         x, y, w, h = face.box
-        return QRectF(rect.x() + x * k, rect.y() + y * k, w * k, h * k)
+        box = QRectF(rect.x() + x * k, rect.y() + y * k, w * k, h * k)
+        return box.intersected(rect) if not rect.isNull() else box
+
+    def global_box(self, face_id: int) -> QRect | None:
+        """A face's box in screen coordinates (dialogs keep clear of it)."""
+        face = next((f for f in self.faces if f.id == face_id), None)
+        if face is None:
+            return None
+        box = self.box_rect(face).toAlignedRect()
+        return QRect(self.mapToGlobal(box.topLeft()), box.size())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -105,13 +120,20 @@ class PhotoCanvas(QWidget):
             tw = metrics.horizontalAdvance(label) + 10
             th = metrics.height() + 4
             tag = QRectF(box.x(), box.y() - th - 2, tw, th)
-            if tag.y() < 0:
+            if tag.y() < target.y():
                 tag.moveTop(box.bottom() + 2)
+            if tag.bottom() > target.bottom():
+                tag.moveTop(box.y() + 2)  # inside the box when there is no room around it
+            tag.moveLeft(max(target.x(), min(tag.x(), target.right() - tag.width())))
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(color)
             painter.drawRoundedRect(tag, 4, 4)
             painter.setPen(QColor(255, 255, 255))
             painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
+        if self.drawing and self.drag_rect is not None:
+            painter.setPen(QPen(QColor(80, 160, 255), 2, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(self.drag_rect.intersected(target))
 
     def face_at(self, pos: QPointF) -> FaceRef | None:
         """The face whose box holds a point (the smallest when nested)."""
@@ -119,11 +141,48 @@ class PhotoCanvas(QWidget):
         return min(hits, key=lambda f: f.box[2] * f.box[3]) if hits else None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.drawing and event.button() == Qt.MouseButton.LeftButton:
+            self.drag_from = event.position()
+            self.drag_rect = QRectF(self.drag_from, self.drag_from)
+            return
         face = self.face_at(event.position())
         if face is not None and event.button() == Qt.MouseButton.LeftButton:
             self.face_clicked.emit(face.id)
         else:
             super().mousePressEvent(event)
+
+    # -- drawing a face the detector missed ---------------------------------------------------
+    def set_drawing(self, on: bool) -> None:
+        """Drag a box around a face the detector missed (the next drag draws one)."""
+        self.drawing = on
+        self.drag_from = None
+        self.drag_rect = None
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def photo_box(self, rect: QRectF) -> tuple[float, float, float, float] | None:
+        """A widget rectangle as a box in the photo's full-resolution coordinates, clipped to
+        the photo; None when too small to be a face (under 8 pixels of the photo)."""
+        target, k = self._target()
+        if target.isNull() or k <= 0:
+            return None
+        r = rect.normalized().intersected(target)
+        x, y = (r.x() - target.x()) / k, (r.y() - target.y()) / k
+        w, h = r.width() / k, r.height() / k
+        if w < 8 or h < 8:
+            return None
+        return (round(x, 1), round(y, 1), round(w, 1), round(h, 1))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.drawing and self.drag_from is not None:
+            rect = QRectF(self.drag_from, event.position())
+            box = self.photo_box(rect)
+            self.set_drawing(False)
+            self.drawing_done.emit()
+            if box is not None:
+                self.face_drawn.emit(box)
+            return
+        super().mouseReleaseEvent(event)
 
     def face_menu(self, face_id: int) -> QMenu:
         """The context menu of one face box."""
@@ -144,6 +203,11 @@ class PhotoCanvas(QWidget):
         menu.deleteLater()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.drawing:
+            if self.drag_from is not None:
+                self.drag_rect = QRectF(self.drag_from, event.position()).normalized()
+                self.update()
+            return
         face = self.face_at(event.position())
         new = face.id if face else None
         if new != self.highlight:
@@ -162,6 +226,7 @@ class PhotoViewer(QWidget):
     find_face = Signal(int)
     back = Signal()
     open_folder = Signal(str)
+    face_drawn = Signal(int, tuple)  # photo id, (x, y, w, h) in full-resolution coordinates
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -174,7 +239,9 @@ class PhotoViewer(QWidget):
         self.next_button = QPushButton("→", self)
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
+        self.setObjectName("viewerPage")
         self.folder_button = QPushButton("Open containing folder", self)
+        self.folder_button.setObjectName("viewerOpenFolder")
         self.folder_button.clicked.connect(lambda: self.open_folder.emit(self.path))
         self.caption = QLabel("", self)
         self.hint = QLabel("Click a box to say who it is; right-click to find it", self)
@@ -182,8 +249,18 @@ class PhotoViewer(QWidget):
         for b in (self.prev_button, self.next_button, self.back_button, self.folder_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.canvas = PhotoCanvas(self)
+        self.canvas.setObjectName("viewerCanvas")
         self.canvas.face_clicked.connect(self.face_clicked.emit)
         self.canvas.find_face.connect(self.find_face.emit)
+        self.add_face_button = QPushButton("Add a missed face", self)
+        self.add_face_button.setObjectName("viewerAddFace")
+        self.add_face_button.setCheckable(True)
+        self.add_face_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.add_face_button.setToolTip("Drag a box around a face that has no box")
+        self.add_face_button.toggled.connect(self._toggle_drawing)
+        self.add_face_button.hide()  # shown when the library can embed a drawn face
+        self.canvas.drawing_done.connect(lambda: self.add_face_button.setChecked(False))
+        self.canvas.face_drawn.connect(self._drawn)
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.prev_button)
@@ -191,12 +268,26 @@ class PhotoViewer(QWidget):
         top.addSpacing(8)
         top.addWidget(self.caption, 1)
         top.addWidget(self.hint)
+        top.addWidget(self.add_face_button)
         top.addWidget(self.folder_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(top)
         layout.addWidget(self.canvas, 1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _toggle_drawing(self, on: bool) -> None:
+        self.canvas.set_drawing(on)
+        self.hint.setText(
+            "Drag a box around the face"
+            if on
+            else "Click a box to say who it is; right-click to find it"
+        )
+
+    def _drawn(self, box: tuple[float, float, float, float]) -> None:
+        pid = self.current()
+        if pid is not None:
+            self.face_drawn.emit(pid, box)
 
     def show_list(self, photo_ids: list[int], start: int) -> None:
         """Browse these photos, starting with ``start``."""
@@ -239,7 +330,7 @@ class PhotoViewer(QWidget):
         key = event.key()
         if key in (Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
             self.step(1)
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Backspace, Qt.Key.Key_PageUp):
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_PageUp):
             self.step(-1)
         elif key == Qt.Key.Key_Escape:
             self.back.emit()

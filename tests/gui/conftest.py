@@ -43,6 +43,9 @@ class FakeAsk:
         self.folders: list[str | None] = []
         self.picks: list[tuple[int | None, str | None] | None] = []
         self.asked: list[tuple[str, str]] = []
+        self.pick_args: list[dict[str, Any]] = []
+        self.choices: list[str | None] = []
+        self.choices_shown: list[tuple[str, list, list]] = []
 
     def text(self, parent: Any, title: str, label: str, default: str = "") -> str | None:
         self.asked.append(("text", title))
@@ -56,9 +59,23 @@ class FakeAsk:
         self.asked.append(("folder", title))
         return self.folders.pop(0) if self.folders else None
 
-    def pick_person(self, parent: Any, title: str, people: list, allow_new: bool = True) -> Any:
+    def pick_person(
+        self, parent: Any, title: str, people: list, allow_new: bool = True, **extra: Any
+    ) -> Any:
         self.asked.append(("pick", title))
+        self.pick_args.append({"people": people, **extra})
         return self.picks.pop(0) if self.picks else None
+
+    def choose(
+        self, parent: Any, title: str, text: str, groups: list, buttons: list, thumbs: Any = None
+    ) -> str | None:
+        self.asked.append(("choose", text))
+        self.choices_shown.append((text, groups, buttons))
+        if self.choices:
+            return self.choices.pop(0)
+        if self.confirms:  # a yes / no answer: the last (default) button or the first
+            return buttons[-1] if self.confirms.pop(0) else buttons[0]
+        return buttons[-1]
 
     def info(self, parent: Any, title: str, text: str) -> None:
         self.asked.append(("info", text))

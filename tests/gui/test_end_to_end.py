@@ -128,7 +128,7 @@ def test_window_scans_names_merges_rejects_exports(
     fake_ask.texts.append("alice example")
     fake_ask.confirms.append(False)  # no, do not merge
     win.act_rename.trigger()
-    qtbot.waitUntil(lambda: any(k == "confirm" for k, _ in fake_ask.asked), timeout=10000)
+    qtbot.waitUntil(lambda: any(k == "choose" for k, _ in fake_ask.asked), timeout=10000)
     _wait_ops(qtbot, win)
     assert model.item(c).name is None  # type: ignore[union-attr]
 

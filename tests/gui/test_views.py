@@ -39,7 +39,10 @@ def test_drag_a_person_onto_another_merges(qtbot: Any, library_window: Any) -> N
     view.dropEvent(event)
     qtbot.waitUntil(lambda: model.row_of(source) == -1, timeout=10000)
     assert model.item(target).face_count == total
-    assert any(kind == "confirm" for kind, _ in win.ask.asked)
+    # the confirmation shows both sides' faces (a "choose" question with face rows)
+    assert any(kind == "choose" for kind, _ in win.ask.asked)
+    _text, groups, _buttons = win.ask.choices_shown[-1]
+    assert len(groups) == 2 and all(faces for _caption, faces in groups)
     _idle(qtbot, win)
 
 

@@ -24,7 +24,7 @@ class NameTaken(PeopleError):
     """Naming a person with a name another person has: the caller may offer a merge."""
 
     def __init__(self, name: str, existing_id: int) -> None:
-        super().__init__(f"{name!r} is already the name of person {existing_id}; merge instead?")
+        super().__init__(f"{name!r} is already the name of someone else; merge instead?")
         self.name = name
         self.existing_id = existing_id
 
@@ -52,6 +52,27 @@ class NameImportResult:
     created_people: list[str] = field(default_factory=list)
     added_faces: list[int] = field(default_factory=list)
     history_id: int | None = None
+
+
+def faces_text(n: int) -> str:
+    """ "1 face", "3 faces"."""
+    return f"{n} face{'' if n == 1 else 's'}"
+
+
+def who(row: PersonRow | None) -> str:
+    """A person as the user knows it: the name, or "an unnamed group" (never an internal id)."""
+    if row is None:
+        return "a removed group"
+    return row.name or "an unnamed group"
+
+
+def _groups_text(rows: list[PersonRow]) -> str:
+    named = [r.name for r in rows if r.name]
+    unnamed = len(rows) - len(named)
+    parts = list(named)
+    if unnamed:
+        parts.append("an unnamed group" if unnamed == 1 else f"{unnamed} unnamed groups")
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
 
 
 class PeopleOps:
@@ -113,13 +134,18 @@ class PeopleOps:
         if other is not None and other.id != person_id:
             raise NameTaken(name, other.id)
         faces = self._person_faces(person_id)
+        old = self.repo.get(person_id)
+        if old is not None and old.name:
+            label = f"Rename {old.name} to {name}"
+        else:
+            label = f"Name {name} ({faces_text(len(faces))})"
 
         def body() -> Changes:
             self.repo.set_name(person_id, name)
             self.repo.confirm_person(person_id)
             return Changes(people={person_id}, faces=set(faces))
 
-        return self._run("name", f"Name {name}", faces, [person_id], body)
+        return self._run("name", label, faces, [person_id], body)
 
     def create_person(self, name: str, face_ids: Iterable[int]) -> tuple[int, Changes]:
         """A new named person holding these faces."""
@@ -136,7 +162,8 @@ class PeopleOps:
             self.repo.assign(faces, pid, confirmed=True)
             return Changes(people={pid, *old.values()}, created_people={pid}, faces=set(faces))
 
-        changes = self._run("create", f"New person {name}", faces, set(old.values()), body)
+        label = f"New person {name} ({faces_text(len(faces))})"
+        changes = self._run("create", label, faces, set(old.values()), body)
         return created[0], changes
 
     def merge(self, target_id: int, source_ids: Iterable[int]) -> Changes:
@@ -164,10 +191,15 @@ class PeopleOps:
                 self.repo.set_name(target_id, name)
             return Changes(people={target_id}, removed_people=set(sources), faces=faces)
 
-        label = f"Merge into {target.name or f'group {target_id}'}"
+        if target.name:
+            label = f"Merge {_groups_text(rows)} into {target.name}"
+        elif named:
+            label = f"Merge {_groups_text([target, *rows])} as {named[0].name}"
+        else:
+            label = f"Merge {len(rows) + 1} unnamed groups ({faces_text(len(faces))})"
         return self._run("merge", label, faces, [target_id, *sources], body)
 
-    def move(self, face_ids: Iterable[int], person_id: int) -> Changes:
+    def move(self, face_ids: Iterable[int], person_id: int, *, label: str | None = None) -> Changes:
         """Put faces in a person as the user's decision (lifting any earlier rejection)."""
         faces = list(dict.fromkeys(face_ids))
         target = self.resolve(person_id)
@@ -179,10 +211,12 @@ class PeopleOps:
             self.repo.assign(faces, person_id, confirmed=True)
             return Changes(people={person_id, *old.values()}, faces=set(faces))
 
-        label = f"Move {len(faces)} face(s) to {target.name or f'group {person_id}'}"
+        label = label or f"Move {faces_text(len(faces))} to {who(target)}"
         return self._run("move", label, faces, {person_id, *old.values()}, body)
 
-    def reject(self, face_ids: Iterable[int], person_id: int) -> Changes:
+    def reject(
+        self, face_ids: Iterable[int], person_id: int, *, label: str | None = None
+    ) -> Changes:
         """ "Not this person": the faces leave the person and never come back to it."""
         faces = list(dict.fromkeys(face_ids))
         target = self.resolve(person_id)
@@ -193,7 +227,7 @@ class PeopleOps:
             self.repo.reject(faces, person_id)
             return Changes(people={person_id}, faces=set(faces))
 
-        label = f"Not {target.name or f'group {person_id}'}: {len(faces)} face(s)"
+        label = label or f"Take {faces_text(len(faces))} out of {who(target)}"
         return self._run("reject", label, faces, [person_id], body)
 
     def remove(self, face_ids: Iterable[int]) -> Changes:
@@ -207,7 +241,8 @@ class PeopleOps:
                 self.repo.reject([f], p)
             return Changes(people=set(old.values()), faces=set(faces))
 
-        return self._run("remove", f"Remove {len(faces)} face(s)", faces, set(old.values()), body)
+        label = f"Take {faces_text(len(faces))} out of their groups"
+        return self._run("remove", label, faces, set(old.values()), body)
 
     def split(self, person_id: int, face_ids: Iterable[int], name: str | None = None) -> Changes:
         """Move some of a person's faces to a new person (named or not)."""
@@ -225,7 +260,8 @@ class PeopleOps:
             self.repo.reject(faces, person_id)
             return Changes(people={person_id, new}, created_people={new}, faces=set(faces))
 
-        return self._run("split", f"Split {len(faces)} face(s)", faces, [person_id], body)
+        label = f"Split {faces_text(len(faces))} off {who(self.repo.get(person_id))}"
+        return self._run("split", label, faces, [person_id], body)
 
     def ignore(self, face_ids: Iterable[int]) -> Changes:
         """Not a face, or a stranger: never grouped or suggested again."""
@@ -237,7 +273,8 @@ class PeopleOps:
             self.repo.ignore(faces)
             return Changes(people=set(old.values()), faces=set(faces))
 
-        return self._run("ignore", f"Ignore {len(faces)} face(s)", faces, set(old.values()), body)
+        label = f"Ignore {faces_text(len(faces))}"
+        return self._run("ignore", label, faces, set(old.values()), body)
 
     def unignore(self, face_ids: Iterable[int]) -> Changes:
         """Let ignored faces be grouped again."""
@@ -247,7 +284,8 @@ class PeopleOps:
             self.repo.unignore(faces)
             return Changes(faces=set(faces))
 
-        return self._run("unignore", f"Unignore {len(faces)} face(s)", faces, [], body)
+        label = f"Stop ignoring {faces_text(len(faces))}"
+        return self._run("unignore", label, faces, [], body)
 
     def set_hidden(self, person_id: int, hidden: bool) -> Changes:
         """Hide or show a person."""
@@ -258,9 +296,7 @@ class PeopleOps:
             return Changes(people={person_id})
 
         verb = "Hide" if hidden else "Show"
-        return self._run(
-            "hide", f"{verb} {row.name or f'group {person_id}'}", [], [person_id], body
-        )
+        return self._run("hide", f"{verb} {who(row)}", [], [person_id], body)
 
     def set_cover(self, person_id: int, face_id: int) -> Changes:
         """Choose the face shown for a person."""
@@ -271,7 +307,8 @@ class PeopleOps:
             self.repo.set_cover(person_id, face_id)
             return Changes(people={person_id})
 
-        return self._run("cover", "Set cover", [], [person_id], body)
+        label = f"Change the picture of {who(self.repo.get(person_id))}"
+        return self._run("cover", label, [], [person_id], body)
 
     def not_same(self, faces_a: Iterable[int], faces_b: Iterable[int]) -> Changes:
         """Two groups are different people: never merge them automatically or ask again."""
@@ -281,7 +318,7 @@ class PeopleOps:
             self.repo.add_cannot_links((x, y) for x in a for y in b)
             return Changes(faces=set(a) | set(b))
 
-        return self._run("not_same", "Not the same person", [*a, *b], [], body)
+        return self._run("not_same", "Keep two groups apart", [*a, *b], [], body)
 
     def import_names(self, claims: Iterable[NameClaim]) -> NameImportResult:
         """Names from photos' metadata as user decisions, in one transaction and one undo step.
@@ -336,9 +373,7 @@ class PeopleOps:
                         if current.person_id == pid:
                             result.already.append((c.path, c.name, face_id))
                         else:
-                            other = repo.get(current.person_id)
-                            label = (other.name if other else None) or f"group {current.person_id}"
-                            reason = f"face is confirmed as {label}"
+                            reason = f"face is confirmed as {who(repo.get(current.person_id))}"
                             result.conflicts.append((c.path, c.name, face_id, reason))
                         continue
                     if current is not None:
@@ -362,7 +397,8 @@ class PeopleOps:
             if rows:
                 repo.assign_many(rows)
             result.changes.created_people = set(created)
-            result.changes.label = f"Import {len(rows)} name(s) from metadata"
+            n = len(rows)
+            result.changes.label = f"Import {n} name{'' if n == 1 else 's'} from metadata"
             if rows or created:
                 result.history_id = repo.push_history(
                     "import", result.changes.label, before, sorted(created)
@@ -377,11 +413,48 @@ class PeopleOps:
                 return None
             hid, _op, label, payload = last
             snap = payload["snapshot"]
+            # the state the operation left, so that Redo can put it back
+            after = self.repo.snapshot(snap["faces"], [*snap["people"], *payload["created"]])
             self.repo.restore(snap, payload["created"])
             self.repo.mark_undone(hid)
+            self.repo.save_redo(hid, after)
         return Changes(
-            label=f"Undo {label}",
+            label=f"Undone: {label}",
             people=set(snap["people"]),
             removed_people=set(payload["created"]),
             faces=set(snap["faces"]),
         )
+
+    def redo(self) -> Changes | None:
+        """Do again the operation undone last; None when there is nothing to redo.
+
+        Only right after undoing: any new operation ends what can be redone.
+        """
+        with self.database.transaction():
+            entry = self.repo.next_redo()
+            if entry is None:
+                return None
+            hid, _op, label, payload = entry
+            after = payload["after"]
+            self.repo.restore(after, [])
+            alive = {row[0] for row in after["people_rows"]}
+            gone = [p for p in after["people"] if p not in alive]
+            self.repo.delete(gone)
+            self.repo.mark_redone(hid)
+        return Changes(
+            label=f"Redone: {label}",
+            people=set(after["people"]) - set(gone),
+            removed_people=set(gone),
+            created_people={p for p in payload["created"] if p in alive},
+            faces=set(after["faces"]),
+        )
+
+    def undo_label(self) -> str | None:
+        """What Undo would undo, in words; None when nothing."""
+        last = self.repo.last_history()
+        return last[2] if last is not None else None
+
+    def redo_label(self) -> str | None:
+        """What Redo would do again, in words; None when nothing."""
+        entry = self.repo.next_redo()
+        return entry[2] if entry is not None else None

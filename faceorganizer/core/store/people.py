@@ -340,3 +340,33 @@ class PeopleRepository:
     def mark_undone(self, history_id: int) -> None:
         """An operation was undone."""
         self.conn.execute("UPDATE history SET undone = 1 WHERE id = ?", (history_id,))
+
+    def save_redo(self, history_id: int, after: dict[str, Any]) -> None:
+        """Keep, with an undone operation, the state it had left (for Redo)."""
+        row = self.conn.execute("SELECT before FROM history WHERE id = ?", (history_id,)).fetchone()
+        if row is None:
+            return
+        payload = json.loads(row[0])
+        payload["after"] = after
+        self.conn.execute(
+            "UPDATE history SET before = ? WHERE id = ?", (json.dumps(payload), history_id)
+        )
+
+    def next_redo(self) -> tuple[int, str, str, dict[str, Any]] | None:
+        """(id, op, label, payload) of the operation Redo would do again, or None.
+
+        The oldest undone operation newer than every operation still done: a new operation
+        (newer than all undone ones) leaves nothing to redo.
+        """
+        row = self.conn.execute(
+            "SELECT id, op, label, before FROM history WHERE undone = 1 AND id > "
+            "coalesce((SELECT max(id) FROM history WHERE undone = 0), 0) ORDER BY id LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        payload = json.loads(row[3])
+        return (row[0], row[1], row[2], payload) if "after" in payload else None
+
+    def mark_redone(self, history_id: int) -> None:
+        """An undone operation was done again."""
+        self.conn.execute("UPDATE history SET undone = 0 WHERE id = ?", (history_id,))

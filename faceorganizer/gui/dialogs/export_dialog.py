@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from faceorganizer.core.store.browse import PersonItem
+from faceorganizer.gui.dialogs.person_picker import ICON, person_row_text
+from faceorganizer.gui.thumbnails import ThumbKey
 from faceorganizer.gui.worker import JobContext, Jobs
 
 MODES = [("Copy the photos", "copy"), ("Hard links (no extra space)", "hardlink"),
@@ -75,6 +78,7 @@ class ExportDialog(QDialog):
         preselect: list[int] | None = None,
         ask_folder: Any = None,
         parent: QWidget | None = None,
+        thumbs: Any = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export albums")
@@ -85,15 +89,26 @@ class ExportDialog(QDialog):
         self.result_value: Any = None
         self.job: Any = None
 
+        self.setObjectName("exportDialog")
         self.people_list = QListWidget(self)
+        self.people_list.setObjectName("exportPeopleList")
+        self.people_list.setIconSize(QSize(ICON, ICON))
+        self.thumbs = thumbs
+        self._people = {p.id: p for p in people}
         chosen = set(preselect or [])
+        unnamed = 0
         for p in people:
-            item = QListWidgetItem(f"{p.label}  ({p.photo_count} photos)")
+            item = QListWidgetItem(person_row_text(p))
             item.setData(Qt.ItemDataRole.UserRole, p.id)
-            item.setData(Qt.ItemDataRole.UserRole + 1, p.name or f"Unnamed {p.id}")
+            if not p.name:
+                unnamed += 1
+            item.setData(Qt.ItemDataRole.UserRole + 1, p.name or f"Unnamed {unnamed}")
+            self._set_icon(item, p)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if p.id in chosen else Qt.CheckState.Unchecked)
             self.people_list.addItem(item)
+        if thumbs is not None:
+            thumbs.ready.connect(self._thumb_ready)
         self.per_person = QRadioButton("One album per person", self)
         self.together = QRadioButton("One album: photos where they are all together", self)
         self.per_person.setChecked(True)
@@ -141,6 +156,28 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
+
+    def _set_icon(self, item: QListWidgetItem, p: PersonItem) -> None:
+        if self.thumbs is None or p.cover is None:
+            return
+        pix = self.thumbs.get(ThumbKey(p.cover.path, p.cover.box))
+        if pix is not None:
+            item.setIcon(QIcon(pix))
+
+    def _thumb_ready(self, key: Any) -> None:
+        for i in range(self.people_list.count()):
+            item = self.people_list.item(i)
+            p = self._people.get(int(item.data(Qt.ItemDataRole.UserRole)))
+            if (
+                p is not None
+                and p.cover is not None
+                and (p.cover.path, p.cover.box)
+                == (
+                    key.path,
+                    key.box,
+                )
+            ):
+                self._set_icon(item, p)
 
     def _browse(self) -> None:
         if self.ask_folder is not None:

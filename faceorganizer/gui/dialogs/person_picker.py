@@ -1,8 +1,18 @@
-"""Pick a person from a searchable list, or type a new name."""
+"""Pick a person from a searchable list of faces, or type a new name.
+
+People are listed with their face, most alike first when the face in question is known
+(``scores``); a person is selected in advance only when the face clearly looks like them, so
+Enter never files a face under a doubtful guess. The dialog keeps clear of ``avoid`` (the face
+it asks about, in screen coordinates).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import os
+from typing import Any
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,9 +26,34 @@ from PySide6.QtWidgets import (
 
 from faceorganizer.core.store.browse import PersonItem
 
+SURE = 0.38  # "same person" at or above (docs/thresholds.md): FMR below 0.1 % on every set
+SURE_MARGIN = 0.05  # and clearly ahead of the next person
+ICON = 48
+MIN_WIDTH, MIN_HEIGHT = 260, 240
+
+
+def person_row_text(p: PersonItem, score: float | None = None) -> str:
+    """One line for a person that never reads like another's: name or a sample photo."""
+    photos = f"{p.photo_count} photo{'s' if p.photo_count != 1 else ''}"
+    alike = f" · {max(0.0, score):.0%} alike" if score is not None else ""
+    if p.name:
+        return f"{p.name}{alike} · {photos}"
+    sample = f", e.g. {os.path.basename(p.cover.path)}" if p.cover is not None else ""
+    return f"Unnamed{alike} · {photos}{sample}"
+
+
+def preselect(scores: dict[int, float]) -> int | None:
+    """The person to select in advance: only a clear, sure best match."""
+    ranked = sorted(scores.values(), reverse=True)
+    if not ranked or ranked[0] < SURE:
+        return None
+    if len(ranked) > 1 and ranked[0] - ranked[1] < SURE_MARGIN:
+        return None
+    return max(scores, key=lambda k: scores[k])
+
 
 class PersonPickerDialog(QDialog):
-    """A search box over people; Enter with no match creates a person with that name."""
+    """A search box over people; OK with no person chosen creates one with the typed name."""
 
     def __init__(
         self,
@@ -27,37 +62,126 @@ class PersonPickerDialog(QDialog):
         *,
         allow_new: bool = True,
         parent: QWidget | None = None,
+        scores: dict[int, float] | None = None,
+        thumbs: Any = None,
+        avoid: QRect | None = None,
+        face_image: QPixmap | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setObjectName("personPicker")
         self.setWindowTitle(title)
-        self.resize(360, 460)
+        self.resize(420, 520)
         self.allow_new = allow_new
-        self.people = people
+        self.scores = dict(scores or {})
+        self.thumbs = thumbs
+        order = {p.id: i for i, p in enumerate(people)}
+        self.people = sorted(people, key=lambda p: (-self.scores.get(p.id, -2.0), order[p.id]))
+        self.face = QLabel(self)
+        self.face.setObjectName("personPickerFace")
+        if face_image is not None and not face_image.isNull():
+            self.face.setPixmap(
+                face_image.scaled(
+                    96, 96, Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )  # fmt: skip
+        else:
+            self.face.hide()
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Type a name…")
+        self.search.setObjectName("personPickerSearch")
+        self.search.setPlaceholderText("Type a name, or pick a person below…")
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget(self)
+        self.list.setObjectName("personPickerList")
+        self.list.setIconSize(QSize(ICON, ICON))
+        self.list.setWordWrap(True)
         self.hint = QLabel("", self)
+        self.hint.setObjectName("personPickerHint")
         self.hint.setStyleSheet("color: #666")
-        buttons = QDialogButtonBox(
+        self.hint.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.face, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.hint)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         self.search.textChanged.connect(self._filter)
         self.list.itemDoubleClicked.connect(lambda _i: self.accept())
-        for p in people:
-            item = QListWidgetItem(f"{p.label}  ({p.photo_count} photos)")
+        self.list.currentItemChanged.connect(lambda *_a: self._update_ok())
+        self._items: dict[int, QListWidgetItem] = {}
+        for p in self.people:
+            item = QListWidgetItem(person_row_text(p, self.scores.get(p.id)))
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             item.setData(Qt.ItemDataRole.UserRole + 1, (p.name or "unnamed").casefold())
+            item.setSizeHint(QSize(0, ICON + 8))
+            self._set_icon(item, p)
             self.list.addItem(item)
+            self._items[p.id] = item
+        if thumbs is not None:
+            thumbs.ready.connect(self._thumb_ready)
         self._filter("")
+        sure = preselect(self.scores)
+        if sure is not None and sure in self._items:
+            self.list.setCurrentItem(self._items[sure])
+        self.search.setFocus()
+        if avoid is not None:
+            self.keep_clear_of(avoid)
 
+    # -- faces --------------------------------------------------------------------------
+    def _set_icon(self, item: QListWidgetItem, p: PersonItem) -> None:
+        if self.thumbs is None or p.cover is None:
+            return
+        from faceorganizer.gui.thumbnails import ThumbKey
+
+        pix = self.thumbs.get(ThumbKey(p.cover.path, p.cover.box))
+        if pix is not None:
+            item.setIcon(QIcon(pix))
+
+    def _thumb_ready(self, key: Any) -> None:
+        for p in self.people:
+            if p.cover is not None and (p.cover.path, p.cover.box) == (key.path, key.box):
+                self._set_icon(self._items[p.id], p)
+
+    # -- placement ------------------------------------------------------------------------
+    def keep_clear_of(self, avoid: QRect) -> None:
+        """Move the dialog beside ``avoid`` (screen coordinates), where there is most room;
+        on a small screen it narrows (or shortens) to fit beside the face rather than over it."""
+        screen = QGuiApplication.screenAt(avoid.center()) or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else QRect(0, 0, 1920, 1080)
+        gap = 16
+        rooms = {
+            "right": area.right() - avoid.right() - gap,
+            "left": avoid.left() - area.left() - gap,
+            "below": area.bottom() - avoid.bottom() - gap,
+            "above": avoid.top() - area.top() - gap,
+        }
+        w, h = self.width(), self.height()
+        fits = [side for side in rooms if rooms[side] >= (w if side in ("right", "left") else h)]
+        side = fits[0] if fits else max(rooms, key=lambda k: rooms[k])
+        if side in ("right", "left"):
+            w = min(w, max(MIN_WIDTH, rooms[side]))
+            h = min(h, area.height())
+        else:
+            h = min(h, max(MIN_HEIGHT, rooms[side]))
+            w = min(w, area.width())
+        self.resize(w, h)
+        cy = max(area.top(), min(avoid.center().y() - h // 2, area.bottom() - h))
+        cx = max(area.left(), min(avoid.center().x() - w // 2, area.right() - w))
+        if side == "right":
+            self.move(avoid.right() + gap, cy)
+        elif side == "left":
+            self.move(avoid.left() - gap - w, cy)
+        elif side == "below":
+            self.move(cx, avoid.bottom() + gap)
+        else:
+            self.move(cx, avoid.top() - gap - h)
+
+    # -- choosing -------------------------------------------------------------------------
     def _filter(self, text: str) -> None:
         needle = text.strip().casefold()
         first = None
@@ -67,18 +191,29 @@ class PersonPickerDialog(QDialog):
             item.setHidden(not match)
             if match and first is None:
                 first = item
-        if first is not None:
-            self.list.setCurrentItem(first)
+        if needle:
+            # typing is a choice: the best match of what was typed
+            self.list.setCurrentItem(first) if first is not None else self.list.setCurrentRow(-1)
         exact = any((p.name or "").casefold() == needle for p in self.people)
-        if needle and self.allow_new and not exact:
-            self.hint.setText(f'Press OK with nothing selected to create "{text.strip()}"')
+        if needle and self.allow_new and not exact and first is None:
+            self.hint.setText(f"OK creates a new person “{text.strip()}”")
+        elif needle and self.allow_new and not exact:
+            self.hint.setText(
+                f"OK picks the selected person; clear the selection to create “{text.strip()}”"
+            )
         else:
             self.hint.setText("")
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if ok is not None:
+            ok.setEnabled(self.choice() is not None)
 
     def choice(self) -> tuple[int | None, str | None] | None:
         """(person id, None) for a chosen person, (None, name) for a new one, or None."""
         item = self.list.currentItem()
-        if item is not None and not item.isHidden():
+        if item is not None and not item.isHidden() and item.isSelected():
             return int(item.data(Qt.ItemDataRole.UserRole)), None
         name = self.search.text().strip()
         if name and self.allow_new:

@@ -20,6 +20,16 @@ from PySide6.QtWidgets import (
 
 from faceorganizer.gui.settings import DEVICES, METHODS, AppSettings
 
+DEVICE_WORDS = {
+    "auto": "The graphics card if there is one, else the processor",
+    "cpu": "The processor",
+    "cuda": "The graphics card (NVIDIA)",
+}
+METHOD_WORDS = {
+    "agglomerative": "Standard (recommended)",
+    "hdbscan": "Cautious: only clear groups, more faces left unsorted",
+}
+
 
 class SettingsDialog(QDialog):
     """Edits AppSettings; ``apply()`` writes them."""
@@ -37,21 +47,38 @@ class SettingsDialog(QDialog):
         remove = QPushButton("Remove", self)
         add.clicked.connect(self._add)
         remove.clicked.connect(self._remove)
+        self.setObjectName("settingsDialog")
+        self.folders.setObjectName("settingsFolders")
         self.device = QComboBox(self)
-        self.device.addItems(list(DEVICES))
-        self.device.setCurrentText(settings.device)
+        self.device.setObjectName("settingsDevice")
+        for value in DEVICES:
+            self.device.addItem(DEVICE_WORDS.get(value, value), value)
+        self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
         self.detect = QDoubleSpinBox(self)
+        self.detect.setObjectName("settingsDetect")
         self.detect.setRange(0.1, 0.99)
         self.detect.setSingleStep(0.05)
         self.detect.setValue(settings.detect_score)
+        self.detect.setToolTip(
+            "Higher: only clear faces are found. Lower: more faces, and more things that are "
+            "not faces."
+        )
         self.method = QComboBox(self)
-        self.method.addItems(list(METHODS))
-        self.method.setCurrentText(settings.method)
+        self.method.setObjectName("settingsMethod")
+        for value in METHODS:
+            self.method.addItem(METHOD_WORDS.get(value, value), value)
+        self.method.setCurrentIndex(max(0, self.method.findData(settings.method)))
         self.threshold = QDoubleSpinBox(self)
+        self.threshold.setObjectName("settingsStrictness")
         self.threshold.setRange(0.0, 1.5)
         self.threshold.setSingleStep(0.02)
-        self.threshold.setSpecialValueText("default")
+        self.threshold.setSpecialValueText("Recommended")
         self.threshold.setValue(settings.threshold or 0.0)
+        self.threshold.setToolTip(
+            "How different two photos of one person may look and still be grouped together. "
+            "Lower: stricter, more small groups to merge by hand. Higher: fewer groups, but "
+            "look-alikes may end up together."
+        )
         self.scan_on_start = QCheckBox("Look for new photos when the window opens", self)
         self.scan_on_start.setChecked(settings.scan_on_start)
         row = QHBoxLayout()
@@ -59,10 +86,10 @@ class SettingsDialog(QDialog):
         row.addWidget(remove)
         row.addStretch(1)
         form = QFormLayout()
-        form.addRow("Device:", self.device)
-        form.addRow("Detection threshold:", self.detect)
-        form.addRow("Grouping method:", self.method)
-        form.addRow("Strictness (distance):", self.threshold)
+        form.addRow("Run face recognition on:", self.device)
+        form.addRow("Find faces that are at least this clear:", self.detect)
+        form.addRow("How faces are grouped:", self.method)
+        form.addRow("How different one person's photos may look:", self.threshold)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -90,9 +117,9 @@ class SettingsDialog(QDialog):
         """Write the settings."""
         s = self.settings
         s.folders = [self.folders.item(i).text() for i in range(self.folders.count())]
-        s.device = self.device.currentText()
+        s.device = str(self.device.currentData())
         s.detect_score = self.detect.value()
-        s.method = self.method.currentText()
+        s.method = str(self.method.currentData())
         s.threshold = self.threshold.value() or None
         s.scan_on_start = self.scan_on_start.isChecked()
         s.sync()

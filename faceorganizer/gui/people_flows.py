@@ -1,0 +1,298 @@
+"""What the window does when the user names a face, merges, undoes or redoes: the dialogs
+around the core's operations, run as background jobs.
+
+``PeopleFlows(window)`` uses the window's ``jobs``, ``run_op``, ``ask``, ``people_model``,
+``thumbs``, ``db_path`` and ``statusBar()``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, QRect, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.gui.worker import JobContext
+
+log = logging.getLogger(__name__)
+
+OFFER_MS = 12000  # how long the "… Undo" offer stays in the status bar
+GROUP_FACES = 8  # faces shown of each group in a question
+
+
+def person_caption(item: PersonItem | None, faces: int | None = None) -> str:
+    """ "Brad Pitt · 12 photos" or "Unnamed group · 4 photos" (never an id)."""
+    if item is None:
+        return "Unnamed group"
+    photos = f"{item.photo_count} photo{'s' if item.photo_count != 1 else ''}"
+    return f"{item.name or 'Unnamed group'} · {photos}"
+
+
+class UndoOffer(QWidget):
+    """The status bar's "Named 5 faces Anna   [Undo]" after each change."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("undoOffer")
+        self.text = QLabel("", self)
+        self.text.setObjectName("undoOfferText")
+        self.button = QPushButton("Undo", self)
+        self.button.setObjectName("undoOfferButton")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text)
+        layout.addWidget(self.button)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.hide)
+        self.hide()
+
+    def offer(self, text: str, button: str) -> None:
+        """Show ``text`` with a button (Undo or Redo) for a while."""
+        self.text.setText(text)
+        self.button.setText(button)
+        self.show()
+        self.timer.start(OFFER_MS)
+
+
+class PeopleFlows(QObject):
+    """Naming a face, merging with a look at both sides, undo and redo with their names."""
+
+    history_changed = Signal(object, object)  # what Undo / Redo would do (str or None)
+
+    def __init__(self, win: Any) -> None:
+        super().__init__(win)
+        self.win = win
+        self.undo_text: str | None = None
+        self.redo_text: str | None = None
+        self.offer = UndoOffer(win)
+        win.statusBar().addWidget(self.offer)
+        self.offer.button.clicked.connect(self._offer_clicked)
+
+    # -- undo / redo ------------------------------------------------------------------------
+    def after_change(self, changes: Any) -> None:
+        """After an operation: say what changed, offer to undo it, rename Undo/Redo."""
+        if changes is not None and changes.label:
+            label = str(changes.label)
+            if label.startswith("Undone: "):
+                self.offer.offer(label, "Redo")
+            else:
+                self.offer.offer(label, "Undo")
+        self.refresh_history()
+
+    def _offer_clicked(self) -> None:
+        self.offer.hide()
+        if self.offer.button.text() == "Redo":
+            self.redo()
+        else:
+            self.undo()
+
+    def refresh_history(self) -> None:
+        """Read what Undo and Redo would do (background), then rename the actions."""
+        db_path = self.win.db_path
+
+        def job(_ctx: JobContext) -> tuple[str | None, str | None]:
+            from faceorganizer.core.people.ops import PeopleOps
+            from faceorganizer.core.store.db import Database
+
+            with Database(db_path) as db:
+                ops = PeopleOps(db)
+                return ops.undo_label(), ops.redo_label()
+
+        def done(value: tuple[str | None, str | None]) -> None:
+            self.undo_text, self.redo_text = value
+            self.history_changed.emit(*value)
+
+        self.win.jobs.submit(job, on_result=done, channel="history", replace=True)
+
+    def undo(self) -> None:
+        """Undo the last change (its name is on the menu)."""
+
+        def done(changes: Any) -> None:
+            if changes is None:
+                self.win.statusBar().showMessage("Nothing to undo", 4000)
+                self.refresh_history()
+
+        self.win.run_op(lambda ops: ops.undo(), label="undo", on_done=done)
+
+    def redo(self) -> None:
+        """Do again what was undone last."""
+
+        def done(changes: Any) -> None:
+            if changes is None:
+                self.win.statusBar().showMessage("Nothing to redo", 4000)
+                self.refresh_history()
+
+        self.win.run_op(lambda ops: ops.redo(), label="redo", on_done=done)
+
+    # -- naming a face ----------------------------------------------------------------------
+    def who_is(
+        self, faces: list[FaceRef], avoid: QRect | None = None, *, allow_new: bool = True
+    ) -> None:
+        """Ask who these faces are (people ranked by likeness to them), then name them by the
+        core's rule (one face: its group follows; several: they move together)."""
+        if not faces:
+            return
+        db_path, face_ids = self.win.db_path, [f.id for f in faces]
+        own = {f.person_id for f in faces if f.person_id is not None}
+
+        def job(_ctx: JobContext) -> dict[int, float]:
+            from faceorganizer.core.people.naming import rank_people
+            from faceorganizer.core.store.db import Database
+
+            with Database(db_path) as db:
+                return rank_people(db, face_ids)
+
+        def ranked(scores: dict[int, float]) -> None:
+            from faceorganizer.gui.thumbnails import ThumbKey
+
+            people = [p for p in self.win.people_items() if p.id not in own]
+            if len(faces) == 1:
+                face = faces[0]
+                now = face.person_name or ("an unnamed group" if face.person_id else "no one yet")
+                title = f"Who is this? (now: {now})"
+            else:
+                title = f"Who are these {len(faces)} faces?"
+            pick = self.win.ask.pick_person(
+                self.win,
+                title,
+                people,
+                allow_new,
+                scores={p.id: scores[p.id] for p in people if p.id in scores},
+                thumbs=self.win.thumbs,
+                avoid=avoid,
+                face_image=self.win.thumbs.get(ThumbKey(faces[0].path, faces[0].box)),
+            )
+            if pick is None:
+                return
+            target, new_name = pick
+            if target is not None:
+                item = self.win.people_model.item(target)
+                if item is not None and item.name:
+                    self.name_faces(face_ids, item.name)
+                else:
+                    self.win.run_op(lambda ops: ops.move(face_ids, target), label="move")
+            elif new_name:
+                self.name_faces(face_ids, new_name)
+
+        self.win.jobs.submit(job, on_result=ranked, channel="rank", replace=True)
+
+    def name_faces(self, face_ids: list[int], name: str) -> None:
+        """Name faces: one face by ``name_face``'s rule, several together."""
+        if len(face_ids) == 1:
+            self.name_face(face_ids[0], name)
+            return
+        from faceorganizer.core.people.naming import name_faces
+
+        self.win.run_op(lambda ops: name_faces(ops.database, face_ids, name), label="name faces")
+
+    def name_face(self, face_id: int, name: str, scope: str = "auto") -> None:
+        """Name a face; an odd face of a group asks first (showing the group's faces)."""
+        from faceorganizer.core.people.naming import AskScope, name_face
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, AskScope):
+                self._ask_scope(exc)
+            else:
+                self.win._op_error(exc)
+
+        self.win.run_op(
+            lambda ops: name_face(ops.database, face_id, name, scope),  # type: ignore[arg-type]
+            label="name face",
+            on_error=failed,
+        )
+
+    def _ask_scope(self, exc: Any) -> None:
+        group_faces, face_id, name = list(exc.group_faces), exc.face_id, exc.name
+        faces = self._load_faces([face_id, *[f for f in group_faces if f != face_id]])
+
+        def loaded(refs: list[FaceRef]) -> None:
+            this = [f for f in refs if f.id == face_id]
+            rest = [f for f in refs if f.id != face_id]
+            only, whole = "Only this face", f"The whole group ({len(group_faces)} faces)"
+            answer = self._choose(
+                "Who is this?",
+                f"This face looks unlike the rest of its group. Is only this face {name}, "
+                "or the whole group?",
+                [("This face", this), ("Its group", rest[:GROUP_FACES])],
+                ["Cancel", whole, only],
+            )
+            if answer == only:
+                self.name_face(face_id, name, "face")
+            elif answer == whole:
+                self.name_face(face_id, name, "group")
+
+        faces(loaded)
+
+    # -- merging ----------------------------------------------------------------------------
+    def confirm_merge(self, target: int, sources: list[int]) -> None:
+        """Show both sides' faces and names; merge when the user agrees."""
+        if not sources:
+            return
+        db_path = self.win.db_path
+        ids = [target, *sources]
+
+        def job(_ctx: JobContext) -> dict[int, list[FaceRef]]:
+            from faceorganizer.core.store.browse import person_faces
+            from faceorganizer.core.store.db import Database
+
+            with Database(db_path) as db:
+                out = {}
+                for pid in ids:
+                    faces = sorted(person_faces(db, pid), key=lambda f: -f.quality)
+                    out[pid] = faces[:GROUP_FACES]
+                return out
+
+        def loaded(faces: dict[int, list[FaceRef]]) -> None:
+            model = self.win.people_model
+            t = model.item(target)
+            srcs = [model.item(s) for s in sources]
+            named = [s for s in srcs if s is not None and s.name]
+            keep = (t.name if t is not None else None) or (named[0].name if named else None)
+            if len(named) + int(bool(t and t.name)) > 1:
+                question = "Are these the same person? They become one person named " + (
+                    f"{keep}; the other names are dropped."
+                )
+            elif keep:
+                question = f"Are these all {keep}? They become one person named {keep}."
+            else:
+                question = "Are these the same person? They become one unnamed group."
+            groups = [(person_caption(t), faces.get(target, []))]
+            groups += [
+                (person_caption(s), faces.get(sid, []))
+                for s, sid in zip(srcs, sources, strict=True)
+            ]
+            merge = "Merge" if len(sources) == 1 else f"Merge all {len(sources) + 1}"
+            if self._choose("Merge people", question, groups, ["Cancel", merge]) == merge:
+                self.win.run_op(lambda ops: ops.merge(target, sources), label="merge")
+
+        self.win.jobs.submit(job, on_result=loaded, channel="merge-ask", replace=True)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _choose(
+        self, title: str, text: str, groups: list[tuple[str, list[FaceRef]]], buttons: list[str]
+    ) -> str | None:
+        ask = self.win.ask
+        if hasattr(ask, "choose"):
+            answer = ask.choose(self.win, title, text, groups, buttons, self.win.thumbs)
+            return str(answer) if answer is not None else None
+        # an older Ask: a plain yes / no for the last (default) answer
+        return buttons[-1] if ask.confirm(self.win, title, text) else None
+
+    def _load_faces(self, face_ids: list[int]) -> Any:
+        db_path = self.win.db_path
+
+        def run(then: Any) -> None:
+            def job(_ctx: JobContext) -> list[FaceRef]:
+                from faceorganizer.core.store.browse import faces_by_id
+                from faceorganizer.core.store.db import Database
+
+                with Database(db_path) as db:
+                    found = faces_by_id(db, face_ids)
+                return [found[f] for f in face_ids if f in found]
+
+            self.win.jobs.submit(job, on_result=then, channel="faces-ask", replace=True)
+
+        return run

@@ -1,0 +1,115 @@
+"""Unsorted faces: every face in no person, to browse and name, assign or ignore in bulk."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
+from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
+from faceorganizer.gui.menus import page_title
+from faceorganizer.gui.people_view import setup_grid
+from faceorganizer.gui.thumbnails import ThumbnailCache
+
+
+class UnsortedView(QWidget):
+    """A grid of unsorted faces with Name…, Add to person… and Ignore for the selection."""
+
+    back = Signal()
+    name_faces = Signal(list)  # face ids
+    assign_faces = Signal(list)
+    ignore_faces = Signal(list)
+    open_face = Signal(int)
+
+    def __init__(self, thumbs: ThumbnailCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("unsortedPage")
+        self.faces = FaceListModel(thumbs, self)
+        self.back_button = QPushButton("◀ People", self)
+        self.back_button.setObjectName("unsortedBack")
+        self.back_button.clicked.connect(self.back.emit)
+        self.title = page_title("Unsorted faces", self)
+        self.subtitle = QLabel("", self)
+        self.subtitle.setObjectName("unsortedCount")
+        self.subtitle.setStyleSheet("color: #666")
+        self.grid = QListView(self)
+        self.grid.setObjectName("unsortedGrid")
+        setup_grid(self.grid, FACE_CELL)
+        self.grid.setModel(self.faces)
+        self.grid.setItemDelegate(ThumbDelegate(FACE_CELL, self.grid))
+        self.grid.activated.connect(self._activated)
+        self.grid.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        self.name_button = QPushButton("Name…", self)
+        self.name_button.setObjectName("unsortedName")
+        self.assign_button = QPushButton("Add to person…", self)
+        self.assign_button.setObjectName("unsortedAssign")
+        self.ignore_button = QPushButton("Ignore", self)
+        self.ignore_button.setObjectName("unsortedIgnore")
+        self.name_button.clicked.connect(lambda: self.name_faces.emit(self.selected_ids()))
+        self.assign_button.clicked.connect(lambda: self.assign_faces.emit(self.selected_ids()))
+        self.ignore_button.clicked.connect(lambda: self.ignore_faces.emit(self.selected_ids()))
+        self.hint = QLabel(
+            "Select faces of one person (Ctrl+click, Shift+click), then name them or add them "
+            "to someone. Ignore strangers and things that are not faces.",
+            self,
+        )
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #666")
+        header = QHBoxLayout()
+        header.addWidget(self.back_button)
+        header.addSpacing(8)
+        header.addWidget(self.title)
+        header.addWidget(self.subtitle)
+        header.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.hint, 1)
+        for b in (self.ignore_button, self.assign_button, self.name_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.addLayout(header)
+        layout.addLayout(buttons)
+        layout.addWidget(self.grid, 1)
+        self._update_buttons()
+
+    def set_faces(self, faces: list[FaceRef]) -> None:
+        """Show these faces (best first)."""
+        self.faces.set_faces(faces)
+        n = len(faces)
+        self.subtitle.setText(f"{n} face{'s' if n != 1 else ''} in no person")
+        self._update_buttons()
+
+    def selected_ids(self) -> list[int]:
+        """Selected faces in grid order."""
+        rows = sorted(self.grid.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        return [int(i.data(FaceIdRole)) for i in rows]
+
+    def _update_buttons(self) -> None:
+        n = len(self.selected_ids())
+        some = f" {n} selected" if n > 1 else ""
+        self.name_button.setText(f"Name{some}…" if n != 1 else "Name this face…")
+        self.assign_button.setText(f"Add{some} to person…" if n != 1 else "Add to person…")
+        self.ignore_button.setText(f"Ignore{some}" if n != 1 else "Ignore this face")
+        for b in (self.name_button, self.assign_button, self.ignore_button):
+            b.setEnabled(n > 0)
+
+    def _activated(self, index: QModelIndex) -> None:
+        self.open_face.emit(int(index.data(FaceIdRole)))
+
+    def keyPressEvent(self, event: object) -> None:  # noqa: D401 - Qt override
+        from PySide6.QtGui import QKeyEvent
+
+        if isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Delete:
+            ids = self.selected_ids()
+            if ids:
+                self.ignore_faces.emit(ids)
+                return
+        super().keyPressEvent(event)  # type: ignore[arg-type]
