@@ -12,6 +12,7 @@ from faceorganizer.core.faces.quality import (
     FLAG_BLURRY,
     FLAG_BOX_ALIGNED,
     FLAG_FROM_METADATA,
+    FLAG_MANUAL,
     FLAG_TOO_SMALL,
     FLAG_TURNED,
 )
@@ -23,6 +24,7 @@ _FLAG_NAMES = (
     (FLAG_TURNED, "turned"),
     (FLAG_FROM_METADATA, "from_metadata"),
     (FLAG_BOX_ALIGNED, "box_aligned"),
+    (FLAG_MANUAL, "manual"),
 )
 
 

@@ -1,20 +1,52 @@
-"""A face from a region another tool drew where our detector found none: crop, stand upright,
-find landmarks in the crop when the detector can, else align by the box; then embed."""
+"""A face from a region another tool drew (or the user drew by hand) where our detector found
+none: crop, stand upright, find landmarks in the crop when the detector can, else align by the
+box; then embed. ``read_photo`` and ``shared_engine`` are how both callers get the pixels and a
+loaded engine."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
 from faceorganizer.core.faces.align import ARCFACE_112, align_faces
-from faceorganizer.core.faces.pipeline import FaceEngine
+from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
 from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA, assess
 from faceorganizer.core.metadata.regions import INVERSE, map_point, stored_to_displayed
-from faceorganizer.core.photos.decode import DecodedPhoto
+from faceorganizer.core.photos.decode import DecodedPhoto, decode_bytes
 from faceorganizer.core.store.faces import NewFace
 
 Box = tuple[float, float, float, float]
 _MARGIN = 0.6  # context around the region, as a fraction of its longer side
 _MIN_FACE_PX = 96.0  # a small region is enlarged so the detector sees a face this large
+MAX_PHOTO_BYTES = 2 * 1024**3  # a photo read again to embed a region is at most this large
+_engines: dict[str, FaceEngine] = {}
+_engines_lock = threading.Lock()
+
+
+def read_photo(path: str) -> DecodedPhoto:
+    """A stored photo decoded again (the project's one decoder, size-limited read) to embed a
+    region of it; raises DecodeError or OSError with a readable reason."""
+    from faceorganizer.core.metadata.safe import read_limited
+
+    return decode_bytes(read_limited(path, MAX_PHOTO_BYTES), name=path)
+
+
+def shared_engine(pack_id: str | None) -> FaceEngine:
+    """A loaded engine of a model pack (the default one for None), loaded once per process.
+
+    Callers that run it from several threads hold ``engine_lock``.
+    """
+    with _engines_lock:
+        key = pack_id or ""
+        engine = _engines.get(key)
+        if engine is None:
+            engine = FaceEngine(EngineOptions(pack_id=pack_id))
+            _engines[key] = engine
+        return engine
+
+
+engine_lock = threading.Lock()  # one region embedded at a time with a shared engine
 
 
 def orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
@@ -37,8 +69,15 @@ def orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def face_from_region(engine: FaceEngine, photo: DecodedPhoto, box: Box, upright: int) -> NewFace:
-    """The face in ``box`` (full-size displayed pixels) of ``photo``; flagged from metadata.
+def face_from_region(
+    engine: FaceEngine,
+    photo: DecodedPhoto,
+    box: Box,
+    upright: int,
+    source: int = FLAG_FROM_METADATA,
+) -> NewFace:
+    """The face in ``box`` (full-size displayed pixels) of ``photo``; flagged ``source``
+    (FLAG_FROM_METADATA, or FLAG_MANUAL for a box the user drew).
 
     ``upright`` is the orientation that turns the region's content upright. A face found by
     the detector inside the crop gives the landmarks; otherwise the ArcFace template is laid on
@@ -77,7 +116,7 @@ def face_from_region(engine: FaceEngine, photo: DecodedPhoto, box: Box, upright:
     if best is not None:
         marks_up = found.landmarks[best].astype(np.float64)
         det_score = best_score
-        flags = FLAG_FROM_METADATA
+        flags = source
     else:
         rx, ry, rw, rh = ru[0] * uw, ru[1] * uh, ru[2] * uw, ru[3] * uh
         # the template's points sit in a 112-pixel square around a face about that size
@@ -85,7 +124,7 @@ def face_from_region(engine: FaceEngine, photo: DecodedPhoto, box: Box, upright:
         ox, oy = rx + (rw - side) / 2, ry + (rh - side) / 2
         marks_up = np.array([[ox + p[0] / 112 * side, oy + p[1] / 112 * side] for p in ARCFACE_112])
         det_score = 0.0
-        flags = FLAG_FROM_METADATA | FLAG_BOX_ALIGNED
+        flags = source | FLAG_BOX_ALIGNED
     crops = align_faces(up, marks_up[None].astype(np.float32))
     vectors, norms = engine.embedder.embed(crops)
     # landmarks back in the photo's full-size displayed frame

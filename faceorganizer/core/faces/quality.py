@@ -12,6 +12,16 @@ FLAG_BLURRY = 2
 FLAG_TURNED = 4
 FLAG_FROM_METADATA = 8  # a region another tool drew, not found by our detector
 FLAG_BOX_ALIGNED = 16  # no landmarks found in the region: aligned by its box (a weak vector)
+FLAG_MANUAL = 32  # a box the user drew by hand around a face the detector missed
+
+
+def origin_text(flags: int) -> str | None:
+    """Where a face came from when not from our detector, in the user's words; else None."""
+    if flags & FLAG_MANUAL:
+        return "drawn by hand"
+    if flags & FLAG_FROM_METADATA:
+        return "from the file"
+    return None
 
 
 @dataclass(frozen=True)

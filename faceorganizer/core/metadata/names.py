@@ -22,13 +22,11 @@ from faceorganizer.core.store.regions import PhotoFrame, face_boxes, photos_for_
 
 if TYPE_CHECKING:
     from faceorganizer.core.faces.pipeline import FaceEngine
-    from faceorganizer.core.photos.decode import DecodedPhoto
 
 log = logging.getLogger(__name__)
 
 Box = tuple[float, float, float, float]
 MIN_IOU = 0.3  # a region and a detected face are the same face from this overlap on
-_MAX_PHOTO_BYTES = 2 * 1024**3  # a photo read again to embed a region is at most this large
 
 
 def same_face(region: Box, face: Box) -> float:
@@ -106,13 +104,6 @@ def _pair(
     return pairs
 
 
-def _decode(path: str) -> DecodedPhoto:
-    from faceorganizer.core.metadata.safe import read_limited
-    from faceorganizer.core.photos.decode import decode_bytes
-
-    return decode_bytes(read_limited(path, _MAX_PHOTO_BYTES), name=path)
-
-
 def import_names(
     database: Database,
     photo_ids: Iterable[int] | None = None,
@@ -183,13 +174,13 @@ def _from_metadata(
     photo: PhotoFrame, regions: list[Region], engine: FaceEngine | None, report: NamesImport
 ) -> list[NameClaim]:
     """Faces made from regions no detected face matched (the photo decoded once)."""
-    from faceorganizer.core.faces.from_region import face_from_region
+    from faceorganizer.core.faces.from_region import face_from_region, read_photo
 
     if engine is None:
         report.unmatched.extend((photo.path, r.name or "") for r in regions)
         return []
     try:
-        decoded = _decode(photo.path)
+        decoded = read_photo(photo.path)
     except Exception as exc:  # noqa: BLE001 - reported; the photo's other names still count
         report.skipped.append((photo.path, f"cannot decode to embed its regions: {exc}"))
         report.unmatched.extend((photo.path, r.name or "") for r in regions)

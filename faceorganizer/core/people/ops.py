@@ -102,13 +102,18 @@ class PeopleOps:
         faces: Iterable[int],
         people: Iterable[int],
         body: Callable[[], Changes],
+        added_faces: list[int] | None = None,
     ) -> Changes:
+        """``body`` in one transaction with its undo record; it appends any face it stores to
+        ``added_faces`` (undo deletes those)."""
         faces, people = set(faces), set(people)
         with self.database.transaction():
             before = self.repo.snapshot(faces, people)
             changes = body()
             changes.label = label
-            self.repo.push_history(op, label, before, sorted(changes.created_people))
+            self.repo.push_history(
+                op, label, before, sorted(changes.created_people), added_faces
+            )
         return changes
 
     def _person_faces(self, person_id: int) -> list[int]:
@@ -320,6 +325,20 @@ class PeopleOps:
 
         return self._run("not_same", "Keep two groups apart", [*a, *b], [], body)
 
+    def add_face(self, photo_id: int, face: NewFace, pack_id: str) -> tuple[int, Changes]:
+        """Store a face the user drew by hand (embedded by ``faces.manual``) on its photo, in
+        no person yet; undo deletes it again, redo puts it back."""
+        from faceorganizer.core.store.regions import add_face
+
+        added: list[int] = []
+
+        def body() -> Changes:
+            added.append(add_face(self.database, photo_id, face, pack_id))
+            return Changes(faces=set(added))
+
+        changes = self._run("add_face", "Add a face by hand", [], [], body, added)
+        return added[0], changes
+
     def import_names(self, claims: Iterable[NameClaim]) -> NameImportResult:
         """Names from photos' metadata as user decisions, in one transaction and one undo step.
 
@@ -413,16 +432,22 @@ class PeopleOps:
                 return None
             hid, _op, label, payload = last
             snap = payload["snapshot"]
+            added = payload.get("added_faces", [])
             # the state the operation left, so that Redo can put it back
-            after = self.repo.snapshot(snap["faces"], [*snap["people"], *payload["created"]])
+            after = self.repo.snapshot(
+                [*snap["faces"], *added], [*snap["people"], *payload["created"]]
+            )
+            if added:
+                after["face_rows"] = self.repo.face_rows(added)
             self.repo.restore(snap, payload["created"])
+            self.repo.delete_faces(added)
             self.repo.mark_undone(hid)
             self.repo.save_redo(hid, after)
         return Changes(
             label=f"Undone: {label}",
             people=set(snap["people"]),
             removed_people=set(payload["created"]),
-            faces=set(snap["faces"]),
+            faces=set(snap["faces"]) | set(added),
         )
 
     def redo(self) -> Changes | None:
@@ -436,6 +461,7 @@ class PeopleOps:
                 return None
             hid, _op, label, payload = entry
             after = payload["after"]
+            self.repo.insert_face_rows(after.get("face_rows", []))
             self.repo.restore(after, [])
             alive = {row[0] for row in after["people_rows"]}
             gone = [p for p in after["people"] if p not in alive]

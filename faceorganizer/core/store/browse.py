@@ -22,6 +22,7 @@ class FaceRef:
     quality: float
     person_id: int | None = None
     person_name: str | None = None
+    flags: int = 0  # core.faces.quality FLAG_*: where the face came from, how good it is
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class PersonItem:
 
 
 _FACE_SQL = """
-    SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.quality, fp.person_id, pe.name
+    SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.quality, fp.person_id, pe.name,
+           f.flags
     FROM faces f JOIN photos p ON p.id = f.photo_id
     LEFT JOIN face_person fp ON fp.face_id = f.id
     LEFT JOIN people pe ON pe.id = fp.person_id
@@ -50,7 +52,7 @@ _FACE_SQL = """
 
 
 def _face(r: tuple[Any, ...]) -> FaceRef:
-    return FaceRef(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9])
+    return FaceRef(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9], int(r[10] or 0))
 
 
 def load_people(

@@ -67,18 +67,26 @@ class FaceRepository:
         """Store the faces of a photo, replacing earlier ones. Call inside a transaction.
 
         A new face that overlaps an old one (IoU ≥ 0.5) keeps the old face's id, so whatever the
-        user decided about that face survives re-processing the photo.
+        user decided about that face survives re-processing the photo. A face the user drew by
+        hand (FLAG_MANUAL) that no new face overlaps stays as it is, numbered after the new
+        ones (its vector is the one made when it was drawn); one that a new face overlaps
+        becomes that detected face, keeping its id.
         """
+        from faceorganizer.core.faces.quality import FLAG_MANUAL
+
         conn = self.database.conn
         old = conn.execute(
-            "SELECT id, x, y, w, h FROM faces WHERE photo_id = ? ORDER BY idx", (photo_id,)
+            "SELECT id, x, y, w, h, flags FROM faces WHERE photo_id = ? ORDER BY idx", (photo_id,)
         ).fetchall()
-        reuse = _match_boxes([f.box for f in faces], [tuple(r[1:]) for r in old])
+        reuse = _match_boxes([f.box for f in faces], [tuple(r[1:5]) for r in old])
         kept = {old[j][0] for j in reuse.values()}
-        stale = [r[0] for r in old if r[0] not in kept]
+        drawn = [r[0] for r in old if r[0] not in kept and int(r[5]) & FLAG_MANUAL]
+        stale = [r[0] for r in old if r[0] not in kept and r[0] not in drawn]
         conn.executemany("DELETE FROM faces WHERE id = ?", [(i,) for i in stale])
         # park kept rows on negative idx so the (photo_id, idx) key is free while renumbering
-        conn.executemany("UPDATE faces SET idx = -1 - idx WHERE id = ?", [(i,) for i in kept])
+        conn.executemany(
+            "UPDATE faces SET idx = -1 - idx WHERE id = ?", [(i,) for i in [*kept, *drawn]]
+        )
         ids = []
         for idx, f in enumerate(faces):
             emb = np.ascontiguousarray(f.embedding, dtype=np.float32)
@@ -119,6 +127,10 @@ class FaceRepository:
                 )
                 face_id = int(cur.lastrowid or 0)
             ids.append(face_id)
+        conn.executemany(
+            "UPDATE faces SET idx = ? WHERE id = ?",
+            [(len(faces) + k, face_id) for k, face_id in enumerate(drawn)],
+        )
         return ids
 
     def count(self) -> int:

@@ -321,9 +321,56 @@ class PeopleRepository:
             "INSERT OR IGNORE INTO cannot_link (face_a, face_b) VALUES (?, ?)", snap["cannot_link"]
         )
 
-    def push_history(self, op: str, label: str, before: dict[str, Any], created: list[int]) -> int:
-        """Record an operation for undo."""
-        payload = json.dumps({"snapshot": before, "created": created})
+    _FACE_COLUMNS = (
+        "id, photo_id, idx, x, y, w, h, landmarks, det_score, quality, size_px, blur, yaw, "
+        "norm, flags, pack_id, dim, embedding"
+    )
+
+    def face_rows(self, face_ids: Iterable[int]) -> list[list[Any]]:
+        """Whole rows of faces (vector as hex), so that Redo can put back a face Undo deleted."""
+        ids = sorted(set(face_ids))
+        rows = self.conn.execute(
+            f"SELECT {self._FACE_COLUMNS} FROM faces WHERE id IN ({_marks(len(ids)) or 'NULL'})",
+            ids,
+        ).fetchall()
+        return [[*r[:-1], bytes(r[-1]).hex()] for r in rows]
+
+    def delete_faces(self, face_ids: Iterable[int]) -> None:
+        """Delete faces (their assignments, rejections and links go with them)."""
+        self.conn.executemany("DELETE FROM faces WHERE id = ?", [(f,) for f in set(face_ids)])
+
+    def insert_face_rows(self, rows: Iterable[list[Any]]) -> None:
+        """Put back faces saved by ``face_rows`` (after the photo's faces if their place is
+        taken; left out when the photo is gone)."""
+        q = self.conn.execute
+        for row in rows:
+            photo_id, idx = row[1], row[2]
+            if q("SELECT 1 FROM photos WHERE id = ?", (photo_id,)).fetchone() is None:
+                continue
+            if q("SELECT 1 FROM faces WHERE photo_id = ? AND idx = ?", (photo_id, idx)).fetchone():
+                idx = q(
+                    "SELECT coalesce(max(idx), -1) + 1 FROM faces WHERE photo_id = ?", (photo_id,)
+                ).fetchone()[0]
+            values = [*row[:2], idx, *row[3:-1], bytes.fromhex(row[-1])]
+            q(
+                f"INSERT OR REPLACE INTO faces ({self._FACE_COLUMNS}) "
+                f"VALUES ({_marks(len(values))})",
+                values,
+            )
+
+    def push_history(
+        self,
+        op: str,
+        label: str,
+        before: dict[str, Any],
+        created: list[int],
+        added_faces: list[int] | None = None,
+    ) -> int:
+        """Record an operation for undo (``added_faces``: faces it stored, which undo deletes)."""
+        data: dict[str, Any] = {"snapshot": before, "created": created}
+        if added_faces:
+            data["added_faces"] = list(added_faces)
+        payload = json.dumps(data)
         cur = self.conn.execute(
             "INSERT INTO history (op, label, before, created_at) VALUES (?, ?, ?, ?)",
             (op, label, payload, time.time()),
