@@ -15,6 +15,8 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 FLAG_ROLE = Qt.ItemDataRole.UserRole + 4  # faces_model.FlagRole
 FLAG_COLOR = QColor(230, 120, 20)
+ORIGIN_ROLE = Qt.ItemDataRole.UserRole + 5  # faces_model.OriginRole
+ORIGIN_BADGE = {"drawn by hand": "drawn", "from the file": "file"}
 PERSON_CELL = QSize(150, 186)
 AVATAR = 116
 FACE_CELL = QSize(136, 152)
@@ -42,6 +44,18 @@ def _draw_selection(painter: QPainter, option: QStyleOptionViewItem, rect: QRect
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 18))
         painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 10, 10)
+
+
+def _origin_badge(painter: QPainter, box: QRect, word: str) -> None:
+    """A small dark tag in the thumbnail's bottom-left corner: where the face came from."""
+    metrics = painter.fontMetrics()
+    w, h = metrics.horizontalAdvance(word) + 8, metrics.height() + 2
+    tag = QRectF(box.x() + 4, box.bottom() - h - 3, w, h)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(0, 0, 0, 160))
+    painter.drawRoundedRect(tag, 4, 4)
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, word)
 
 
 class PersonDelegate(QStyledItemDelegate):
@@ -175,6 +189,9 @@ class ThumbDelegate(QStyledItemDelegate):
             painter.setPen(QPen(FLAG_COLOR, 3))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(box).adjusted(1.5, 1.5, -1.5, -1.5), 6, 6)
+        origin = index.data(ORIGIN_ROLE)
+        if origin:  # a face drawn by hand or read from the file, not found by the detector
+            _origin_badge(painter, box, ORIGIN_BADGE.get(str(origin), str(origin)))
         text = index.data(Qt.ItemDataRole.DisplayRole)
         if text:
             painter.setPen(option.palette.color(QPalette.ColorRole.Text))

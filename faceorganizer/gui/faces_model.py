@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from faceorganizer.core.faces.quality import origin_text
 from faceorganizer.core.store.browse import FaceRef
 from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
 
@@ -13,6 +14,7 @@ FaceIdRole = Qt.ItemDataRole.UserRole + 1
 PhotoIdRole = Qt.ItemDataRole.UserRole + 2
 ScoreRole = Qt.ItemDataRole.UserRole + 3
 FlagRole = Qt.ItemDataRole.UserRole + 4  # "looks unlike the others" (similarity to the rest)
+OriginRole = Qt.ItemDataRole.UserRole + 5  # "drawn by hand" / "from the file", else None
 UNLIKE = "Looks unlike the others"
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -52,13 +54,17 @@ class FaceListModel(QAbstractListModel):
             return self._scores.get(face.id)
         if role == Qt.ItemDataRole.DecorationRole and self.thumbs is not None:
             return self.thumbs.get(ThumbKey(face.path, face.box))
+        if role == OriginRole:
+            return origin_text(face.flags)
         if role == Qt.ItemDataRole.ToolTipRole:
+            origin = origin_text(face.flags)
+            tip = face.path if origin is None else f"A face {origin}\n{face.path}"
             if face.id in self._flags:
                 return (
                     f"{UNLIKE} in this group ({self._flags[face.id]:.0%} alike): "
-                    f"check it is the same person.\n{face.path}"
+                    f"check it is the same person.\n{tip}"
                 )
-            return face.path
+            return tip
         return None
 
     def set_faces(self, faces: list[FaceRef], scores: dict[int, float] | None = None) -> None:

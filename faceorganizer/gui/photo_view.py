@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.faces.quality import origin_text
 from faceorganizer.core.store.browse import FaceRef
 from faceorganizer.gui.delegates import PHOTO_CELL, ThumbDelegate
 from faceorganizer.gui.menus import page_title
@@ -38,6 +39,13 @@ from faceorganizer.gui.thumbnails import ThumbnailCache
 NAMED = QColor(46, 160, 67)
 UNNAMED = QColor(240, 160, 30)
 FREE = QColor(200, 60, 60)
+
+
+def face_tip(face: FaceRef) -> str:
+    """A face box's tooltip: who, and where the face came from when not from the detector."""
+    who = face.person_name or ("Unnamed" if face.person_id else "Unknown")
+    origin = origin_text(face.flags)
+    return who if origin is None else f"{who} (a face {origin})"
 
 
 class PhotoCanvas(QWidget):
@@ -113,7 +121,11 @@ class PhotoCanvas(QWidget):
             box = self.box_rect(face)
             color = NAMED if face.person_name else UNNAMED if face.person_id else FREE
             width = 3.0 if face.id == self.highlight else 2.0
-            painter.setPen(QPen(color, width))
+            # a face drawn by hand or read from the file (not found by the detector): dashed
+            dashed = origin_text(face.flags) is not None
+            painter.setPen(
+                QPen(color, width, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+            )
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(box, 4, 4)
             label = face.person_name or ("Unnamed" if face.person_id else "Unknown")
@@ -215,6 +227,7 @@ class PhotoCanvas(QWidget):
             self.setCursor(
                 Qt.CursorShape.PointingHandCursor if face else Qt.CursorShape.ArrowCursor
             )
+            self.setToolTip(face_tip(face) if face else "")
             self.update()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -277,19 +277,27 @@ class WindowExtras(QObject):
         if add_face is None:
             return
 
-        def job(_ctx: JobContext) -> FaceRef | None:
+        def job(_ctx: JobContext) -> tuple[FaceRef | None, str]:
+            from faceorganizer.core.people.ops import PeopleOps
             from faceorganizer.core.store.browse import faces_by_id
             from faceorganizer.core.store.db import Database
 
             with Database(db_path) as db:
                 face_id = int(add_face(db, photo_id, box))
-                return faces_by_id(db, [face_id]).get(face_id)
+                label = PeopleOps(db).undo_label() or ""
+                return faces_by_id(db, [face_id]).get(face_id), label
 
-        def added(face: FaceRef | None) -> None:
+        def added(value: tuple[FaceRef | None, str]) -> None:
+            from faceorganizer.core.people.changes import Changes
+
+            face, label = value
+            self.flows.after_change(Changes(label=label))  # "Add a face by hand" [Undo]
             if self.win.viewer.current() == photo_id:
                 self.win._load_photo(photo_id)
             if face is not None:
-                self.flows.who_is([face], self.win.viewer.canvas.global_box(face.id))
+                canvas = self.win.viewer.canvas
+                box = canvas.box_rect(face).toAlignedRect()  # before the reload shows it
+                self.flows.who_is([face], QRect(canvas.mapToGlobal(box.topLeft()), box.size()))
             self._counts_timer.start()
 
         def failed(exc: BaseException) -> None:
@@ -316,7 +324,7 @@ def manual_face_adder() -> Any:
     """The core's "embed a face from a box" (``add_face(database, photo_id, box) -> face id``,
     built with the metadata-region import), or None while the library has none."""
     try:
-        from faceorganizer.core.faces import manual  # type: ignore[attr-defined]
+        from faceorganizer.core.faces import manual
     except ImportError:
         return None
     return getattr(manual, "add_face", None)

@@ -402,3 +402,51 @@ def test_a_missed_face_is_drawn_as_a_box_in_photo_coordinates(qtbot: Any) -> Non
     assert photo == 7
     assert all(abs(a - b) <= 3 for a, b in zip(box, (100, 50, 200, 200), strict=True))
     assert not canvas.drawing and not viewer.add_face_button.isChecked()
+
+
+def test_a_face_drawn_in_the_viewer_is_added_named_and_undone(
+    qtbot: Any, library_window: Any
+) -> None:
+    """Draw a box the detector has no face in: the core embeds it, the box appears dashed,
+    "Who is this?" opens for it, and Undo takes it away again."""
+    import os
+
+    from PySide6.QtCore import QPoint
+
+    from faceorganizer.core.faces.quality import FLAG_MANUAL
+    from faceorganizer.gui.photo_view import face_tip
+
+    win = library_window
+    pid = win.people_model.ids()[0]
+    canvas = _viewer_on(qtbot, win, pid)
+    viewer = win.viewer
+    assert viewer.add_face_button.isVisible()  # the core offers faces.manual.add_face
+    before = {f.id for f in canvas.faces}
+    photo_id = viewer.current()
+    target, k = canvas._target()
+    # a box in the photo's top-left corner, away from the detected faces
+    side = min(target.width(), target.height()) * 0.2
+    start = QPoint(int(target.x() + 6), int(target.y() + 6))
+    end = QPoint(int(target.x() + 6 + side), int(target.y() + 6 + side))
+    win.ask.picks.append(None)  # "Who is this?" is answered with Cancel
+    viewer.add_face_button.setChecked(True)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas, end)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+    qtbot.waitUntil(lambda: len(canvas.faces) == len(before) + 1, timeout=30000)
+    [new] = [f for f in canvas.faces if f.id not in before]
+    assert new.flags & FLAG_MANUAL and new.person_id is None
+    assert face_tip(new) == "Unknown (a face drawn by hand)"
+    asked = ("pick", "Who is this? (now: no one yet)")
+    qtbot.waitUntil(lambda: asked in win.ask.asked, timeout=10000)
+    avoid = win.ask.pick_args[-1]["avoid"]
+    assert isinstance(avoid, QRect) and avoid.width() >= side - 2
+    qtbot.waitUntil(lambda: "Add a face by hand" in win.act_undo.text(), timeout=10000)
+    _idle(qtbot, win)
+    shot = os.environ.get("FACEORGANIZER_SCREENSHOT")
+    if shot:
+        win.grab().save(shot)
+    win.act_undo.trigger()
+    qtbot.waitUntil(lambda: {f.id for f in canvas.faces} == before, timeout=10000)
+    assert viewer.current() == photo_id
+    _idle(qtbot, win)

@@ -111,9 +111,7 @@ class PeopleOps:
             before = self.repo.snapshot(faces, people)
             changes = body()
             changes.label = label
-            self.repo.push_history(
-                op, label, before, sorted(changes.created_people), added_faces
-            )
+            self.repo.push_history(op, label, before, sorted(changes.created_people), added_faces)
         return changes
 
     def _person_faces(self, person_id: int) -> list[int]:
