@@ -142,3 +142,48 @@ def test_face_and_photo_models() -> None:
     photos.set_photos([(1, "/x/a.jpg"), (2, "/x/b.jpg")])
     assert photos.index(1, 0).data() == "b.jpg"
     assert photos.index(1, 0).data(PathRole) == "/x/b.jpg"
+
+
+def test_faces_drawn_by_hand_or_from_the_file_say_so(qapp: Any) -> None:
+    import os
+
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA, FLAG_MANUAL
+    from faceorganizer.gui.delegates import ThumbDelegate
+    from faceorganizer.gui.faces_model import OriginRole
+
+    model = FaceListModel()
+    box = (1.0, 2.0, 30.0, 40.0)
+    model.set_faces(
+        [
+            FaceRef(1, 1, "/p/a.jpg", box, 0.9),
+            FaceRef(2, 1, "/p/a.jpg", box, 0.0, flags=FLAG_MANUAL | FLAG_BOX_ALIGNED),
+            FaceRef(3, 1, "/p/b.jpg", box, 0.8, flags=FLAG_FROM_METADATA),
+        ]
+    )
+    rows = [model.index(r, 0) for r in range(3)]
+    assert [i.data(OriginRole) for i in rows] == [None, "drawn by hand", "from the file"]
+    tips = [i.data(Qt.ItemDataRole.ToolTipRole) for i in rows]
+    assert tips == ["/p/a.jpg", "A face drawn by hand\n/p/a.jpg", "A face from the file\n/p/b.jpg"]
+    # the grid cell paints a small tag over the thumbnail
+    delegate = ThumbDelegate()
+    image = QImage(3 * 136, 152, QImage.Format.Format_ARGB32)
+    image.fill(0xFFFFFFFF)
+    painter = QPainter(image)
+    for r, index in enumerate(rows):
+        option = QStyleOptionViewItem()
+        option.rect = QRect(r * 136, 0, 136, 152)
+        delegate.paint(painter, option, index)
+    painter.end()
+    shot = os.environ.get("FACEORGANIZER_SCREENSHOT_GRID")
+    if shot:
+        image.save(shot)
+    dark = [
+        sum(image.pixelColor(x, y).value() < 100 for x in range(c * 136, c * 136 + 68)
+            for y in range(100, 140))
+        for c in range(3)
+    ]  # fmt: skip
+    assert dark[0] == 0 and dark[1] > 50 and dark[2] > 50
