@@ -73,7 +73,8 @@ class ClusterParams:
     ``k`` is the number of neighbours per face in the kNN graph. ``min_cluster_size`` and
     ``min_samples`` are for hdbscan. ``attach_threshold`` is the distance within which a
     gated (non-seed) face joins the cluster of its nearest clustered seed; ``None`` means
-    ``threshold``.
+    ``lone_threshold`` for the number of seeds (a 1:1 match of one weak face with one seed;
+    ``threshold`` in a small library).
     """
 
     method: Literal["agglomerative", "hdbscan"] = "agglomerative"
@@ -822,7 +823,7 @@ def cluster_faces(
     labels[seeds] = _canonical(slots)
     if seeds.size < n:
         others = np.setdiff1d(np.arange(n), seeds, assume_unique=True)
-        attach = params.threshold if params.attach_threshold is None else params.attach_threshold
+        attach = _attach_limit(params, seeds.size)
         with _timed("attach"):
             _attach(x, labels, seeds, others, groups, attach)
         labels = _canonical(labels)
@@ -830,8 +831,17 @@ def cluster_faces(
         with _timed("absorb"):
             gated = np.ones(n, dtype=bool)
             gated[seeds] = False
-            labels = _canonical(absorb_fragments(x, labels, groups, params, gated=gated))
+            labels = _canonical(
+                absorb_fragments(x, labels, groups, params, gated=gated, n_seeds=seeds.size)
+            )
     return labels
+
+
+def _attach_limit(params: ClusterParams, n_seeds: int) -> float:
+    """Distance within which a gated face may join its nearest seed's cluster."""
+    if params.attach_threshold is not None:
+        return params.attach_threshold
+    return lone_threshold(n_seeds, params)
 
 
 def absorb_fragments(
@@ -843,6 +853,7 @@ def absorb_fragments(
     gated: np.ndarray | None = None,
     k: int = 50,
     top: int = 3,
+    n_seeds: int | None = None,
 ) -> np.ndarray:
     """Let small groups and unsorted faces join the large group they clearly belong to.
 
@@ -850,10 +861,11 @@ def absorb_fragments(
     large groups; a group's score is the mean of its ``top`` best similarities to the fragment
     (missing ones count as the fragment's k-th similarity, a bound they cannot exceed).
     Cannot-link: a fragment never joins a group holding a face of one of its photos. A
-    fragment holding a gated (non-seed) face must also be within the attach threshold.
+    fragment holding a gated (non-seed) face must also be within the attach threshold (for
+    ``n_seeds`` seeds; default: every face).
     """
     assert params.absorb_threshold is not None
-    attach = params.threshold if params.attach_threshold is None else params.attach_threshold
+    attach = _attach_limit(params, x.shape[0] if n_seeds is None else n_seeds)
     labels = labels.copy()
     ids, counts = np.unique(labels[labels >= 0], return_counts=True)
     big = ids[counts >= params.absorb_small]
