@@ -73,7 +73,8 @@ class ClusterParams:
     ``k`` is the number of neighbours per face in the kNN graph. ``min_cluster_size`` and
     ``min_samples`` are for hdbscan. ``attach_threshold`` is the distance within which a
     gated (non-seed) face joins the cluster of its nearest clustered seed; ``None`` means
-    ``threshold``.
+    ``lone_threshold`` for the number of seeds (a 1:1 match of one weak face with one seed;
+    ``threshold`` in a small library).
     """
 
     method: Literal["agglomerative", "hdbscan"] = "agglomerative"
@@ -107,6 +108,17 @@ class ClusterParams:
     absorb_spread: float | None = 0.25
     absorb_quantile: float = 0.25
     absorb_cap: float = 0.60
+    # Scale (issue 18): a merge between small groups is a 1:1 verification, and the chance that
+    # some stranger lies within a fixed distance grows with the number of faces. So two lone
+    # faces join only below a threshold calibrated by false-match rate for the library's size:
+    # the per-pair FMR allowed is chance_matches / n (n faces clustered), read off SFace's
+    # measured impostor tail (``lone_threshold``; docs/thresholds.md). The limit rises linearly
+    # with the larger side's size to ``threshold`` for a group of ``established`` faces, whose
+    # mean is a far steadier identity than one photo. BCubed with every other face present
+    # (lfw-fold1 + lfw-folds2-4 + snapshots, 2,257 people): P 0.951 -> 0.992; lfw-fold1 alone
+    # P 0.986 -> 0.996; celeba-wild unchanged (F 0.954). None: plain average linkage.
+    chance_matches: float | None = 0.1
+    established: int = 5
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work."""
@@ -122,6 +134,31 @@ class ClusterParams:
             raise ValueError("min_samples must be >= 1")
         if self.attach_threshold is not None and not 0.0 <= self.attach_threshold <= 2.0:
             raise ValueError("attach_threshold must be in [0, 2]")
+        if self.chance_matches is not None and not 0.0 < self.chance_matches <= 1000.0:
+            raise ValueError("chance_matches must be in (0, 1000]")
+        if self.established < 1:
+            raise ValueError("established must be >= 1")
+
+
+# SFace's impostor tail (docs/thresholds.md, every labelled pair of lfw-fold1 and celeba-wild,
+# retinaface-sface): the false-match rate at cosine similarity 0.40 is ~3e-4 and falls about
+# tenfold per 0.06 of similarity above it (0.45: 3-6e-5; 0.50: under 2e-5).
+_FMR_AT_040 = 3e-4
+_FMR_DECADES_PER_SIM = 17.0
+
+
+def lone_threshold(n_faces: int, params: ClusterParams) -> float:
+    """Cosine distance below which two lone faces may join, among ``n_faces`` faces.
+
+    The similarity s whose false-match rate is ``chance_matches / n_faces``, so that a lone face
+    expects that many strangers within reach whatever the library's size, capped at
+    ``threshold``: 1,250 faces 0.566, 1,900 0.556, 6,400 0.525 (two faces: 0.6).
+    """
+    if params.chance_matches is None or n_faces < 2:
+        return params.threshold
+    fmr = params.chance_matches / float(n_faces)
+    sim = 0.40 + float(np.log10(_FMR_AT_040 / fmr)) / _FMR_DECADES_PER_SIM
+    return float(min(params.threshold, max(0.0, 1.0 - sim)))
 
 
 @contextmanager
@@ -335,6 +372,10 @@ class _Chain:
     (reducibility), and cannot-link conflicts only grow. The graph restriction can break
     that in rare cases (a merge brings in a close pair that had no edge); those are the only
     places where the result can differ from the greedy global-minimum order.
+
+    With ``lone`` below ``threshold`` the limit of a merge depends on the clusters' sizes
+    (``limit``): a cluster found with no allowed neighbour may become allowed once a neighbour
+    grows, so every merge re-opens the finished clusters adjacent to the result.
     """
 
     def __init__(
@@ -344,6 +385,8 @@ class _Chain:
         indices: np.ndarray,
         threshold: float,
         groups: np.ndarray | None,
+        lone: float | None = None,
+        established: int = 1,
     ) -> None:
         n = x.shape[0]
         self.sums = x.copy()
@@ -357,6 +400,18 @@ class _Chain:
         self.threshold = threshold
         self.groups = groups
         self.gsets: dict[int, set[int]] = {}
+        self.lone = threshold if lone is None else min(lone, threshold)
+        self.sized = self.lone < threshold
+        self.established = max(1, established)
+        self.pending: list[int] = []
+
+    def limit(self, sizes: np.ndarray, size: float) -> np.ndarray | float:
+        """The distance below which a cluster of ``size`` may merge with each of ``sizes``."""
+        if not self.sized:
+            return self.threshold
+        span = max(1, self.established - 1)
+        grown = np.minimum(1.0, (np.maximum(sizes, size) - 1.0) / span)
+        return self.lone + (self.threshold - self.lone) * grown
 
     def find(self, a: np.ndarray) -> np.ndarray:
         """Current cluster slot of each slot in ``a`` (with path compression)."""
@@ -400,7 +455,13 @@ class _Chain:
         if changed:
             nb = np.unique(nb)
             self.dirty.discard(c)
-        nb = nb[(nb != c) & ~self.done[nb]]
+        nb = nb[nb != c]
+        if self.sized:
+            # Finished neighbours stay listed: a merge may re-open them (see ``merge``).
+            if changed or nb.size != raw.size:
+                self.nbrs[c] = nb
+            return nb[~self.done[nb]]
+        nb = nb[~self.done[nb]]
         if changed or nb.size != raw.size:
             self.nbrs[c] = nb
         return nb
@@ -411,9 +472,10 @@ class _Chain:
         if nb.size == 0:
             return -1
         d = 1.0 - (self.sums[nb] @ self.sums[c]) / (self.sizes[nb] * self.sizes[c])
+        d = np.where(d < self.limit(self.sizes[nb], float(self.sizes[c])), d, np.inf)
         if self.groups is None:
             j = int(np.argmin(d))
-            if d[j] >= self.threshold:
+            if not np.isfinite(d[j]):
                 return -1
             if prev >= 0:
                 at = np.searchsorted(nb, prev)
@@ -424,7 +486,7 @@ class _Chain:
         best = -1
         while True:
             j = int(np.argmin(d))
-            if d[j] >= self.threshold:
+            if not np.isfinite(d[j]):
                 break
             cand = int(nb[j])
             if self.conflict(c, cand):
@@ -437,7 +499,7 @@ class _Chain:
                 if at < nb.size and nb[at] == prev and d[at] <= d[j]:
                     best = prev
             break
-        if banned:
+        if banned and not self.sized:
             keep = np.ones(nb.size, dtype=bool)
             keep[banned] = False
             self.nbrs[c] = nb[keep]
@@ -464,6 +526,12 @@ class _Chain:
             gk |= gg
             self.gsets.pop(gone, None)
             self.gsets[keep] = gk
+        if self.sized:
+            around = np.unique(self.find(self.nbrs[keep]))
+            reopen = around[self.done[around] & (around != keep)]
+            if reopen.size:
+                self.done[reopen] = False
+                self.pending.extend(reopen.tolist())
         return keep
 
     def run(self) -> np.ndarray:
@@ -471,8 +539,9 @@ class _Chain:
         n = self.parent.shape[0]
         in_chain = np.zeros(n, dtype=bool)
         parent, done = self.parent, self.done
-        # Clusters made by a merge whose chain went on elsewhere still need a look-up.
-        pending: list[int] = []
+        # Clusters made by a merge whose chain went on elsewhere (or re-opened by one) still
+        # need a look-up.
+        pending = self.pending
 
         def starts() -> Iterator[int]:
             yield from range(n)
@@ -521,8 +590,10 @@ def _agglomerative(x: np.ndarray, groups: np.ndarray | None, params: ClusterPara
         idx, dist = knn_graph(x, params.k)
     indptr, indices = _graph_csr(idx, dist, params.threshold)
     del idx, dist
+    lone = lone_threshold(n, params)
     with _timed("linkage"):
-        return _Chain(x, indptr, indices, params.threshold, groups).run()
+        chain = _Chain(x, indptr, indices, params.threshold, groups, lone, params.established)
+        return chain.run()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -752,7 +823,7 @@ def cluster_faces(
     labels[seeds] = _canonical(slots)
     if seeds.size < n:
         others = np.setdiff1d(np.arange(n), seeds, assume_unique=True)
-        attach = params.threshold if params.attach_threshold is None else params.attach_threshold
+        attach = _attach_limit(params, seeds.size)
         with _timed("attach"):
             _attach(x, labels, seeds, others, groups, attach)
         labels = _canonical(labels)
@@ -760,8 +831,17 @@ def cluster_faces(
         with _timed("absorb"):
             gated = np.ones(n, dtype=bool)
             gated[seeds] = False
-            labels = _canonical(absorb_fragments(x, labels, groups, params, gated=gated))
+            labels = _canonical(
+                absorb_fragments(x, labels, groups, params, gated=gated, n_seeds=seeds.size)
+            )
     return labels
+
+
+def _attach_limit(params: ClusterParams, n_seeds: int) -> float:
+    """Distance within which a gated face may join its nearest seed's cluster."""
+    if params.attach_threshold is not None:
+        return params.attach_threshold
+    return lone_threshold(n_seeds, params)
 
 
 def absorb_fragments(
@@ -773,6 +853,7 @@ def absorb_fragments(
     gated: np.ndarray | None = None,
     k: int = 50,
     top: int = 3,
+    n_seeds: int | None = None,
 ) -> np.ndarray:
     """Let small groups and unsorted faces join the large group they clearly belong to.
 
@@ -780,10 +861,11 @@ def absorb_fragments(
     large groups; a group's score is the mean of its ``top`` best similarities to the fragment
     (missing ones count as the fragment's k-th similarity, a bound they cannot exceed).
     Cannot-link: a fragment never joins a group holding a face of one of its photos. A
-    fragment holding a gated (non-seed) face must also be within the attach threshold.
+    fragment holding a gated (non-seed) face must also be within the attach threshold (for
+    ``n_seeds`` seeds; default: every face).
     """
     assert params.absorb_threshold is not None
-    attach = params.threshold if params.attach_threshold is None else params.attach_threshold
+    attach = _attach_limit(params, x.shape[0] if n_seeds is None else n_seeds)
     labels = labels.copy()
     ids, counts = np.unique(labels[labels >= 0], return_counts=True)
     big = ids[counts >= params.absorb_small]
