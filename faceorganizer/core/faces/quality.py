@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# the flag bits live beside the column they describe; imported here for the scan's use
+from faceorganizer.core.store.faces import FLAG_BLURRY, FLAG_TOO_SMALL, FLAG_TURNED
+
 MIN_RECOGNISABLE_PX = 24.0  # below this (shorter box side, original pixels) a face is flagged
-FLAG_TOO_SMALL = 1
-FLAG_BLURRY = 2
-FLAG_TURNED = 4
 
 
 @dataclass(frozen=True)
