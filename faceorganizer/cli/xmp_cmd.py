@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.common import add_db_option, open_library
 
 
 def register(sub: Any) -> None:
@@ -40,16 +40,15 @@ def register(sub: Any) -> None:
 
 def cmd_write(args: argparse.Namespace) -> int:
     """Write sidecars; one line per file and a summary line."""
-    from faceorganizer.core.export.xmp import XmpError, write_sidecars
+    from faceorganizer.core.export.xmp import XmpError
 
-    with open_db(args) as db:
-        try:
-            report = write_sidecars(
-                db, person_names=args.people, naming=args.naming, dry_run=args.dry_run
-            )
-        except XmpError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    try:
+        report = open_library(args).write_xmp(
+            person_names=args.people, naming=args.naming, dry_run=args.dry_run
+        )
+    except XmpError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     for f in report.files:
         print(f"{f.action}: {f.sidecar} ({f.regions} region(s): {', '.join(f.names)})")
     for path, reason in report.skipped:
@@ -63,10 +62,7 @@ def cmd_write(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import names from XMP regions; one line per decision and a summary line."""
-    from faceorganizer.core.export.xmp import import_regions
-
-    with open_db(args) as db:
-        report = import_regions(db)
+    report = open_library(args).import_names()
     for path, name, face_id in report.assigned:
         print(f"assigned: {path}: face {face_id} -> {name}")
     for path, name, face_id, reason in report.conflicts:
