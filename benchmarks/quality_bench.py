@@ -63,7 +63,14 @@ def scanned(pack: str, name: str, work: Path, rescan: bool) -> tuple[Path, str]:
             path.unlink(missing_ok=True)
     if not db.exists() or not summary_file.exists():
         out = faceorganizer(
-            "scan", str(SHARED / name), str(SHARED / "snapshots"), "--db", str(db), "--pack", pack
+            "scan",
+            str(SHARED / name),
+            str(SHARED / "snapshots"),
+            "--db",
+            str(db),
+            "--pack",
+            pack,
+            "--no-group",  # eval clusters the faces itself, as it always has
         )
         line = next((s for s in out.splitlines() if s.startswith("summary:")), "summary: ?")
         summary_file.write_text(line + "\n", encoding="utf-8")

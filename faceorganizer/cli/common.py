@@ -1,12 +1,12 @@
-"""Pieces every command shares: the --db option and opening the database."""
+"""Pieces every command shares: the --db option and opening the library."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from faceorganizer.core.library import Library
 from faceorganizer.core.settings import default_db_path
-from faceorganizer.core.store.db import Database
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +16,6 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_db(args: argparse.Namespace, *, readonly: bool = False) -> Database:
-    """The database named by ``--db`` (or the default one)."""
-    return Database(args.db or default_db_path(), readonly=readonly)
+def open_library(args: argparse.Namespace, *, readonly: bool = False) -> Library:
+    """The library named by ``--db`` (or the default one)."""
+    return Library(args.db or default_db_path(), readonly=readonly)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.core.evaluate.labelled import (
     Evaluation,
     evaluate_rules,
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             return status
     if args.simulate_user:
         return _simulate(args)
-    with open_db(args) as db:
+    with open_library(args).connect() as db:
         labelled = labelled_faces(db, read_label_csv(args.labels))
         if not labelled.face_ids:
             print("error: no labelled photo is in this database", file=sys.stderr)
@@ -112,7 +112,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from faceorganizer.core.settings import default_db_path
 
     labels = read_label_csv(args.labels)
-    with open_db(args, readonly=args.db is not None) as db:
+    with open_library(args, readonly=args.db is not None).connect() as db:
         people = len(set(labelled_faces(db, labels).truth))
     sim = simulate_user(args.db or default_db_path(), labels, max_answers=3 * people)
     if args.json:
@@ -139,7 +139,7 @@ def _pairs(args: argparse.Namespace) -> int:
     from faceorganizer.core.models.manifest import load_pack
 
     threshold = load_pack().thresholds.get("same_person_cosine", 0.363)
-    with open_db(args) as db:
+    with open_library(args).connect() as db:
         r = verify_pairs(db, args.pairs, threshold)
     if r.pairs == r.missing:
         print("error: none of the pairs' photos is in this database", file=sys.stderr)

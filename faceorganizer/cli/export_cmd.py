@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from faceorganizer.cli.common import add_db_option, open_db
-from faceorganizer.core.export.albums import Album, export_albums
-from faceorganizer.core.people.ops import PeopleError, PeopleOps
+from faceorganizer.cli.common import add_db_option, open_library
+from faceorganizer.core.people.ops import PeopleError
 
 
 def register(sub: Any) -> None:
@@ -25,27 +24,19 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export albums."""
-    with open_db(args) as db:
-        ops = PeopleOps(db)
-        try:
-            people = [ops.resolve(p) for p in args.people]
-        except PeopleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        label = [p.name or f"group {p.id}" for p in people]
-        if args.together:
-            photos = ops.repo.photos_with_all([p.id for p in people])
-            albums = [Album(" & ".join(label), [Path(path) for _i, path in photos])]
-        else:
-            albums = [
-                Album(name, [Path(path) for _i, path in ops.repo.photos_with_all([p.id])])
-                for name, p in zip(label, people, strict=True)
-            ]
-    result = export_albums(albums, args.to, mode=args.mode)
+    library = open_library(args)
+    try:
+        people = library.resolve(args.people)
+    except PeopleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    albums = [(p.id, p.name or f"group {p.id}") for p in people]
+    done = library.export_albums(albums, args.to, together=args.together, mode=args.mode)
+    result = done.result
     for src, reason in result.failed:
         print(f"failed: {src}: {reason}")
     print(
-        f"export: albums={len(albums)} written={len(result.written)}"
+        f"export: albums={len(done.albums)} written={len(result.written)}"
         f" already_there={len(result.skipped_existing)} failed={len(result.failed)} to={args.to}"
     )
     return 0 if not result.failed else 1

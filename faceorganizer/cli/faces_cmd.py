@@ -7,25 +7,8 @@ import json
 import sys
 from typing import Any
 
-from faceorganizer.cli.common import add_db_option, open_db
-from faceorganizer.core.faces.quality import (
-    FLAG_BLURRY,
-    FLAG_BOX_ALIGNED,
-    FLAG_FROM_METADATA,
-    FLAG_MANUAL,
-    FLAG_TOO_SMALL,
-    FLAG_TURNED,
-)
-from faceorganizer.core.store.faces import FaceRepository
-
-_FLAG_NAMES = (
-    (FLAG_TOO_SMALL, "too_small"),
-    (FLAG_BLURRY, "blurry"),
-    (FLAG_TURNED, "turned"),
-    (FLAG_FROM_METADATA, "from_metadata"),
-    (FLAG_BOX_ALIGNED, "box_aligned"),
-    (FLAG_MANUAL, "manual"),
-)
+from faceorganizer.cli.common import add_db_option, open_library
+from faceorganizer.core.store.faces import FLAG_NAMES
 
 
 def register(sub: Any) -> None:
@@ -38,8 +21,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the faces."""
-    with open_db(args, readonly=args.db is not None) as db:
-        rows = FaceRepository(db).rows()
+    rows = open_library(args, readonly=args.db is not None).faces()
     items: list[dict[str, Any]] = [
         {
             "id": f.id,
@@ -54,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
                 "blur": round(f.blur, 1),
                 "yaw": round(f.yaw, 3),
                 "norm": round(f.norm, 3),
-                "flags": [name for bit, name in _FLAG_NAMES if f.flags & bit],
+                "flags": [name for bit, name in FLAG_NAMES if f.flags & bit],
             },
             "pack": f.pack_id,
         }

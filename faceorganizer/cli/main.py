@@ -64,8 +64,8 @@ def run(argv: list[str]) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - shown to the user with its cause, not a traceback
+        from faceorganizer.core.library import StoreError
         from faceorganizer.core.models.manifest import ModelError
-        from faceorganizer.core.store.db import StoreError
 
         if isinstance(exc, ModelError | StoreError):
             print(f"error: {exc}", file=sys.stderr)

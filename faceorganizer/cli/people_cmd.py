@@ -7,11 +7,9 @@ import json
 import sys
 from typing import Any
 
-from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
-from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.people import PeopleRepository
 
 
 def register(sub: Any) -> None:
@@ -89,23 +87,20 @@ def _report(changes: Changes | None) -> int:
 
 
 def _with_ops(args: argparse.Namespace, fn: Any) -> int:
-    with open_db(args) as db:
-        try:
-            return int(fn(PeopleOps(db)))
-        except PeopleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    try:
+        return int(open_library(args).apply(fn))
+    except PeopleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
     """Group faces into people."""
-    from faceorganizer.core.people.grouping import GroupingOptions, regroup
+    from faceorganizer.core.people.grouping import GroupingOptions
 
     options = GroupingOptions(incremental=args.incremental).with_method(args.method, args.threshold)
-    with open_db(args) as db:
-        changes = regroup(db, options)
-        people = PeopleRepository(db).list_people(include_hidden=True)
-        unsorted = len(PeopleRepository(db).unsorted_faces())
+    done = open_library(args).regroup(options)
+    changes, people, unsorted = done.changes, done.people, done.unsorted
     named = sum(1 for p in people if p.name)
     print(
         f"cluster: method={options.cluster.method} threshold={options.cluster.threshold}"
@@ -115,41 +110,11 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     return 0
 
 
-def people_json(db: Database, include_hidden: bool) -> list[dict[str, Any]]:
-    """Each person: id, name, face ids, photo paths."""
-    repo = PeopleRepository(db)
-    rows = db.conn.execute(
-        "SELECT fp.person_id, fp.face_id, p.path, fp.confirmed FROM face_person fp "
-        "JOIN faces f ON f.id = fp.face_id JOIN photos p ON p.id = f.photo_id "
-        "ORDER BY fp.person_id, p.path, f.idx"
-    ).fetchall()
-    faces: dict[int, list[int]] = {}
-    photos: dict[int, list[str]] = {}
-    for pid, fid, path, _confirmed in rows:
-        faces.setdefault(pid, []).append(fid)
-        if path not in photos.setdefault(pid, []):
-            photos[pid].append(path)
-    return [
-        {
-            "id": p.id,
-            "name": p.name,
-            "hidden": p.hidden,
-            "face_count": p.face_count,
-            "photo_count": p.photo_count,
-            "confirmed_faces": p.confirmed_count,
-            "cover_face": p.cover_face_id,
-            "faces": faces.get(p.id, []),
-            "photos": photos.get(p.id, []),
-        }
-        for p in repo.list_people(include_hidden=include_hidden)
-    ]
-
-
 def cmd_people(args: argparse.Namespace) -> int:
     """List people."""
-    with open_db(args) as db:
-        items = people_json(db, args.hidden or args.json)
-        unsorted = len(PeopleRepository(db).unsorted_faces())
+    library = open_library(args)
+    items = library.people_listing(include_hidden=args.hidden or args.json)
+    unsorted = library.unsorted_count()
     if args.json:
         json.dump(items, sys.stdout, indent=1, ensure_ascii=False)
         print()
@@ -230,16 +195,17 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 def cmd_photos(args: argparse.Namespace) -> int:
     """Photos where all the given people appear."""
-
-    def run(ops: PeopleOps) -> int:
-        ids = [ops.resolve(p).id for p in args.people]
-        photos = ops.repo.photos_with_all(ids)
-        if args.json:
-            json.dump([path for _id, path in photos], sys.stdout, indent=1, ensure_ascii=False)
-            print()
-        else:
-            for _id, path in photos:
-                print(path)
-        return 0
-
-    return _with_ops(args, run)
+    library = open_library(args)
+    try:
+        ids = [p.id for p in library.resolve(args.people)]
+    except PeopleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    photos = library.photos_of(ids)
+    if args.json:
+        json.dump([path for _id, path in photos], sys.stdout, indent=1, ensure_ascii=False)
+        print()
+    else:
+        for _id, path in photos:
+            print(path)
+    return 0

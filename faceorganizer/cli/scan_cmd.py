@@ -7,9 +7,10 @@ import signal
 import sys
 from typing import Any
 
-from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.core.faces.pipeline import DEFAULT_DETECT_SCORE, EngineOptions
-from faceorganizer.core.faces.scan import ScanProgress, ScanSummary, scan_library
+from faceorganizer.core.faces.scan import ScanProgress, ScanSummary
+from faceorganizer.core.library.scanning import ScanHooks, ScanRequest
 
 
 def register(sub: Any) -> None:
@@ -17,6 +18,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("scan", help="find faces in folders of photos (only new or changed photos)")
     p.add_argument("folders", nargs="+", metavar="FOLDER")
     add_db_option(p)
+    p.add_argument("--no-group", action="store_true", help="do not group the new faces")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--pack", default=None, help="model pack id (default: the manifest default)")
     p.add_argument("--detect-score", type=float, default=DEFAULT_DETECT_SCORE)
@@ -34,27 +36,22 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_sigterm)
     bar = _Bar(enabled=sys.stderr.isatty() and not args.no_progress)
-    with open_db(args) as db:
-        try:
-            summary = scan_library(
-                db,
-                args.folders,
-                options=options,
-                progress=bar.update,
-                should_stop=lambda: stopping["now"],
-            )
-        except KeyboardInterrupt:
-            bar.close()
-            print("scan interrupted; run it again to continue where it stopped", file=sys.stderr)
-            return 130
-        finally:
-            bar.close()
-    print_summary(summary)
+    request = ScanRequest(roots=args.folders, engine=options, group=not args.no_group)
+    hooks = ScanHooks(progress=bar.update, should_stop=lambda: stopping["now"])
+    try:
+        outcome = open_library(args).scan(request, hooks)
+    except KeyboardInterrupt:
+        bar.close()
+        print("scan interrupted; run it again to continue where it stopped", file=sys.stderr)
+        return 130
+    finally:
+        bar.close()
+    print_summary(outcome.summary, people=outcome.people)
     return 0
 
 
-def print_summary(s: ScanSummary) -> None:
-    """The closing lines (their keys are a contract for scripts)."""
+def print_summary(s: ScanSummary, *, people: int) -> None:
+    """The closing lines (their keys are a contract for scripts; new keys go at the end)."""
     for path, reason in s.skipped:
         print(f"skipped: {path}: {reason}")
     for problem in s.problems:
@@ -71,7 +68,7 @@ def print_summary(s: ScanSummary) -> None:
         f"summary: seen={s.seen} processed={s.processed} unchanged={s.unchanged} moved={s.moved}"
         f" skipped={len(s.skipped)} deleted={s.deleted} faces={s.faces_found}"
         f" seconds={s.elapsed:.2f} photos_per_s={s.photos_per_second:.1f} device={s.device}"
-        f" names_imported={s.imported_names} status={state}"
+        f" names_imported={s.imported_names} status={state} people={people}"
     )
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.common import add_db_option, open_library
 
 
 def register(sub: Any) -> None:
@@ -108,22 +108,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     """Find the faces of a photo in the library."""
-    from faceorganizer.core.search.find import find_faces
+    from faceorganizer.core.faces.pipeline import EngineOptions
+    from faceorganizer.core.photos.decode import DecodeError
 
     if args.top < 1:
         print("error: --top must be at least 1", file=sys.stderr)
         return 2
-    found = _faces_of([args.photo], args.device)
-    if found is None:
+    library = open_library(args, readonly=True)
+    try:
+        found = library.find_by_photo(args.photo, EngineOptions(device=args.device), top=args.top)
+    except DecodeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    faces = found[0]
-    with open_db(args, readonly=True) as db:
-        results = find_faces(db, faces, top=args.top)
+    results = found.results
     if args.json:
         json.dump(
             {
                 "photo": args.photo,
-                "no_faces_found": not faces,
+                "no_faces_found": not results,
                 "faces": [
                     {
                         "index": r.index,
@@ -161,7 +163,7 @@ def cmd_find(args: argparse.Namespace) -> int:
         )
         print()
         return 0
-    if not faces:
+    if not results:
         print(f"no faces found in {args.photo}")
         return 0
     for r in results:

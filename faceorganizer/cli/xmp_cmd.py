@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.common import add_db_option, open_library
 
 
 def register(sub: Any) -> None:
@@ -40,16 +40,15 @@ def register(sub: Any) -> None:
 
 def cmd_write(args: argparse.Namespace) -> int:
     """Write sidecars; one line per file and a summary line (exit 1 when a write failed)."""
-    from faceorganizer.core.export.xmp import XmpError, write_sidecars
+    from faceorganizer.core.export.xmp import XmpError
 
-    with open_db(args) as db:
-        try:
-            report = write_sidecars(
-                db, person_names=args.people, naming=args.naming, dry_run=args.dry_run
-            )
-        except XmpError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    try:
+        report = open_library(args).write_xmp(
+            person_names=args.people, naming=args.naming, dry_run=args.dry_run
+        )
+    except XmpError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     for f in report.files:
         if f.action != "failed":
             print(f"{f.action}: {f.sidecar} ({f.regions} region(s): {', '.join(f.names)})")
@@ -70,11 +69,7 @@ def cmd_write(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import names from XMP regions; one line per decision, the regions line, a summary line."""
-    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
-    from faceorganizer.core.metadata.names import import_names
-
-    with open_db(args) as db:
-        report = import_names(db, engine_factory=lambda: FaceEngine(EngineOptions()))
+    report = open_library(args).import_names()
     result = report.result
     for path, name, face_id in result.assigned:
         print(f"assigned: {path}: face {face_id} -> {name}")

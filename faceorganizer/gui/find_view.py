@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (
 from faceorganizer.gui.menus import page_title
 from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache, bgr_to_qimage
 
-PEOPLE_SHOWN = 5  # people listed per query face
+PEOPLE_SHOWN = 5  # people listed per query face (the library gathers their photos)
 UNNAMED_ID = re.compile(r"^unnamed group \d+$")  # the core's label: no ids on screen
-PHOTOS_SHOWN = 4  # photos shown per person
 THUMB_SIZE = 128
 QUERY_MARGIN = 0.3
 
@@ -57,35 +56,6 @@ def crop_face(pixels: np.ndarray, scale: float, box: tuple[float, float, float, 
         crop = pixels
     crop = cv2.resize(crop, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
     return bgr_to_qimage(crop)
-
-
-def photos_by_person(database: Any, results: list[Any]) -> dict[int, list[tuple[int, str]]]:
-    """For every ranked person, photos of their matching faces, most similar first."""
-    from faceorganizer.core.store.people import PeopleRepository
-
-    rows = database.conn.execute(
-        "SELECT f.id, f.photo_id, p.path FROM faces f JOIN photos p ON p.id = f.photo_id"
-    ).fetchall()
-    where = {int(fid): (int(pid), str(path)) for fid, pid, path in rows}
-    owner = {f: a.person_id for f, a in PeopleRepository(database).assignments().items()}
-    out: dict[int, list[tuple[int, str]]] = {}
-    for r in results:
-        for m in r.matches:
-            if m.person_id is not None and m.face_id in where:
-                photos = out.setdefault(m.person_id, [])
-                if where[m.face_id] not in photos and len(photos) < PHOTOS_SHOWN:
-                    photos.append(where[m.face_id])
-        for p in r.people[:PEOPLE_SHOWN]:
-            photos = out.setdefault(p.person_id, [])
-            if not photos and p.best_face_id in where:
-                photos.append(where[p.best_face_id])
-            if len(photos) < PHOTOS_SHOWN:  # fill up with the person's other photos
-                for fid, pid in owner.items():
-                    if pid == p.person_id and fid in where and where[fid] not in photos:
-                        photos.append(where[fid])
-                        if len(photos) >= PHOTOS_SHOWN:
-                            break
-    return out
 
 
 class FindView(QWidget):

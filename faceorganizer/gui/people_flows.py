@@ -2,7 +2,7 @@
 around the core's operations, run as background jobs.
 
 ``PeopleFlows(window)`` uses the window's ``jobs``, ``run_op``, ``ask``, ``people_model``,
-``thumbs``, ``db_path`` and ``statusBar()``.
+``thumbs``, ``library`` and ``statusBar()``.
 """
 
 from __future__ import annotations
@@ -91,13 +91,12 @@ class PeopleFlows(QObject):
 
     def refresh_history(self) -> None:
         """Read what Undo and Redo would do (background), then rename the actions."""
-        db_path = self.win.db_path
+        library = self.win.library
 
         def job(_ctx: JobContext) -> tuple[str | None, str | None]:
             from faceorganizer.core.people.ops import PeopleOps
-            from faceorganizer.core.store.db import Database
 
-            with Database(db_path) as db:
+            with library.connect() as db:
                 ops = PeopleOps(db)
                 return ops.undo_label(), ops.redo_label()
 
@@ -135,14 +134,13 @@ class PeopleFlows(QObject):
         core's rule (one face: its group follows; several: they move together)."""
         if not faces:
             return
-        db_path, face_ids = self.win.db_path, [f.id for f in faces]
+        library, face_ids = self.win.library, [f.id for f in faces]
         own = {f.person_id for f in faces if f.person_id is not None}
 
         def job(_ctx: JobContext) -> dict[int, float]:
             from faceorganizer.core.people.naming import rank_people
-            from faceorganizer.core.store.db import Database
 
-            with Database(db_path) as db:
+            with library.connect() as db:
                 return rank_people(db, face_ids)
 
         def ranked(scores: dict[int, float]) -> None:
@@ -231,14 +229,13 @@ class PeopleFlows(QObject):
         """Show both sides' faces and names; merge when the user agrees."""
         if not sources:
             return
-        db_path = self.win.db_path
+        library = self.win.library
         ids = [target, *sources]
 
         def job(_ctx: JobContext) -> dict[int, list[FaceRef]]:
             from faceorganizer.core.store.browse import person_faces
-            from faceorganizer.core.store.db import Database
 
-            with Database(db_path) as db:
+            with library.connect() as db:
                 out = {}
                 for pid in ids:
                     faces = sorted(person_faces(db, pid), key=lambda f: -f.quality)
@@ -282,14 +279,13 @@ class PeopleFlows(QObject):
         return buttons[-1] if ask.confirm(self.win, title, text) else None
 
     def _load_faces(self, face_ids: list[int]) -> Any:
-        db_path = self.win.db_path
+        library = self.win.library
 
         def run(then: Any) -> None:
             def job(_ctx: JobContext) -> list[FaceRef]:
                 from faceorganizer.core.store.browse import faces_by_id
-                from faceorganizer.core.store.db import Database
 
-                with Database(db_path) as db:
+                with library.connect() as db:
                     found = faces_by_id(db, face_ids)
                 return [found[f] for f in face_ids if f in found]
 

@@ -148,14 +148,13 @@ class WindowExtras(QObject):
         """How many unsorted faces and questions there are (background)."""
         if not getattr(self.win, "ready", False) or self.win.scanning():
             return  # while a scan runs people change every few seconds: counted at its end
-        db_path = self.win.db_path
+        library = self.win.library
 
         def job(_ctx: JobContext) -> tuple[int, int]:
             from faceorganizer.core.people.suggest import suggest_pairs
-            from faceorganizer.core.store.db import Database
             from faceorganizer.core.store.people import PeopleRepository
 
-            with Database(db_path) as db:
+            with library.connect() as db:
                 unsorted = len(PeopleRepository(db).unsorted_faces())
                 return unsorted, len(suggest_pairs(db, limit=QUESTIONS))
 
@@ -174,14 +173,13 @@ class WindowExtras(QObject):
         self.load_unsorted()
 
     def load_unsorted(self) -> None:
-        db_path = self.win.db_path
+        library = self.win.library
 
         def job(_ctx: JobContext) -> list[FaceRef]:
             from faceorganizer.core.store.browse import faces_by_id
-            from faceorganizer.core.store.db import Database
             from faceorganizer.core.store.people import PeopleRepository
 
-            with Database(db_path) as db:
+            with library.connect() as db:
                 ids = PeopleRepository(db).unsorted_faces()
                 found = faces_by_id(db, ids)
             return [found[f] for f in ids if f in found]
@@ -220,14 +218,13 @@ class WindowExtras(QObject):
         self.load_review()
 
     def load_review(self) -> None:
-        db_path = self.win.db_path
+        library = self.win.library
 
         def job(_ctx: JobContext) -> list[Question]:
             from faceorganizer.core.people.suggest import suggest_pairs
             from faceorganizer.core.store.browse import faces_by_id, load_people
-            from faceorganizer.core.store.db import Database
 
-            with Database(db_path) as db:
+            with library.connect() as db:
                 questions = suggest_pairs(db, limit=QUESTIONS)
                 ids = sorted({p for s in questions for p in (s.a, s.b)})
                 people = {p.id: p for p in load_people(db, include_hidden=True, person_ids=ids)}
@@ -273,16 +270,15 @@ class WindowExtras(QObject):
 
     def face_drawn(self, photo_id: int, box: tuple[float, float, float, float]) -> None:
         """A face drawn by hand: embedded by the core (background), then "Who is this?"."""
-        add_face, db_path = self.add_face, self.win.db_path
+        add_face, library = self.add_face, self.win.library
         if add_face is None:
             return
 
         def job(_ctx: JobContext) -> tuple[FaceRef | None, str]:
             from faceorganizer.core.people.ops import PeopleOps
             from faceorganizer.core.store.browse import faces_by_id
-            from faceorganizer.core.store.db import Database
 
-            with Database(db_path) as db:
+            with library.connect() as db:
                 face_id = int(add_face(db, photo_id, box))
                 label = PeopleOps(db).undo_label() or ""
                 return faces_by_id(db, [face_id]).get(face_id), label
@@ -324,7 +320,7 @@ def manual_face_adder() -> Any:
     """The core's "embed a face from a box" (``add_face(database, photo_id, box) -> face id``,
     built with the metadata-region import), or None while the library has none."""
     try:
-        from faceorganizer.core.faces import manual
+        from faceorganizer.core.people import manual
     except ImportError:
         return None
     return getattr(manual, "add_face", None)

@@ -168,3 +168,50 @@ def test_simulated_user_works_on_a_copy(library_copy: Path) -> None:
     )
     assert data["simulate"]["people"] == 9 and data["simulate"]["curve"][-1][1] >= 0.99
     assert hashlib.sha256(library_copy.read_bytes()).hexdigest() == before
+
+
+SUMMARY_KEYS = [
+    "seen",
+    "processed",
+    "unchanged",
+    "moved",
+    "skipped",
+    "deleted",
+    "faces",
+    "seconds",
+    "photos_per_s",
+    "device",
+    "names_imported",
+    "status",
+    "people",
+]
+
+
+def _summary(out: str) -> dict[str, str]:
+    (line,) = [ln for ln in out.splitlines() if ln.startswith("summary: ")]
+    return dict(item.split("=", 1) for item in line.split()[1:])
+
+
+def test_scan_groups_its_new_faces_unless_told_not_to(tmp_path: Path) -> None:
+    """`scan` then `people` lists people (the app's incremental step); `--no-group` skips it."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name in ("couple.jpg", "img1.jpg", "img10.jpg", "img11.jpg", "img2.jpg", "img3.jpg"):
+        shutil.copy2(shared_set("celebrities") / name, lib / name)
+    ungrouped = str(tmp_path / "ungrouped.db")
+    summary = _summary(cli("scan", str(lib), "--db", ungrouped, "--no-group").stdout)
+    assert list(summary) == SUMMARY_KEYS  # the old keys in their order, people= appended
+    assert summary["people"] == "0"
+    assert "unsorted faces: " + summary["faces"] in cli("people", "--db", ungrouped).stdout
+
+    db = str(tmp_path / "lib.db")
+    summary = _summary(cli("scan", str(lib), "--db", db).stdout)
+    people = json.loads(cli("people", "--db", db, "--json").stdout)
+    assert int(summary["people"]) == len(people) >= 1
+    # the same grouping as `cluster --incremental` after a scan that did not group
+    cli("cluster", "--db", ungrouped, "--incremental")
+    again = json.loads(cli("people", "--db", ungrouped, "--json").stdout)
+    assert sorted(sorted(p["faces"]) for p in again) == sorted(sorted(p["faces"]) for p in people)
+    # a scan with nothing new groups nothing new
+    rescan = _summary(cli("scan", str(lib), "--db", db).stdout)
+    assert rescan["processed"] == "0" and rescan["people"] == summary["people"]

@@ -137,5 +137,9 @@ def library_window(
     win.show()
     qtbot.waitUntil(lambda: win.people_model.rowCount() > 3, timeout=10000)
     yield win
-    qtbot.waitUntil(lambda: not win.jobs.active(), timeout=10000)
-    win.close()
+    # pytest-qt may close and delete the window first (qtbot.addWidget): then it is gone
+    from shiboken6 import isValid
+
+    qtbot.waitUntil(lambda: not isValid(win) or not win.jobs.active(), timeout=10000)
+    if isValid(win):
+        win.close()

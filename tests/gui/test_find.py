@@ -135,3 +135,27 @@ def test_find_this_face_from_the_viewer(qtbot: Any, library_window: Any) -> None
     _idle(qtbot, win)
     view.back_button.click()
     assert win.stack.currentWidget() is win.viewer
+
+
+def test_find_by_photo_twice_loads_no_model_and_builds_no_index_the_second_time(
+    qtbot: Any, library_window: Any, tmp_path: Path
+) -> None:
+    import time
+
+    win = library_window
+    finder = win.library.finder
+    query = tmp_path / "query.jpg"
+    shutil.copy(_photo_of("A"), query)
+    view = win.find_view
+    times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        win.find_by_photo(str(query))
+        qtbot.waitUntil(lambda: bool(view.results), timeout=30000)
+        times.append(time.perf_counter() - started)
+        _idle(qtbot, win)
+    print(f"\nfind by photo: first {times[0]:.2f} s, second {times[1]:.2f} s")
+    assert finder.engines_loaded == 1
+    assert finder.indexes_built == 1
+    assert finder.index_updates == 0  # nothing changed in between: the index was not touched
+    assert view.results[0].result.people

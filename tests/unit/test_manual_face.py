@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceorganizer.core.faces.manual import check_box
 from faceorganizer.core.faces.quality import FLAG_MANUAL, origin_text
+from faceorganizer.core.people.manual import check_box
 from faceorganizer.core.people.ops import PeopleOps
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository, NewFace

@@ -110,11 +110,7 @@ class PairResult:
 
 def centre_faces(database: Database) -> dict[str, int]:
     """file name -> the face nearest the centre of its photo (LFW's convention)."""
-    conn = database.conn
-    rows = conn.execute(
-        "SELECT f.id, p.path, f.x, f.y, f.w, f.h, p.width, p.height FROM faces f "
-        "JOIN photos p ON p.id = f.photo_id"
-    ).fetchall()
+    rows = FaceRepository(database).boxes_in_photos()
     best: dict[str, tuple[float, int]] = {}
     for fid, path, x, y, w, h, pw, ph in rows:
         cx, cy = (pw or 0) / 2, (ph or 0) / 2

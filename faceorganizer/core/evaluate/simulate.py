@@ -33,6 +33,7 @@ from faceorganizer.core.evaluate.metrics import bcubed
 from faceorganizer.core.people import suggest
 from faceorganizer.core.people.grouping import regroup
 from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
+from faceorganizer.core.store.copy import copy_database
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.people import PeopleRepository
 
@@ -204,8 +205,7 @@ def simulate_user(
     """Run the simulated user on a copy of ``db_path`` for up to ``max_answers`` answers."""
     with tempfile.TemporaryDirectory(prefix="faceorganizer-sim-") as tmp:
         copy = Path(tmp) / "sim.db"
-        with Database(db_path, readonly=True) as src:
-            src.conn.execute(f"VACUUM INTO '{copy.as_posix()}'")
+        copy_database(db_path, copy)
         with Database(copy) as db:
             if not PeopleRepository(db).assignments():
                 regroup(db)

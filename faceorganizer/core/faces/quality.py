@@ -6,13 +6,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# the flag bits live beside the column they describe; imported here for the scan's use
+from faceorganizer.core.store.faces import (  # noqa: F401 - re-exported for the scan
+    FLAG_BLURRY,
+    FLAG_BOX_ALIGNED,
+    FLAG_FROM_METADATA,
+    FLAG_MANUAL,
+    FLAG_TOO_SMALL,
+    FLAG_TURNED,
+)
+
 MIN_RECOGNISABLE_PX = 24.0  # below this (shorter box side, original pixels) a face is flagged
-FLAG_TOO_SMALL = 1
-FLAG_BLURRY = 2
-FLAG_TURNED = 4
-FLAG_FROM_METADATA = 8  # a region another tool drew, not found by our detector
-FLAG_BOX_ALIGNED = 16  # no landmarks found in the region: aligned by its box (a weak vector)
-FLAG_MANUAL = 32  # a box the user drew by hand around a face the detector missed
 
 
 def origin_text(flags: int) -> str | None:

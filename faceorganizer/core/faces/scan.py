@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
 from faceorganizer.core.photos.decode import DecodedPhoto, DecodeError, decode_bytes
@@ -35,6 +35,15 @@ from faceorganizer.core.store.photos import PhotoRepository, PhotoRow
 
 if TYPE_CHECKING:
     from faceorganizer.core.metadata.names import RegionCounts
+
+
+class NameImporter(Protocol):
+    """Names from the metadata of photos just stored (``core.metadata.names.import_names``)."""
+
+    def __call__(
+        self, database: Database, photo_ids: list[int], *, engine: FaceEngine | None
+    ) -> Any: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +233,7 @@ def scan_library(
     should_stop: Callable[[], bool] | None = None,
     workers: int | None = None,
     prefetch: int = 6,
-    import_names: bool = True,
+    import_names: NameImporter | None = None,
     thumbnails: bool = False,
 ) -> ScanSummary:
     """Scan ``roots`` into ``database``; photos are only read, never written.
@@ -234,8 +243,9 @@ def scan_library(
     thread writes them in walk order.
     With ``thumbnails``, the faces' thumbnails are cached from the decoded photo on the way
     (the app asks for them, so it never decodes a photo again to show a face).
-    With ``import_names``, names that other tools wrote as face regions (MWG or Microsoft, in
-    the file or its XMP sidecar) become user-confirmed assignments of the matching faces.
+    With ``import_names`` (``core.metadata.names.import_names``, passed in by the use-case
+    layer: a people operation is above the scan), names that other tools wrote as face regions
+    (MWG or Microsoft, in the file or its XMP sidecar) become user-confirmed faces of them.
     """
     started = time.monotonic()
     summary = ScanSummary()
@@ -368,9 +378,9 @@ def scan_library(
             summary.device = engines.first.device
         if not summary.cancelled:
             summary.deleted = _forget_gone(database, photos, gone, claimed, roots, found_files)
-        if import_names and summary.processed_ids:
+        if import_names is not None and summary.processed_ids:
             summary.imported_names = _import_names(
-                database, summary.processed_ids, summary, engines.first
+                import_names, database, summary.processed_ids, summary, engines.first
             )
     except BaseException as exc:
         writer.abort(exc)
@@ -380,11 +390,13 @@ def scan_library(
 
 
 def _import_names(
-    database: Database, photo_ids: list[int], summary: ScanSummary, engine: FaceEngine | None
+    import_names: NameImporter,
+    database: Database,
+    photo_ids: list[int],
+    summary: ScanSummary,
+    engine: FaceEngine | None,
 ) -> int:
     """Names from face regions in the photos' metadata; a bad sidecar never fails a scan."""
-    from faceorganizer.core.metadata.names import import_names
-
     try:
         report = import_names(database, photo_ids, engine=engine)
     except Exception:  # noqa: BLE001 - metadata is a bonus; the scan's work is already stored

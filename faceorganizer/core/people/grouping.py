@@ -14,11 +14,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from faceorganizer.core.faces.quality import FLAG_TOO_SMALL
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.cluster import ClusterParams, assign_to_clusters, cluster_faces
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, FaceVectors
+from faceorganizer.core.store.faces import FLAG_TOO_SMALL, FaceRepository, FaceVectors
 from faceorganizer.core.store.people import Assignment, PeopleRepository, PersonRow
 
 log = logging.getLogger(__name__)

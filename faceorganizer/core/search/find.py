@@ -112,6 +112,7 @@ def find_faces(
     is one pass over the vectors, far cheaper than building a graph).
     """
     from faceorganizer.core.search.index import FaceIndex
+    from faceorganizer.core.store.faces import FaceRepository
     from faceorganizer.core.store.people import PeopleRepository
 
     if not faces:
@@ -121,9 +122,7 @@ def find_faces(
     people = PeopleRepository(database)
     person_of = {f: a.person_id for f, a in people.assignments().items()}
     labels = person_labels(database)
-    paths = dict(
-        database.conn.execute("SELECT f.id, p.path FROM faces f JOIN photos p ON p.id = f.photo_id")
-    )
+    paths = {fid: path for fid, (_photo, path) in FaceRepository(database).photos().items()}
     queries = np.stack([np.asarray(f.embedding, np.float32) for f in faces])
     k = min(len(index), max(top, PEOPLE_NEIGHBOURS))
     ids, sims = index.search(queries, k)

@@ -127,3 +127,18 @@ def skipped_photos(db: Database) -> list[tuple[str, str]]:
     from faceorganizer.core.store.photos import PhotoRepository
 
     return PhotoRepository(db).skipped()
+
+
+def people_faces_and_photos(db: Database) -> tuple[dict[int, list[int]], dict[int, list[str]]]:
+    """person id -> its face ids, and person id -> its photo paths (path order, no repeats)."""
+    faces: dict[int, list[int]] = {}
+    photos: dict[int, list[str]] = {}
+    for pid, fid, path in db.conn.execute(
+        "SELECT fp.person_id, fp.face_id, p.path FROM face_person fp "
+        "JOIN faces f ON f.id = fp.face_id JOIN photos p ON p.id = f.photo_id "
+        "ORDER BY fp.person_id, p.path, f.idx"
+    ):
+        faces.setdefault(pid, []).append(fid)
+        if path not in photos.setdefault(pid, []):
+            photos[pid].append(path)
+    return faces, photos

@@ -9,6 +9,25 @@ import numpy as np
 
 from faceorganizer.core.store.db import Database
 
+# Bits of ``faces.flags``: why a face is a poor witness of who it shows (set by the scan's
+# quality step, read by grouping and the command line).
+FLAG_TOO_SMALL = 1
+FLAG_BLURRY = 2
+FLAG_TURNED = 4
+FLAG_FROM_METADATA = 8  # a region another tool drew, not found by our detector
+FLAG_BOX_ALIGNED = 16  # no landmarks found in the region: aligned by its box (a weak vector)
+FLAG_MANUAL = 32  # a box the user drew by hand around a face the detector missed
+FLAG_NAMES = (
+    (FLAG_TOO_SMALL, "too_small"),
+    (FLAG_BLURRY, "blurry"),
+    (FLAG_TURNED, "turned"),
+    (FLAG_FROM_METADATA, "from_metadata"),
+    (FLAG_BOX_ALIGNED, "box_aligned"),
+    (FLAG_MANUAL, "manual"),
+)
+
+_CHUNK = 900  # ids per IN (...) list, under SQLite's variable limit
+
 
 @dataclass(frozen=True)
 class NewFace:
@@ -72,8 +91,6 @@ class FaceRepository:
         ones (its vector is the one made when it was drawn); one that a new face overlaps
         becomes that detected face, keeping its id.
         """
-        from faceorganizer.core.faces.quality import FLAG_MANUAL
-
         conn = self.database.conn
         old = conn.execute(
             "SELECT id, x, y, w, h, flags FROM faces WHERE photo_id = ? ORDER BY idx", (photo_id,)
@@ -178,24 +195,75 @@ class FaceRepository:
         if pack_id:
             sql += " WHERE pack_id = ?"
             args = (pack_id,)
-        rows = self.database.conn.execute(sql + " ORDER BY id", args).fetchall()
-        if not rows:
-            return FaceVectors(
-                np.zeros(0, np.int64),
-                np.zeros(0, np.int64),
-                np.zeros((0, 0), np.float32),
-                np.zeros(0, np.float32),
-                np.zeros(0, np.int64),
+        return _vectors(self.database.conn.execute(sql + " ORDER BY id", args).fetchall())
+
+    def vectors_of(self, face_ids: list[int]) -> FaceVectors:
+        """The vectors of these faces (missing ids left out), ordered by face id."""
+        rows = []
+        for s in range(0, len(face_ids), _CHUNK):
+            part = face_ids[s : s + _CHUNK]
+            rows += self.database.conn.execute(
+                "SELECT id, photo_id, quality, flags, dim, embedding FROM faces"
+                f" WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall()
+        return _vectors(sorted(rows))
+
+    def ids(self) -> np.ndarray:
+        """Every stored face id (int64), ascending."""
+        rows = self.database.conn.execute("SELECT id FROM faces ORDER BY id").fetchall()
+        return np.fromiter((r[0] for r in rows), np.int64, len(rows))
+
+    def ids_of_photos(self, photo_ids: list[int]) -> list[int]:
+        """The faces of these photos."""
+        out: list[int] = []
+        for s in range(0, len(photo_ids), _CHUNK):
+            part = photo_ids[s : s + _CHUNK]
+            out += [
+                int(r[0])
+                for r in self.database.conn.execute(
+                    f"SELECT id FROM faces WHERE photo_id IN ({','.join('?' * len(part))})", part
+                )
+            ]
+        return out
+
+    def photos(self) -> dict[int, tuple[int, str]]:
+        """face id -> (photo id, photo path), for every face."""
+        rows = self.database.conn.execute(
+            "SELECT f.id, f.photo_id, p.path FROM faces f JOIN photos p ON p.id = f.photo_id"
+        ).fetchall()
+        return {int(fid): (int(pid), str(path)) for fid, pid, path in rows}
+
+    def boxes_in_photos(self) -> list[tuple[int, str, float, float, float, float, int, int]]:
+        """(face id, photo path, x, y, w, h, photo width, photo height) of every face."""
+        return [
+            (int(r[0]), str(r[1]), r[2], r[3], r[4], r[5], int(r[6] or 0), int(r[7] or 0))
+            for r in self.database.conn.execute(
+                "SELECT f.id, p.path, f.x, f.y, f.w, f.h, p.width, p.height FROM faces f "
+                "JOIN photos p ON p.id = f.photo_id"
             )
-        dim = int(rows[0][4])
-        buf = b"".join(r[5] for r in rows)
+        ]
+
+
+def _vectors(rows: list[tuple[int, int, float, int, int, bytes]]) -> FaceVectors:
+    """FaceVectors from (id, photo_id, quality, flags, dim, embedding) rows."""
+    if not rows:
         return FaceVectors(
-            ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
-            photo_ids=np.fromiter((r[1] for r in rows), np.int64, len(rows)),
-            vectors=np.frombuffer(buf, np.float32).reshape(len(rows), dim).copy(),
-            quality=np.fromiter((r[2] for r in rows), np.float32, len(rows)),
-            flags=np.fromiter((r[3] for r in rows), np.int64, len(rows)),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros((0, 0), np.float32),
+            np.zeros(0, np.float32),
+            np.zeros(0, np.int64),
         )
+    dim = int(rows[0][4])
+    buf = b"".join(r[5] for r in rows)
+    return FaceVectors(
+        ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
+        photo_ids=np.fromiter((r[1] for r in rows), np.int64, len(rows)),
+        vectors=np.frombuffer(buf, np.float32).reshape(len(rows), dim).copy(),
+        quality=np.fromiter((r[2] for r in rows), np.float32, len(rows)),
+        flags=np.fromiter((r[3] for r in rows), np.int64, len(rows)),
+    )
 
 
 def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.library import Library
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.dialogs.person_picker import ICON, person_row_text
 from faceorganizer.gui.thumbnails import ThumbKey
@@ -35,34 +36,22 @@ MODES = [("Copy the photos", "copy"), ("Hard links (no extra space)", "hardlink"
 
 def run_export(
     ctx: JobContext,
-    db_path: Path,
+    library: Library,
     people: list[tuple[int, str]],
     together: bool,
     target: str,
     mode: str,
 ) -> Any:
-    """The export job: albums from the database, then export_albums (worker thread)."""
-    from faceorganizer.core.export.albums import Album, export_albums
-    from faceorganizer.core.store.db import Database
-    from faceorganizer.core.store.people import PeopleRepository
-
-    with Database(db_path) as db:
-        repo = PeopleRepository(db)
-        if together:
-            photos = repo.photos_with_all([pid for pid, _ in people])
-            albums = [Album(" & ".join(n for _, n in people), [Path(p) for _, p in photos])]
-        else:
-            albums = [
-                Album(name, [Path(p) for _, p in repo.photos_with_all([pid])])
-                for pid, name in people
-            ]
-    return export_albums(
-        albums,
+    """The export job (worker thread): the library's album export."""
+    done = library.export_albums(
+        people,
         Path(target),
-        mode=mode,  # type: ignore[arg-type]
-        progress=lambda done, total: ctx.progress((done, total)),
+        together=together,
+        mode=mode,
+        progress=lambda n, total: ctx.progress((n, total)),
         should_stop=ctx.should_stop,
     )
+    return done.result
 
 
 class ExportDialog(QDialog):
@@ -73,7 +62,7 @@ class ExportDialog(QDialog):
     def __init__(
         self,
         jobs: Jobs,
-        db_path: Path,
+        library: Library,
         people: list[PersonItem],
         preselect: list[int] | None = None,
         ask_folder: Any = None,
@@ -84,7 +73,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export albums")
         self.resize(520, 560)
         self.jobs = jobs
-        self.db_path = db_path
+        self.library = library
         self.ask_folder = ask_folder
         self.result_value: Any = None
         self.job: Any = None
@@ -222,9 +211,9 @@ class ExportDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self.summary.setText("Exporting…")
         self.progress.setValue(0)
-        db_path = self.db_path
+        library = self.library
         self.job = self.jobs.submit(
-            lambda ctx: run_export(ctx, db_path, people, together, target, mode),
+            lambda ctx: run_export(ctx, library, people, together, target, mode),
             on_result=self._done,
             on_error=self._failed,
             on_progress=self._progress,

@@ -1,0 +1,205 @@
+"""Scan control: start a scan in the background, show its progress, pause, resume, cancel."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
+
+from faceorganizer.core.library import Library
+from faceorganizer.gui.window_base import WindowBase
+from faceorganizer.gui.worker import JobContext
+
+LIVE_INTERVAL_S = 4.0
+
+
+@dataclasses.dataclass
+class ScanOptions:
+    """What a scan job needs from the settings (copied on the GUI thread)."""
+
+    roots: list[str]
+    device: str
+    detect_score: float
+    threads: int
+    method: str
+    threshold: float | None
+    live_interval: float = LIVE_INTERVAL_S
+    hidden: bool = False
+
+
+def run_scan(ctx: JobContext, library: Library, opts: ScanOptions) -> Any:
+    """The scan job (worker thread): the library's scan, then its grouping step.
+
+    Every ``opts.live_interval`` seconds the faces found so far are grouped and the people
+    sent to the window as progress ``("people", items)``: people appear while the scan runs.
+    """
+    from faceorganizer.core.faces.pipeline import EngineOptions
+    from faceorganizer.core.library.scanning import (
+        ScanHooks,
+        ScanRequest,
+        incremental_grouping,
+    )
+
+    last = [0.0]
+
+    def progress(p: Any) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.1 or p.done >= p.total:
+            last[0] = now
+            ctx.progress(dataclasses.replace(p))
+
+    request = ScanRequest(
+        roots=opts.roots,
+        engine=EngineOptions(
+            device=opts.device, detect_score=opts.detect_score, threads=opts.threads
+        ),
+        grouping=incremental_grouping(opts.method, opts.threshold),
+        live_interval=opts.live_interval,
+        include_hidden=opts.hidden,
+        thumbnails=True,
+    )
+    hooks = ScanHooks(
+        progress=progress,
+        should_stop=ctx.should_stop,
+        cancelled=lambda: ctx.cancelled,
+        grouping=lambda: ctx.progress("grouping"),
+        people=lambda items: ctx.progress(("people", items)),
+    )
+    outcome = library.scan(request, hooks)
+    return outcome.summary, outcome.changes
+
+
+class ScanControl(WindowBase):
+    """The window's scan: the status-bar widgets and what they do."""
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self.scan_label = QLabel("", self)
+        self.scan_bar = QProgressBar(self)
+        self.scan_bar.setMaximumWidth(260)
+        self.scan_bar.setTextVisible(True)
+        self.pause_button = QPushButton("Pause", self)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.cancel_button.clicked.connect(self.cancel_scan)
+        for w in (self.scan_label, self.scan_bar, self.pause_button, self.cancel_button):
+            bar.addPermanentWidget(w)
+            w.hide()
+
+    def scan_options(self) -> ScanOptions:
+        """The scan's options from the settings."""
+        s = self.settings
+        return ScanOptions(
+            roots=s.folders,
+            device=s.device,
+            detect_score=s.detect_score,
+            threads=s.threads,
+            method=s.method,
+            threshold=s.threshold,
+            live_interval=self.live_interval_s,
+            hidden=self.show_hidden,
+        )
+
+    def scanning(self) -> bool:
+        """Whether a scan is under way."""
+        return self.jobs.busy("scan")
+
+    def start_scan(self) -> None:
+        """Scan new and changed photos in the background, then group them."""
+        if not self.ready or self.scanning() or not self.settings.folders:
+            return
+        opts, library = self.scan_options(), self.library
+        self.scan_started = time.monotonic()
+        self.scan_job = self.jobs.submit(
+            lambda ctx: run_scan(ctx, library, opts),
+            on_result=self._scan_done,
+            on_error=self._scan_failed,
+            on_progress=self._scan_progress,
+            on_finished=self._scan_ended,
+            channel="scan",
+            name="scan",
+        )
+        self.scan_label.setText("Looking for photos…")
+        self.people_view.set_scan_status("Looking for photos…")
+        self.scan_bar.setRange(0, 0)
+        self.pause_button.setText("Pause")
+        for w in (self.scan_label, self.scan_bar, self.pause_button, self.cancel_button):
+            w.show()
+        self.act_scan.setEnabled(False)
+
+    def _scan_progress(self, p: Any) -> None:
+        if isinstance(p, tuple) and p[0] == "people":
+            self.people_model.set_people(p[1])
+            return
+        if p == "grouping":
+            self.scan_label.setText("Grouping faces…")
+            self.scan_bar.setRange(0, 0)
+            self.people_view.set_scan_status("Grouping faces…")
+            return
+        self.scan_bar.setRange(0, max(1, p.total))
+        self.scan_bar.setValue(p.done)
+        self.scan_bar.setFormat(f"{p.done} / {p.total}")
+        left = ""
+        if p.done and p.total > p.done:
+            secs = p.elapsed / p.done * (p.total - p.done)
+            left = f" · about {_duration(secs)} left"
+        paused = " (paused)" if self.scan_job is not None and self.scan_job.ctx.paused else ""
+        self.scan_label.setText(
+            f"Scanning: {p.done} of {p.total} photos, {p.faces} faces{left}{paused}"
+        )
+        self.people_view.set_scan_status(self.scan_label.text(), p.done, p.total)
+
+    def _scan_done(self, value: Any) -> None:
+        summary, _changes = value
+        self.last_summary = summary
+        rows = list(summary.skipped) + [(w.path, w.reason) for w in summary.problems]
+        self.add_errors(rows)
+        self.statusBar().showMessage(
+            f"Scan done: {summary.processed} new or changed photos, {summary.faces_found} faces"
+            f" ({summary.elapsed:.1f} s)",
+            10000,
+        )
+
+    def _scan_failed(self, exc: BaseException) -> None:
+        self.add_errors([("(scan)", f"{type(exc).__name__}: {exc}")])
+        self.statusBar().showMessage(f"Scan failed: {exc}", 10000)
+
+    def _scan_ended(self) -> None:
+        self.scan_job = None
+        for w in (self.scan_label, self.scan_bar, self.pause_button, self.cancel_button):
+            w.hide()
+        self.act_scan.setEnabled(True)
+        self.people_view.set_scan_status("")
+        self.thumbs.forget_failures()
+        self.refresh_people()
+        if self.stack.currentWidget() is self.person_view and self.current_person is not None:
+            self.load_person(self.current_person)
+
+    def toggle_pause(self) -> None:
+        """Pause or resume the scan (between photos)."""
+        job = self.scan_job
+        if job is None:
+            return
+        if job.ctx.paused:
+            job.resume()
+            self.pause_button.setText("Pause")
+        else:
+            job.pause()
+            self.pause_button.setText("Resume")
+            self.scan_label.setText(self.scan_label.text() + " (paused)")
+
+    def cancel_scan(self) -> None:
+        """Stop the scan; what was scanned stays."""
+        if self.scan_job is not None:
+            self.scan_job.cancel()
+            self.statusBar().showMessage("Scan cancelled", 5000)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"

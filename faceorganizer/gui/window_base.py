@@ -1,0 +1,130 @@
+"""What the window's parts share: its widgets and state, and the calls between the parts.
+
+The window is assembled from one class per job (``scan_control``, ``find_control``,
+``pages``, ``people_actions``, ``window_menus``); each states here what it expects of the
+others, so every part type-checks on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from faceorganizer.core.library import Library
+from faceorganizer.core.store.browse import PersonItem
+from faceorganizer.gui.ask import Ask
+from faceorganizer.gui.errors_view import ErrorsPanel
+from faceorganizer.gui.find_view import FindView
+from faceorganizer.gui.people_model import PersonListModel
+from faceorganizer.gui.people_view import PeopleView
+from faceorganizer.gui.person_view import PersonView
+from faceorganizer.gui.photo_view import PhotoGridView, PhotoViewer
+from faceorganizer.gui.settings import AppSettings
+from faceorganizer.gui.thumbnails import ThumbnailCache
+from faceorganizer.gui.welcome_view import WelcomeView
+from faceorganizer.gui.worker import Job, Jobs
+
+
+class WindowBase(QMainWindow):
+    """The window's shared widgets and state (set up by ``MainWindow``)."""
+
+    settings: AppSettings
+    ask: Ask | Any
+    db_path: Path
+    library: Library
+    jobs: Jobs
+    thumbs: ThumbnailCache
+    people_model: PersonListModel
+    show_hidden: bool
+    ready: bool
+    current_person: int | None
+    face_mode: str
+    ops_pending: int
+    live_interval_s: float
+    scan_job: Job | None
+    last_summary: Any
+    extras: Any  # window_extras.WindowExtras: unsorted, review, redo, back, help
+    scan_started: float
+    # pages
+    stack: QStackedWidget
+    welcome: WelcomeView
+    people_view: PeopleView
+    person_view: PersonView
+    photos_view: PhotoGridView
+    viewer: PhotoViewer
+    find_view: FindView
+    errors: ErrorsPanel
+    errors_dock: QDockWidget
+    _find_return: QWidget
+    _viewer_return: QWidget
+    # status bar
+    scan_label: QLabel
+    scan_bar: QProgressBar
+    pause_button: QPushButton
+    cancel_button: QPushButton
+    # actions
+    act_scan: QAction
+    act_show_hidden: QAction
+    act_unignore: QAction
+    act_rename: QAction
+    act_not_this: QAction
+    act_move: QAction
+    act_ignore: QAction
+    act_cover: QAction
+    act_photos: QAction
+
+    # -- calls between the parts (each is defined by the part named) ----------------------------
+    def add_errors(self, rows: list[tuple[str, str]]) -> None:  # main_window
+        raise NotImplementedError
+
+    def refresh_people(self) -> None:  # pages
+        raise NotImplementedError
+
+    def people_items(self) -> list[PersonItem]:  # pages
+        raise NotImplementedError
+
+    def show_people(self) -> None:  # pages
+        raise NotImplementedError
+
+    def selected_people(self) -> list[int]:  # pages
+        raise NotImplementedError
+
+    def load_person(self, pid: int) -> None:  # pages
+        raise NotImplementedError
+
+    def show_ignored(self) -> None:  # pages
+        raise NotImplementedError
+
+    def open_viewer(self, photo_ids: list[int], start: int) -> None:  # pages
+        raise NotImplementedError
+
+    def _load_photo(self, photo_id: int) -> None:  # pages
+        raise NotImplementedError
+
+    def _person_toolbar(self) -> None:  # window_menus
+        raise NotImplementedError
+
+    def run_op(
+        self,
+        fn: Callable[[Any], Any],
+        *,
+        label: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:  # people_actions
+        raise NotImplementedError
+
+    def start_scan(self) -> None:  # scan_control
+        raise NotImplementedError

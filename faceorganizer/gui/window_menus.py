@@ -1,0 +1,132 @@
+"""The window's actions (menu items, shortcuts) and where they appear: menus, context menus,
+the person page's toolbar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from PySide6.QtGui import QAction, QKeySequence
+
+from faceorganizer.gui.window_base import WindowBase
+
+if TYPE_CHECKING:
+    from faceorganizer.gui.main_window import MainWindow
+
+
+class WindowMenus(WindowBase):
+    """Builds the actions; each calls the window method of the same job."""
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        *,
+        checkable: bool = False,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        w = cast("MainWindow", self)  # the slots live in the other parts of the window
+        self.act_add_folder = a("&Add Photo Folder…", w.add_folder, "Ctrl+O")
+        self.act_scan = a("&Scan for New Photos", w.start_scan, "Ctrl+R")
+        self.act_find_photo = a("&Find by Photo…", w.find_by_photo, "Ctrl+F")
+        self.act_export = a("&Export Albums…", w.open_export, "Ctrl+E")
+        self.act_settings = a("Se&ttings…", w.open_settings, QKeySequence.StandardKey.Preferences)
+        self.act_quit = a("&Quit", w.close, QKeySequence.StandardKey.Quit)
+        self.act_undo = a("&Undo", w.undo, QKeySequence.StandardKey.Undo)
+        self.act_rename = a("&Name / Rename…", w.rename, "F2")
+        self.act_merge = a("&Merge Selected People", w.merge_selected, "Ctrl+M")
+        self.act_hide = a("&Hide / Show Person", w.toggle_hidden_person, "Ctrl+H")
+        self.act_not_this = a("&Not This Person", w.not_this_person, "Del")
+        self.act_move = a("Mo&ve to Person…", w.move_faces, "Ctrl+Shift+M")
+        self.act_ignore = a("&Ignore Faces", w.ignore_faces, "Ctrl+I")
+        self.act_unignore = a("Stop &Ignoring", w.unignore_faces)
+        self.act_cover = a("Use as &Cover", w.set_cover)
+        self.act_people = a("&People", w.show_people, "Ctrl+1")
+        self.act_photos = a("P&hotos of Selected People (Together)", w.show_photos, "Ctrl+P")
+        self.act_show_hidden = a(
+            "Show &Hidden People", w.toggle_show_hidden, "Ctrl+Shift+H", checkable=True
+        )
+        self.act_ignored = a("I&gnored Faces", w.show_ignored)
+        self.act_errors = self.errors_dock.toggleViewAction()
+        self.act_errors.setText("P&roblems Panel")
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        for act in (
+            self.act_add_folder,
+            self.act_scan,
+            self.act_find_photo,
+            None,
+            self.act_export,
+            None,
+        ):
+            file_menu.addSeparator() if act is None else file_menu.addAction(act)
+        file_menu.addAction(self.act_settings)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit = menu.addMenu("&Edit")
+        for act in (
+            self.act_undo,
+            None,
+            self.act_rename,
+            self.act_merge,
+            self.act_hide,
+            None,
+            self.act_not_this,
+            self.act_move,
+            self.act_ignore,
+            self.act_cover,
+        ):
+            edit.addSeparator() if act is None else edit.addAction(act)
+        view = menu.addMenu("&View")
+        for act in (
+            self.act_people,
+            self.act_photos,
+            None,
+            self.act_show_hidden,
+            self.act_ignored,
+            self.act_errors,
+        ):
+            view.addSeparator() if act is None else view.addAction(act)
+
+        self.people_view.menu_actions = [
+            self.act_rename,
+            self.act_merge,
+            self.act_photos,
+            None,
+            self.act_hide,
+            self.act_export,
+        ]
+        self.person_view.menu_actions = [
+            self.act_not_this,
+            self.act_move,
+            self.act_ignore,
+            self.act_cover,
+        ]
+        self._person_toolbar()
+
+    def _person_toolbar(self) -> None:
+        tb = self.person_view.toolbar
+        tb.clear()
+        if self.face_mode == "ignored":
+            tb.addAction(self.act_unignore)
+            return
+        for act in (
+            self.act_rename,
+            self.act_not_this,
+            self.act_move,
+            self.act_ignore,
+            self.act_cover,
+            self.act_photos,
+        ):
+            tb.addAction(act)

@@ -1,0 +1,61 @@
+"""The layers are enforced by import-linter: the contracts hold, and breaking one fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(where: Path) -> subprocess.CompletedProcess[str]:
+    assert LINT.exists(), "import-linter is not installed (pip install -e '.[dev]')"
+    env = {**os.environ, "PYTHONPATH": str(where)}
+    return subprocess.run(
+        [str(LINT), "--no-cache"], cwd=where, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture()
+def copy(tmp_path: Path) -> Path:
+    """The package and its contracts, in a temporary folder."""
+    shutil.copytree(
+        ROOT / "faceorganizer", tmp_path / "faceorganizer", ignore=shutil.ignore_patterns("*.pyc")
+    )
+    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def _append(path: Path, line: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+
+
+def test_the_contracts_hold(copy: Path) -> None:
+    result = _lint(copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line"),
+    [
+        ("gui.pages", "import sqlite3"),  # the GUI runs SQL itself
+        ("cli.faces_cmd", "from faceorganizer.core.store import db"),  # a store connection
+        ("core.store.faces", "from faceorganizer.core.people import ops"),  # an arrow upwards
+        ("core.library.albums", "from faceorganizer.gui import worker"),  # the core reaches up
+        ("core.search.find", "import PySide6"),  # Qt in the core
+    ],
+)
+def test_breaking_a_contract_fails(copy: Path, module: str, line: str) -> None:
+    _append(copy / "faceorganizer" / (module.replace(".", "/") + ".py"), line + "  # noqa")
+    result = _lint(copy)
+    assert result.returncode != 0
+    assert "BROKEN" in result.stdout
+    imported = line.split()[1] if line.startswith("import") else ".".join(line.split()[1:4:2])
+    assert f"faceorganizer.{module} -> {imported}" in result.stdout, result.stdout
