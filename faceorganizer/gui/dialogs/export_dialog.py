@@ -78,6 +78,7 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export albums")
+        self.setObjectName("exportDialog")
         self.resize(520, 560)
         self.jobs = jobs
         self.db_path = db_path
@@ -86,6 +87,7 @@ class ExportDialog(QDialog):
         self.job: Any = None
 
         self.people_list = QListWidget(self)
+        self.people_list.setObjectName("exportPeople")
         chosen = set(preselect or [])
         for p in people:
             item = QListWidgetItem(f"{p.label}  ({p.photo_count} photos)")
@@ -104,6 +106,7 @@ class ExportDialog(QDialog):
         for label, value in MODES:
             self.mode.addItem(label, value)
         self.target = QLineEdit(self)
+        self.target.setObjectName("exportTarget")
         self.target.setPlaceholderText("Folder to export into")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
@@ -114,8 +117,10 @@ class ExportDialog(QDialog):
         self.progress.setTextVisible(True)
         self.progress.setValue(0)
         self.summary = QLabel("", self)
+        self.summary.setObjectName("exportSummary")
         self.summary.setWordWrap(True)
         self.export_button = QPushButton("Export", self)
+        self.export_button.setObjectName("exportButton")
         self.export_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel", self)
         self.close_button = QPushButton("Close", self)
