@@ -168,9 +168,7 @@ class PhotoViewer(QWidget):
         self.photo_ids: list[int] = []
         self.position = -1
         self.path = ""
-        self.setObjectName("viewerPage")
         self.back_button = QPushButton("◀ Back", self)
-        self.back_button.setObjectName("backButton")
         self.back_button.clicked.connect(self.back.emit)
         self.prev_button = QPushButton("←", self)
         self.next_button = QPushButton("→", self)
@@ -184,7 +182,6 @@ class PhotoViewer(QWidget):
         for b in (self.prev_button, self.next_button, self.back_button, self.folder_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.canvas = PhotoCanvas(self)
-        self.canvas.setObjectName("photoCanvas")
         self.canvas.face_clicked.connect(self.face_clicked.emit)
         self.canvas.find_face.connect(self.find_face.emit)
         top = QHBoxLayout()
@@ -258,10 +255,8 @@ class PhotoGridView(QWidget):
 
     def __init__(self, thumbs: ThumbnailCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("photosPage")
         self.model = PhotoListModel(thumbs, self)
         self.back_button = QPushButton("◀ People", self)
-        self.back_button.setObjectName("backButton")
         self.back_button.clicked.connect(self.back.emit)
         self.title = page_title("", self)
         self.grid = QListView(self)

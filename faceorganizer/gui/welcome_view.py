@@ -13,7 +13,6 @@ class WelcomeView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("welcomePage")
         title = QLabel("Welcome to FaceOrganizer", self)
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 2.0)
@@ -29,7 +28,6 @@ class WelcomeView(QWidget):
         text.setMaximumWidth(560)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.button = QPushButton("Add a photo folder…", self)
-        self.button.setObjectName("addFolderButton")
         self.button.setMinimumHeight(40)
         self.button.clicked.connect(self.add_folder.emit)
         layout = QVBoxLayout(self)

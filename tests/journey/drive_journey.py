@@ -69,6 +69,15 @@ WINDOW_SIZE = (1280, 800)
 PersonIdRole = Qt.ItemDataRole.UserRole + 1  # gui.people_model.PersonIdRole
 FaceIdRole = Qt.ItemDataRole.UserRole + 1  # gui.faces_model.FaceIdRole
 KINDS = ("name", "merge", "fix", "other", "step", "navigation")
+# pages by class, where a page has no object name
+PAGE_CLASSES = {
+    "WelcomeView": "welcomePage",
+    "PeopleView": "peoplePage",
+    "PersonView": "personPage",
+    "PhotoViewer": "viewerPage",
+    "PhotoGridView": "photosPage",
+    "FindView": "findPage",
+}
 
 
 class JourneyError(Exception):
@@ -156,7 +165,37 @@ class Journey:
         return stack
 
     def page_name(self) -> str:
-        return self.page().objectName() or type(self.page()).__name__
+        """The shown page: its object name, else the name its class stands for."""
+        page = self.page()
+        return page.objectName() or PAGE_CLASSES.get(type(page).__name__, type(page).__name__)
+
+    def page_named(self, name: str) -> QWidget:
+        """A page by object name (or class), shown or not."""
+        stack = self.window().findChild(QStackedWidget, "pages") or self.window().centralWidget()
+        for i in range(stack.count()):
+            page = stack.widget(i)
+            if name in (page.objectName(), PAGE_CLASSES.get(type(page).__name__)):
+                return page
+        raise JourneyError(f"no page {name}")
+
+    def view(self, page: str, names: tuple[str, ...], nth: int) -> QListView:
+        """A grid of a page by object name, else the page's ``nth`` grid."""
+        root = self.page_named(page)
+        for name in names:
+            found = root.findChild(QListView, name)
+            if found is not None:
+                return found
+        views = root.findChildren(QListView)
+        if len(views) <= nth:
+            raise JourneyError(f"no grid {names} on {page}")
+        return views[nth]
+
+    def button(self, root: QWidget, names: tuple[str, ...], text: str) -> QAbstractButton:
+        """A visible button by object name, else by its text."""
+        for w in root.findChildren(QAbstractButton):
+            if w.objectName() in names and w.isVisible():
+                return w
+        return self.child(root, QAbstractButton, text=text)
 
     def child(
         self,
@@ -417,7 +456,7 @@ class Journey:
 
     # -- pages -----------------------------------------------------------------------------
     def people_grid(self) -> QListView:
-        return self.child(self.window(), QListView, "peopleGrid", visible=False)
+        return self.view("peoplePage", ("peopleGrid",), 0)
 
     def row_of_person(self, pid: int) -> int:
         model = self.people_grid().model()
@@ -432,9 +471,15 @@ class Journey:
             if self.page_name() == "peoplePage":
                 return
             before = self.page()
-            try:
-                self.click(self.child(before, QAbstractButton, "backButton"))
-            except JourneyError:
+            back = [
+                b
+                for b in before.findChildren(QAbstractButton)
+                if b.isVisible()
+                and (b.objectName().casefold().endswith("back") or b.text().startswith("◀"))
+            ]
+            if back:
+                self.click(back[0])
+            else:
                 self.key(Qt.Key.Key_Escape)
             self.counts["navigation"] += 1
             self.settle()
@@ -459,8 +504,13 @@ class Journey:
         self.settle()
         self.counts["navigation"] += 1
 
-    def face_rows(self, grid_name: str) -> dict[int, int]:
-        grid = self.child(self.window(), QListView, grid_name)
+    def faces_grid(self) -> QListView:
+        return self.view("personPage", ("personFaces", "faceGrid"), 0)
+
+    def suggest_grid(self) -> QListView:
+        return self.view("personPage", ("suggestGrid", "suggestionGrid"), 1)
+
+    def face_rows(self, grid: QListView) -> dict[int, int]:
         model = grid.model()
         return {int(model.index(r, 0).data(FaceIdRole)): r for r in range(model.rowCount())}
 
@@ -512,7 +562,7 @@ class Journey:
 
     def add_folders(self) -> None:
         celebrities, snapshots = self.photos / "celebrities", self.photos / "snapshots"
-        button = self.child(self.page(), QAbstractButton, "addFolderButton")
+        button = self.button(self.page(), ("welcomeAddFolder",), "Add a photo folder")
         self.with_dialogs(
             lambda: self.click(button), [self.answer_path(celebrities)], "add a folder"
         )
@@ -677,8 +727,8 @@ class Journey:
         return done
 
     def pick_faces(self, faces: list[int]) -> None:
-        rows = self.face_rows("faceGrid")
-        grid = self.child(self.window(), QListView, "faceGrid")
+        grid = self.faces_grid()
+        rows = self.face_rows(grid)
         for i, face in enumerate(faces):
             if face not in rows:
                 raise JourneyError(f"face {face} is not on the person page")
@@ -700,7 +750,7 @@ class Journey:
                 continue
             self.open_person(homes[who])
             try:
-                rows = self.face_rows("suggestionGrid")
+                rows = self.face_rows(self.suggest_grid())
             except JourneyError:
                 rows = {}
             offered = [f for f in faces if f in rows]
@@ -709,11 +759,11 @@ class Journey:
                     f"{NAMES[who]}: {len(faces)} unsorted face(s) not suggested on the person page"
                 )
                 continue
-            grid = self.child(self.window(), QListView, "suggestionGrid")
+            grid = self.suggest_grid()
             for i, face in enumerate(offered):
                 mods = Qt.KeyboardModifier.ControlModifier if i else None
                 self.click_row(grid, rows[face], mods)
-            self.click(self.child(self.window(), QAbstractButton, "suggestYes"))
+            self.click(self.button(self.page(), ("suggestYes",), "Yes"))
             self.settle()
             self.act("merge", f"'Is this also {NAMES[who]}?' yes to {len(offered)} face(s)")
             done += 1
@@ -768,7 +818,16 @@ class Journey:
 
         Only for the screenshot (the user would cancel); not counted as an action.
         """
-        canvas = self.child(self.window(), QWidget, "photoCanvas")
+        canvas = next(
+            (
+                w
+                for w in self.page().findChildren(QWidget)
+                if w.objectName() == "viewerCanvas" or type(w).__name__ == "PhotoCanvas"
+            ),
+            None,
+        )
+        if canvas is None:
+            return
         faces = list(getattr(canvas, "faces", []))
         if not faces or not hasattr(canvas, "box_rect"):
             return
@@ -804,10 +863,19 @@ class Journey:
         self.wait_until(self._export_dialog_open, 10, "the export dialog")
         dialog = self._export_dialog_open()
         assert dialog is not None
-        self.type_into(self.child(dialog, QLineEdit, "exportTarget"), str(target))
-        self.click(self.child(dialog, QAbstractButton, "exportButton"))
-        summary = self.child(dialog, QLabel, "exportSummary")
-        self.wait_until(lambda: "written" in summary.text(), 60, "the export to finish")
+        edit = dialog.findChild(QLineEdit, "exportTarget") or self.child(dialog, QLineEdit)
+        self.type_into(edit, str(target))
+        self.click(self.button(dialog, ("exportButton",), "Export"))
+        summary = dialog.findChild(QLabel, "exportSummary")
+
+        def written() -> bool:
+            labels = [summary] if summary is not None else dialog.findChildren(QLabel)
+            return any("written" in lbl.text() for lbl in labels)
+
+        self.wait_until(written, 60, "the export to finish")
+        summary = summary or next(
+            lb for lb in dialog.findChildren(QLabel) if "written" in lb.text()
+        )
         self.act("step", f"exported {NAMES['A']} to {target}")
         self.result["export_summary"] = summary.text()
         self.result["export_dir"] = str(target)
@@ -817,7 +885,8 @@ class Journey:
 
     def _export_dialog_open(self) -> QDialog | None:
         for w in QApplication.topLevelWidgets():
-            if isinstance(w, QDialog) and w.objectName() == "exportDialog" and w.isVisible():
+            export = w.objectName() == "exportDialog" or w.windowTitle().startswith("Export")
+            if isinstance(w, QDialog) and export and w.isVisible():
                 return w
         return None
 

@@ -78,7 +78,6 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export albums")
-        self.setObjectName("exportDialog")
         self.resize(520, 560)
         self.jobs = jobs
         self.db_path = db_path
@@ -87,7 +86,6 @@ class ExportDialog(QDialog):
         self.job: Any = None
 
         self.people_list = QListWidget(self)
-        self.people_list.setObjectName("exportPeople")
         chosen = set(preselect or [])
         for p in people:
             item = QListWidgetItem(f"{p.label}  ({p.photo_count} photos)")

@@ -30,12 +30,10 @@ class PersonPickerDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.setObjectName("personPicker")
         self.resize(360, 460)
         self.allow_new = allow_new
         self.people = people
         self.search = QLineEdit(self)
-        self.search.setObjectName("pickerSearch")
         self.search.setPlaceholderText("Type a name…")
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget(self)
