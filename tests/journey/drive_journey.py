@@ -108,6 +108,7 @@ class Journey:
     result: dict[str, Any] = field(default_factory=dict)
     truth: dict[int, str] = field(default_factory=dict)  # labelled face id -> A..I
     strangers: set[int] = field(default_factory=set)  # faces in the snapshots
+    files: dict[int, str] = field(default_factory=dict)  # face id -> its photo's file name
     started: float = field(default_factory=time.monotonic)
     resume: bool = False
 
@@ -450,7 +451,9 @@ class Journey:
         with Database(self.db_path, readonly=True) as db:
             lab = labelled_faces(db, read_label_csv(self.labels))
             snaps = str(self.photos / "snapshots")
-            self.strangers = {r.id for r in FaceRepository(db).rows() if r.path.startswith(snaps)}
+            rows = FaceRepository(db).rows()
+            self.strangers = {r.id for r in rows if r.path.startswith(snaps)}
+            self.files = {r.id: Path(r.path).name for r in rows}
         self.truth = dict(zip(lab.face_ids, lab.truth, strict=True))
         self.result["labelled_missing"] = lab.missing
 
@@ -716,13 +719,14 @@ class Journey:
                     f"move a face to {target}",
                 )
                 self.settle()
-                self.act("fix", f"moved a face of {target} out of group {pid}")
+                self.act("fix", f"moved {target} ({self.files[face]}) to them, out of group {pid}")
                 done += 1
             if strangers:
                 self.pick_faces(strangers)
                 self.key(Qt.Key.Key_Delete)
                 self.settle()
-                self.act("fix", f"Not this person: {len(strangers)} stranger(s)", len(strangers))
+                seen = ", ".join(self.files[f] for f in strangers)
+                self.act("fix", f"Not {NAMES[who]} (Del): a stranger in {seen}", len(strangers))
                 done += 1
         return done
 

@@ -27,7 +27,7 @@ from tests.journey.xdisplay import xcb_env, xvfb
 REPO = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("drive_journey.py")
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.golden, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
