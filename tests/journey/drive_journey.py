@@ -179,17 +179,20 @@ class Journey:
                 return page
         raise JourneyError(f"no page {name}")
 
-    def view(self, page: str, names: tuple[str, ...], nth: int) -> QListView:
-        """A grid of a page by object name, else the page's ``nth`` grid."""
+    def view(self, page: str, names: tuple[str, ...], widest: bool = True) -> QListView:
+        """A grid of a page by object name, else its widest (or narrowest) grid."""
         root = self.page_named(page)
         for name in names:
             found = root.findChild(QListView, name)
             if found is not None:
                 return found
         views = root.findChildren(QListView)
-        if len(views) <= nth:
-            raise JourneyError(f"no grid {names} on {page}")
-        return views[nth]
+        shown = [v for v in views if v.isVisible()] or views
+        if not shown or (not widest and len(shown) < 2):
+            raise JourneyError(f"no grid {names} shown on {page}")
+        return (
+            max(shown, key=lambda v: v.width()) if widest else min(shown, key=lambda v: v.width())
+        )
 
     def button(self, root: QWidget, names: tuple[str, ...], text: str) -> QAbstractButton:
         """A visible button by object name, else by its text."""
@@ -459,7 +462,7 @@ class Journey:
 
     # -- pages -----------------------------------------------------------------------------
     def people_grid(self) -> QListView:
-        return self.view("peoplePage", ("peopleGrid",), 0)
+        return self.view("peoplePage", ("peopleGrid",))
 
     def row_of_person(self, pid: int) -> int:
         model = self.people_grid().model()
@@ -501,17 +504,33 @@ class Journey:
         self.counts["navigation"] += len(pids)
 
     def open_person(self, pid: int) -> None:
-        self.select_people([pid])
-        self.key(Qt.Key.Key_Return)
-        self.wait_until(lambda: self.page_name() == "personPage", 10, "the person page")
-        self.settle()
-        self.counts["navigation"] += 1
+        """Select a person in the grid, Enter; wait until their faces are shown."""
+        want = {f for f, p in self.look().owner.items() if p == pid}
+        for attempt in range(3):
+            self.select_people([pid])
+            self.key(Qt.Key.Key_Return)
+            self.counts["navigation"] += 1
+            self.wait_until(lambda: self.page_name() == "personPage", 10, "the person page")
+            self.settle()
+            try:
+                self.wait_until(
+                    lambda: want <= set(self.face_rows(self.faces_grid())), 10, "their faces"
+                )
+                return
+            except JourneyError:
+                shown = set(self.face_rows(self.faces_grid()))
+                self.log(
+                    f"warning: person {pid}'s page shows {len(shown)} faces, "
+                    f"missing {sorted(want - shown)} (attempt {attempt + 1})"
+                )
+                self.go_people()
+        raise JourneyError(f"the page of person {pid} does not show their faces")
 
     def faces_grid(self) -> QListView:
-        return self.view("personPage", ("personFaces", "faceGrid"), 0)
+        return self.view("personPage", ("personFaces", "faceGrid"))
 
     def suggest_grid(self) -> QListView:
-        return self.view("personPage", ("suggestGrid", "suggestionGrid"), 1)
+        return self.view("personPage", ("suggestGrid", "suggestionGrid"), widest=False)
 
     def face_rows(self, grid: QListView) -> dict[int, int]:
         model = grid.model()
@@ -750,7 +769,10 @@ class Journey:
                 loose.setdefault(who, []).append(face)
         for who, faces in sorted(loose.items()):
             if who not in homes:
-                self.detours.append(f"{NAMES[who]}: no group at all for {len(faces)} face(s)")
+                if self.add_from_unsorted(who, faces):
+                    done += 1
+                else:
+                    self.detour(f"{NAMES[who]}: no group at all for {len(faces)} face(s)")
                 continue
             self.open_person(homes[who])
             try:
@@ -759,9 +781,10 @@ class Journey:
                 rows = {}
             offered = [f for f in faces if f in rows]
             if not offered:
-                self.detours.append(
-                    f"{NAMES[who]}: {len(faces)} unsorted face(s) not suggested on the person page"
-                )
+                if self.add_from_unsorted(who, faces):
+                    done += 1
+                else:
+                    self.detour(f"{NAMES[who]}: {len(faces)} face(s) in no group, not offered")
                 continue
             grid = self.suggest_grid()
             for i, face in enumerate(offered):
@@ -772,6 +795,38 @@ class Journey:
             self.act("merge", f"'Is this also {NAMES[who]}?' yes to {len(offered)} face(s)")
             done += 1
         return done
+
+    def add_from_unsorted(self, who: str, faces: list[int]) -> bool:
+        """The Unsorted faces page, where there is one: pick the faces, Add to person…."""
+        self.go_people()
+        try:
+            opener = self.button(self.page(), ("openUnsorted",), "Unsorted")
+        except JourneyError:
+            return False
+        self.click(opener)
+        self.counts["navigation"] += 1
+        self.wait_until(lambda: self.page_name() == "unsortedPage", 10, "the Unsorted page")
+        self.settle()
+        grid = self.view("unsortedPage", ("unsortedGrid",))
+        rows = self.face_rows(grid)
+        offered = [f for f in faces if f in rows]
+        if not offered:
+            return False
+        for i, face in enumerate(offered):
+            mods = Qt.KeyboardModifier.ControlModifier if i else None
+            self.click_row(grid, self.face_rows(grid)[face], mods)
+        assign = self.button(self.page(), ("unsortedAssign",), "Add to person")
+        self.with_dialogs(
+            lambda: self.click(assign), [self.answer_text(NAMES[who])], f"add to {NAMES[who]}"
+        )
+        self.settle()
+        self.act("merge", f"Unsorted faces: {len(offered)} added to {NAMES[who]!r}")
+        return True
+
+    def detour(self, text: str) -> None:
+        if text not in self.detours:
+            self.detours.append(text)
+            self.log(f"detour: {text}")
 
     def screens_of_result(self) -> None:
         self.go_people()
