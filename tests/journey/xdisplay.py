@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 SCREEN = "1600x1000x24"
-# What Qt's xcb platform and Xvfb need on Debian/Ubuntu (scripts/install-system-deps.sh).
+# What Xvfb, xwininfo and Qt's xcb platform need on Debian/Ubuntu (``ldd libQt6XcbQpa.so.6``);
+# scripts/install-system-deps.sh installs them.
 XCB_PACKAGES = (
-    "xvfb xauth x11-utils libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 "
-    "libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 "
-    "libxkbcommon-x11-0"
+    "xvfb x11-utils libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 "
+    "libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 "
+    "libxcb-xkb1 libxkbcommon-x11-0"
 )
 
 
