@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import select
 import shutil
+import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +58,7 @@ def xvfb(screen: str = SCREEN) -> Iterator[str]:
             proc.kill()
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
             pytest.fail(f"Xvfb did not start: {err[-500:]}")
+        _wait_for_server(proc, number)
         yield f":{number}"
     finally:
         os.close(read_fd)
@@ -65,6 +68,23 @@ def xvfb(screen: str = SCREEN) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _wait_for_server(proc: subprocess.Popen[bytes], number: str, timeout: float = 20.0) -> None:
+    """Wait until a client can connect to the display's socket (fail if Xvfb died)."""
+    path = f"/tmp/.X11-unix/X{number}"
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            pytest.fail(f"Xvfb :{number} exited with {proc.returncode}: {err[-500:]}")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            try:
+                sock.connect(path)
+                return
+            except OSError:
+                time.sleep(0.1)
+    pytest.fail(f"Xvfb :{number} accepts no connection on {path}")
 
 
 def xcb_env(display: str, home: Path) -> dict[str, str]:
