@@ -70,7 +70,9 @@ class FindView(QWidget):
         self.results: list[FoundFace] = []
         self.photo_ids: list[int] = []
         self.buttons: list[tuple[ThumbKey, QToolButton]] = []
+        self.setObjectName("findPage")
         self.back_button = QPushButton("◀ Back", self)
+        self.back_button.setObjectName("backButton")
         self.back_button.clicked.connect(self.back.emit)
         self.title = page_title("Find by photo", self)
         self.message = QLabel("", self)
@@ -153,6 +155,7 @@ class FindView(QWidget):
         button.setFixedSize(THUMB_SIZE + 8, THUMB_SIZE + 8)
         button.setIconSize(QSize(THUMB_SIZE, THUMB_SIZE))
         button.setToolTip(path)
+        button.setObjectName("foundPhoto")
         button.setProperty("photo_id", photo_id)
         button.clicked.connect(lambda _c=False, pid=photo_id: self._open(pid))
         key = ThumbKey(path, None, THUMB_SIZE)

@@ -92,6 +92,7 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
     # -- construction -----------------------------------------------------------------------
     def _build_pages(self) -> None:
         self.stack = QStackedWidget(self)
+        self.stack.setObjectName("pages")
         self.welcome = WelcomeView(self)
         self.people_view = PeopleView(self.people_model, self)
         self.person_view = PersonView(self.thumbs, self)

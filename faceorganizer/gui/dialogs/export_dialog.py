@@ -108,6 +108,7 @@ class ExportDialog(QDialog):
         for label, value in MODES:
             self.mode.addItem(label, value)
         self.target = QLineEdit(self)
+        self.target.setObjectName("exportTarget")
         self.target.setPlaceholderText("Folder to export into")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
@@ -118,8 +119,10 @@ class ExportDialog(QDialog):
         self.progress.setTextVisible(True)
         self.progress.setValue(0)
         self.summary = QLabel("", self)
+        self.summary.setObjectName("exportSummary")
         self.summary.setWordWrap(True)
         self.export_button = QPushButton("Export", self)
+        self.export_button.setObjectName("exportButton")
         self.export_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel", self)
         self.close_button = QPushButton("Close", self)
