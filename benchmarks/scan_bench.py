@@ -135,7 +135,12 @@ class GpuSampler:
 
 
 def child_ours(
-    root: str, threads: int | None, pack: str | None, device: str, workers: int | None
+    root: str,
+    threads: int | None,
+    pack: str | None,
+    device: str,
+    workers: int | None,
+    engines: int | None = None,
 ) -> dict[str, Any]:
     """scan_library end to end into a fresh temporary database, with the product's layout."""
     import dataclasses
@@ -147,16 +152,16 @@ def child_ours(
     load_avg = os.getloadavg()
     t0 = time.perf_counter()
     options = EngineOptions(pack_id=pack, device=device, threads=threads)
-    plan = plan_scan(options, workers)  # what scan_library does; engines loaded here, timed
+    plan = plan_scan(options, workers, engines)  # scan_library's layout; models loaded here
     per_engine = dataclasses.replace(options, device=plan.device, threads=plan.threads)
-    engines = [FaceEngine(per_engine) for _ in range(plan.engines)]
+    loaded = [FaceEngine(per_engine) for _ in range(plan.engines)]
     load_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory(prefix="fo-bench-") as tmp:
         db = Database(Path(tmp) / "bench.db")
         gpu = GpuSampler() if plan.device == "cuda" else None
         c0, w0 = cpu_seconds(), time.perf_counter()
         summary = scan_library(
-            db, [root], engine=engines, workers=plan.decoders, batch=plan.batch, timings=True
+            db, [root], engine=loaded, workers=plan.decoders, batch=plan.batch, timings=True
         )
         wall = time.perf_counter() - w0
         cpu = cpu_seconds() - c0
@@ -411,6 +416,7 @@ def run_child(
     pack: str | None = None,
     device: str = "cpu",
     workers: int | None = None,
+    engines: int | None = None,
 ) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter and return its result."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
@@ -421,6 +427,8 @@ def run_child(
         env["FACEORGANIZER_THREADS"] = str(threads)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--spec", spec]
     cmd += ["--device", device]
+    if engines:
+        cmd += ["--engines", str(engines)]
     if threads:
         cmd += ["--threads", str(threads)]
     if workers:
@@ -487,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=None, help="engines on the CPU, decode threads on CUDA"
     )
     parser.add_argument(
+        "--engines", type=int, default=None, help="inference engines on CUDA (default: plan)"
+    )
+    parser.add_argument(
         "--scaling", default=None, help="comma-separated worker counts: a photos/s table"
     )
     parser.add_argument(
@@ -500,7 +511,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         spec = json.loads(Path(args.spec).read_text())
         if args.child == "ours":
-            emit(child_ours(spec["root"], args.threads, args.pack, args.device, args.workers))
+            emit(
+                child_ours(
+                    spec["root"], args.threads, args.pack, args.device, args.workers, args.engines
+                )
+            )
         elif args.child == "agree":
             emit(child_agree(spec["files"], args.pack))
         elif args.child == "stages":
@@ -609,7 +624,8 @@ def measure(
     what = f"{kind} ({workers} workers)" if kind == "ours" and workers else kind
     print(f"[{label}] {what}: {len(files)} photos (load {la[0]:.2f}) …", end=" ", flush=True)
     device = args.device if kind == "ours" else "cpu"
-    r = run_child(kind, root, files, threads, pack, device, workers if kind == "ours" else None)
+    ours = kind == "ours"
+    r = run_child(kind, root, files, threads, pack, device, workers if ours else None, args.engines)
     secs = r.get("wall_s", r.get("total_wall_s", 0.0))
     print(
         f"{secs:.1f} s, {r['photos']} photos, {r['faces']} faces, "

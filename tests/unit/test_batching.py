@@ -111,7 +111,9 @@ def test_cpu_scan_uses_every_core_without_a_cap(monkeypatch: Any) -> None:
 def test_cuda_scan_feeds_one_batched_engine_from_many_decoders(monkeypatch: Any) -> None:
     monkeypatch.setattr(pipeline, "pick_device", lambda options: "cuda")
     plan = plan_scan(EngineOptions(threads=16))
-    assert (plan.decoders, plan.engines, plan.batch, plan.device) == (16, 1, 16, "cuda")
+    assert (plan.decoders, plan.engines, plan.batch, plan.device) == (16, 2, 16, "cuda")
+    assert plan_scan(EngineOptions(threads=2)).engines == 1
+    assert plan_scan(EngineOptions(threads=16), workers=4, engines=1).decoders == 4
 
 
 class _FakeEngine:

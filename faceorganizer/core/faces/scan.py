@@ -127,31 +127,37 @@ class ScanPlan:
 CUDA_BATCH = 16  # photos per GPU call: grouped by input bucket, their faces embedded together
 
 
-def plan_scan(options: EngineOptions, workers: int | None = None) -> ScanPlan:
+def plan_scan(
+    options: EngineOptions, workers: int | None = None, engines: int | None = None
+) -> ScanPlan:
     """The layout of a scan on this machine.
 
     On the CPU every core analyses photos: ``workers`` engines (default: one per core of the
     thread budget, no cap) with the budget shared between them, each fed by a decode thread.
     Measured on this 2-core machine, two photos at once with one thread each gave 53 photos/s on
     the shared snapshots against 40–45 for one photo on two threads: small networks use several
-    cores poorly for one photo. On CUDA one engine takes batches of ``CUDA_BATCH`` photos from
-    ``workers`` decode threads (default: one per core), so the GPU waits for no single decode.
+    cores poorly for one photo. On CUDA ``engines`` engines (default: two where there are four
+    cores or more, so that one prepares its batch on the CPU while the other's runs on the GPU;
+    not yet measured on a GPU) take batches of ``CUDA_BATCH`` photos from ``workers`` decode
+    threads (default: one per core), so the GPU waits for no single decode.
     ``options.threads`` (or ``FACEORGANIZER_THREADS``) is the CPU budget; 1 keeps a scan to one
     core (the app's default, so the window stays fluid).
     """
     from faceorganizer.core.faces.pipeline import pick_device
     from faceorganizer.core.models.providers import thread_budget
 
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers must be at least 1, not {workers}")
+    for name, value in (("workers", workers), ("engines", engines)):
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be at least 1, not {value}")
     budget = thread_budget(options.threads)
     device = pick_device(options)
     if device == "cuda":
-        return ScanPlan(workers or budget, 1, options.threads, CUDA_BATCH, device)
-    if budget <= 1 and workers is None:
+        on_gpu = engines or (2 if budget >= 4 else 1)
+        return ScanPlan(workers or budget, on_gpu, options.threads, CUDA_BATCH, device)
+    if budget <= 1 and workers is None and engines is None:
         return ScanPlan(1, 1, options.threads, 1, device)
-    engines = workers or budget
-    return ScanPlan(engines, engines, max(1, budget // engines), 1, device)
+    n = engines or workers or budget
+    return ScanPlan(workers or n, n, max(1, budget // n), 1, device)
 
 
 def inference_workers(options: EngineOptions) -> tuple[int, int | None]:
@@ -267,6 +273,7 @@ def _plan(
     given: list[FaceEngine],
     batch: int | None,
     needed: bool,
+    engines: int | None = None,
 ) -> ScanPlan:
     """``plan_scan``, or the layout the given engines imply; no device probe when idle."""
     from faceorganizer.core.models.providers import thread_budget
@@ -281,7 +288,7 @@ def _plan(
         return ScanPlan(decoders, n, None, batch or default, device)
     if not needed:
         return ScanPlan(1, 1, options.threads, 1, "cpu")
-    plan = plan_scan(options, workers)
+    plan = plan_scan(options, workers, engines)
     return plan if batch is None else dataclasses.replace(plan, batch=batch)
 
 
@@ -355,6 +362,7 @@ def scan_library(
     thumbnails: bool = False,
     batch: int | None = None,
     timings: bool = False,
+    engines: int | None = None,
 ) -> ScanSummary:
     """Scan ``roots`` into ``database``; photos are only read, never written.
 
@@ -404,7 +412,7 @@ def scan_library(
         progress(state)
 
     given = [] if engine is None else [engine] if isinstance(engine, FaceEngine) else list(engine)
-    plan = _plan(options or EngineOptions(), workers, given, batch, bool(todo))
+    plan = _plan(options or EngineOptions(), workers, given, batch, bool(todo), engines)
     summary.workers = plan.engines
     engines = _Engines(options, plan.threads, given)
     engines.timed = timings
