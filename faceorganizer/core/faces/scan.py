@@ -414,8 +414,8 @@ def scan_library(
     given = [] if engine is None else [engine] if isinstance(engine, FaceEngine) else list(engine)
     plan = _plan(options or EngineOptions(), workers, given, batch, bool(todo), engines)
     summary.workers = plan.engines
-    engines = _Engines(options, plan.threads, given)
-    engines.timed = timings
+    analysers = _Engines(options, plan.threads, given)
+    analysers.timed = timings
     stages: dict[str, float] = {"read+decode": 0.0, "write": 0.0, "wait": 0.0}
     claimed: set[int] = set()
     writer = _Writer(database)
@@ -438,7 +438,7 @@ def scan_library(
                     if not chunk:
                         return
                     queued.extend(chunk)
-                    pending.append(analysing.submit(_analyse, chunk, engines, thumbnails))
+                    pending.append(analysing.submit(_analyse, chunk, analysers, thumbnails))
                 while queued and queued[0].done():
                     queued.popleft()
 
@@ -463,10 +463,10 @@ def scan_library(
                 state.current = display_path(found.path)
                 if loaded.moved_from is not None and loaded.moved_from.id in claimed:
                     again = decoding.submit(_read, found, {})
-                    loaded = analysing.submit(_analyse, [again], engines, thumbnails).result()[0]
+                    loaded = analysing.submit(_analyse, [again], analysers, thumbnails).result()[0]
                 writing = time.perf_counter()
                 writer.begin()
-                kind, photo_id = store_loaded(photos, faces, loaded, engines.first, claimed)
+                kind, photo_id = store_loaded(photos, faces, loaded, analysers.first, claimed)
                 if kind == "vanished":
                     summary.vanished.append(display_path(found.path))
                 elif kind == "moved":
@@ -488,10 +488,10 @@ def scan_library(
                 if progress:
                     progress(state)
         writer.flush()
-        if engines.first is not None:
-            summary.device = engines.first.device
+        if analysers.first is not None:
+            summary.device = analysers.first.device
         if timings:
-            summary.stage_seconds = {**stages, **engines.stage_seconds()}
+            summary.stage_seconds = {**stages, **analysers.stage_seconds()}
         if not summary.cancelled:
             summary.deleted = _forget_gone(database, photos, gone, claimed, roots, found_files)
         if import_names and summary.processed_ids:
