@@ -8,6 +8,7 @@ scan therefore resumes where it stopped, without duplicates.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import logging
@@ -117,7 +118,8 @@ def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow]) -> _Loaded:
 class ScanPlan:
     """How a scan spreads its work: decode threads, engines, photos per inference call."""
 
-    decoders: int  # threads that read, hash and decode (OpenCV and Pillow release the GIL)
+    decoders: int  # threads that read, hash and decode (OpenCV and Pillow release the GIL);
+    # 0: each engine thread reads its own photos (a one-core scan stays on one core)
     engines: int  # inference threads, each with its own engine (models loaded once each)
     threads: int | None  # intra-op threads of each engine
     batch: int  # photos handed to an engine at once (``FaceEngine.analyse_batch``)
@@ -155,7 +157,7 @@ def plan_scan(
         on_gpu = engines or (2 if budget >= 4 else 1)
         return ScanPlan(workers or budget, on_gpu, options.threads, CUDA_BATCH, device)
     if budget <= 1 and workers is None and engines is None:
-        return ScanPlan(1, 1, options.threads, 1, device)
+        return ScanPlan(0, 1, options.threads, 1, device)
     n = engines or workers or budget
     return ScanPlan(workers or n, n, max(1, budget // n), 1, device)
 
@@ -204,10 +206,13 @@ class _Engines:
 
 
 def _analyse(
-    chunk: list[Future[_Loaded]], engines: _Engines, thumbnails: bool = False
+    chunk: list[Callable[[], _Loaded]], engines: _Engines, thumbnails: bool = False
 ) -> list[_Loaded]:
-    """Analyse a chunk of decoded photos with this thread's engine (runs on an engine thread)."""
-    loaded = [f.result() for f in chunk]
+    """Analyse a chunk of photos with this thread's engine (runs on an engine thread).
+
+    ``chunk`` gives each photo read and decoded: a decode job's result, or the reading itself.
+    """
+    loaded = [get() for get in chunk]
     todo = [x for x in loaded if x.decoded is not None and x.moved_from is None]
     if not todo:
         return loaded
@@ -421,7 +426,7 @@ def scan_library(
     writer = _Writer(database)
     try:
         with (
-            ThreadPoolExecutor(plan.decoders, thread_name_prefix="decode") as decoding,
+            ThreadPoolExecutor(max(1, plan.decoders), thread_name_prefix="decode") as decoding,
             ThreadPoolExecutor(plan.engines, thread_name_prefix="engine") as analysing,
         ):
             pending: deque[Future[list[_Loaded]]] = deque()
@@ -431,13 +436,16 @@ def scan_library(
 
             def refill() -> None:
                 while len(pending) < ahead:
-                    chunk = [
-                        decoding.submit(_timed_read, nxt, moved_candidates)
-                        for nxt in itertools.islice(queue, plan.batch)
-                    ]
-                    if not chunk:
+                    files = list(itertools.islice(queue, plan.batch))
+                    if not files:
                         return
-                    queued.extend(chunk)
+                    chunk: list[Callable[[], _Loaded]]
+                    if plan.decoders:
+                        jobs = [decoding.submit(_timed_read, f, moved_candidates) for f in files]
+                        queued.extend(jobs)
+                        chunk = [job.result for job in jobs]
+                    else:
+                        chunk = [functools.partial(_timed_read, f, moved_candidates) for f in files]
                     pending.append(analysing.submit(_analyse, chunk, analysers, thumbnails))
                 while queued and queued[0].done():
                     queued.popleft()
@@ -462,7 +470,7 @@ def scan_library(
                 found = loaded.found
                 state.current = display_path(found.path)
                 if loaded.moved_from is not None and loaded.moved_from.id in claimed:
-                    again = decoding.submit(_read, found, {})
+                    again = functools.partial(_read, found, {})
                     loaded = analysing.submit(_analyse, [again], analysers, thumbnails).result()[0]
                 writing = time.perf_counter()
                 writer.begin()
