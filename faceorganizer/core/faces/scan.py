@@ -288,7 +288,10 @@ def _plan(
     if given:
         device = given[0].device
         n = len(given)  # an engine is never shared between threads
-        decoders = workers or (thread_budget(options.threads) if device == "cuda" else n)
+        if workers is None:
+            decoders = thread_budget(options.threads) if device == "cuda" else n
+        else:
+            decoders = workers  # 0: each engine thread reads its own photos
         default = CUDA_BATCH if device == "cuda" else 1
         return ScanPlan(decoders, n, None, batch or default, device)
     if not needed:
