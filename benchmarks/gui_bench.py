@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,6 +47,31 @@ def startup_seconds(home: str, runs: int = 3) -> list[float]:
     return out
 
 
+def run_until(done: Callable[[], bool], every_ms: int = 5, timeout_s: float = 3600) -> None:
+    """Run the Qt event loop until ``done()`` (checked every ``every_ms``).
+
+    Not ``processEvents()`` in a Python loop: PySide6 6.12 on Python 3.11 drops a reference to
+    ``None`` with every ``processEvents()`` call, and after a few thousand calls the interpreter
+    aborts ("Fatal Python error: none_dealloc").
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    deadline = time.monotonic() + timeout_s
+    check = QTimer()
+    check.setInterval(every_ms)
+
+    def on_check() -> None:
+        if done() or time.monotonic() > deadline:
+            loop.quit()
+
+    check.timeout.connect(on_check)
+    check.start()
+    if not done():
+        loop.exec()
+    check.stop()
+
+
 def scan_with_window(folders: list[str], home: str) -> dict[str, float]:
     """Scan ``folders`` from the open window; returns timings and stalls."""
     os.environ["FACEORGANIZER_HOME"] = home
@@ -56,7 +82,7 @@ def scan_with_window(folders: list[str], home: str) -> dict[str, float]:
     from faceorganizer.gui.main_window import MainWindow
     from faceorganizer.gui.settings import AppSettings, open_qsettings
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive while the loop runs
     settings = AppSettings(open_qsettings())
     settings.folders = folders
     settings.db_path = Path(home) / "library.db"
@@ -79,14 +105,9 @@ def scan_with_window(folders: list[str], home: str) -> dict[str, float]:
     shown = time.perf_counter() - started
     clock.start()
     beat.start()
-    deadline = time.monotonic() + 3600
-    while not win.scanning() and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.005)
+    run_until(win.scanning)
     scan_started = time.perf_counter()
-    while (win.scanning() or win.jobs.active()) and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.002)
+    run_until(lambda: not (win.scanning() or win.jobs.active()))
     scan_s = time.perf_counter() - scan_started
     beat.stop()
     people = win.people_model.rowCount()
@@ -115,7 +136,7 @@ def scan_beside_loop(folders: list[str], home: str, mode: str) -> dict[str, floa
     from faceorganizer.core.faces.scan_process import start_scan
     from faceorganizer.core.store.db import Database
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive while the loop runs
     db_path = Path(home) / "library.db"
     options = EngineOptions(threads=1)  # the app's default: one core for the scan
     gaps: list[int] = []
@@ -133,13 +154,15 @@ def scan_beside_loop(folders: list[str], home: str, mode: str) -> dict[str, floa
     clock.start()
     beat.start()
     started = time.perf_counter()
-    polls = 0
+    polls = [0]
     if mode == "process":
         handle = start_scan(db_path, folders, options=options, thumbnails=True)
-        while not handle.finished:
-            app.processEvents()
-            polls += len(handle.poll())
-            time.sleep(0.002)
+
+        def finished() -> bool:
+            polls[0] += len(handle.poll())  # what the window would do from a timer
+            return handle.finished
+
+        run_until(finished, every_ms=20)
         summary = handle.wait()
     else:
         result: list[ScanSummary] = []
@@ -150,9 +173,7 @@ def scan_beside_loop(folders: list[str], home: str, mode: str) -> dict[str, floa
 
         worker = threading.Thread(target=work)
         worker.start()
-        while worker.is_alive():
-            app.processEvents()
-            time.sleep(0.002)
+        run_until(lambda: not worker.is_alive(), every_ms=20)
         worker.join()
         summary = result[0]
     scan_s = time.perf_counter() - started
@@ -162,7 +183,7 @@ def scan_beside_loop(folders: list[str], home: str, mode: str) -> dict[str, floa
     return {
         "scan_s": scan_s,
         "photos": float(summary.processed),
-        "progress_messages": float(polls),
+        "progress_messages": float(polls[0]),
         "longest_stall_ms": float(gaps[-1]) if gaps else 0.0,
         "p99_gap_ms": float(gaps[int(len(gaps) * 0.99)]) if gaps else 0.0,
     }
