@@ -20,11 +20,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"  # ../shared/data beside the checkout
 DEFAULT_OUT = Path("/tmp/faceorganizer-12mp")
-DEFAULT_SOURCES = (
-    Path("/work/shared/data/snapshots"),
-    Path("/work/shared/data/celebrities"),
-)
+DEFAULT_SOURCES = (SHARED_DATA / "snapshots", SHARED_DATA / "celebrities")
 ORIENTATIONS = (1, 3, 6, 8)
 LONG, SHORT = 4000, 3000
 QUALITY = 90

@@ -8,7 +8,9 @@ scan therefore resumes where it stopped, without duplicates.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import itertools
 import logging
 import os
 import threading
@@ -88,6 +90,8 @@ class ScanSummary:
     imported_names: int = 0
     regions: RegionCounts | None = None  # what the name import read (the ``regions:`` line)
     metadata_problems: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    workers: int = 1  # photos analysed at once (engines); see ``plan_scan``
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # with ``timings=True``
 
     @property
     def photos_per_second(self) -> float:
@@ -104,6 +108,7 @@ class _Loaded:
     moved_from: PhotoRow | None = None
     vanished: bool = False
     faces: list[NewFace] | None = None  # found by a worker; None: not analysed yet
+    read_seconds: float = 0.0  # reading, hashing and decoding
 
 
 def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow]) -> _Loaded:
@@ -124,33 +129,62 @@ def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow]) -> _Loaded:
         return _Loaded(found, digest, error=str(exc))
 
 
-def inference_workers(options: EngineOptions) -> tuple[int, int | None]:
-    """How many photos are analysed at once, and the intra-op threads of each engine.
+@dataclass(frozen=True)
+class ScanPlan:
+    """How a scan spreads its work: decode threads, engines, photos per inference call."""
 
-    Small networks use two cores poorly for one photo, and decoding needs a core too: measured
-    on this 2-core machine, analysing two photos at once with one thread each gave 53 photos/s
-    on the shared snapshots (retinaface-sface) against 40–45 for one photo on two threads.
-    On CUDA one engine feeds the GPU. ``options.threads`` (or ``FACEORGANIZER_THREADS``) is the
-    whole budget; 1 keeps a scan to one core (the app's default, so the window stays fluid).
+    decoders: int  # threads that read, hash and decode (OpenCV and Pillow release the GIL);
+    # 0: each engine thread reads its own photos (a one-core scan stays on one core)
+    engines: int  # inference threads, each with its own engine (models loaded once each)
+    threads: int | None  # intra-op threads of each engine
+    batch: int  # photos handed to an engine at once (``FaceEngine.analyse_batch``)
+    device: str  # cpu or cuda
+
+
+CUDA_BATCH = 16  # photos per GPU call: grouped by input bucket, their faces embedded together
+
+
+def plan_scan(
+    options: EngineOptions, workers: int | None = None, engines: int | None = None
+) -> ScanPlan:
+    """The layout of a scan on this machine.
+
+    On the CPU every core analyses photos: ``workers`` engines (default: one per core of the
+    thread budget, no cap) with the budget shared between them, each fed by a decode thread.
+    Measured on this 2-core machine, two photos at once with one thread each gave 53 photos/s on
+    the shared snapshots against 40–45 for one photo on two threads: small networks use several
+    cores poorly for one photo. On CUDA ``engines`` engines (default: two where there are four
+    cores or more, so that one prepares its batch on the CPU while the other's runs on the GPU;
+    not yet measured on a GPU) take batches of ``CUDA_BATCH`` photos from ``workers`` decode
+    threads (default: one per core), so the GPU waits for no single decode.
+    ``options.threads`` (or ``FACEORGANIZER_THREADS``) is the CPU budget; 1 keeps a scan to one
+    core (the app's default, so the window stays fluid).
     """
-    from faceorganizer.core.models.providers import choose_providers, thread_budget
+    from faceorganizer.core.faces.pipeline import pick_device
+    from faceorganizer.core.models.providers import thread_budget
 
+    for name, value in (("workers", workers), ("engines", engines)):
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be at least 1, not {value}")
     budget = thread_budget(options.threads)
-    try:
-        cuda = choose_providers(options.device)[0] == "CUDAExecutionProvider"
-    except Exception:  # noqa: BLE001 - the engine reports a device error itself
-        cuda = False
-    if cuda or budget <= 1:
-        return 1, options.threads
-    workers = min(budget, MAX_WORKERS)
-    return workers, max(1, budget // workers)
+    device = pick_device(options)
+    if device == "cuda":
+        on_gpu = engines or (2 if budget >= 4 else 1)
+        return ScanPlan(workers or budget, on_gpu, options.threads, CUDA_BATCH, device)
+    if budget <= 1 and workers is None and engines is None:
+        return ScanPlan(0, 1, options.threads, 1, device)
+    n = engines or workers or budget
+    return ScanPlan(workers or n, n, max(1, budget // n), 1, device)
 
 
-MAX_WORKERS = 4  # each holds its own copy of the models
+def inference_workers(options: EngineOptions) -> tuple[int, int | None]:
+    """How many photos are analysed at once, and the intra-op threads of each engine."""
+    plan = plan_scan(options)
+    return plan.engines, plan.threads
 
 
 class _Engines:
-    """One engine per worker thread: the caller's, else loaded on a worker's first photo."""
+    """One engine per inference thread: the caller's, else loaded on a thread's first photo."""
 
     def __init__(
         self, options: EngineOptions | None, threads: int | None, given: list[FaceEngine]
@@ -160,6 +194,8 @@ class _Engines:
         self.local = threading.local()
         self.lock = threading.Lock()
         self.first: FaceEngine | None = given[0] if given else None
+        self.timed = False  # engines add up their stage seconds (``ScanSummary.stage_seconds``)
+        self.used: list[FaceEngine] = []
 
     def get(self) -> FaceEngine:
         engine: FaceEngine | None = getattr(self.local, "engine", None)
@@ -167,26 +203,54 @@ class _Engines:
             with self.lock:
                 engine = self.spare.pop() if self.spare else None
             engine = engine or FaceEngine(self.options)  # loading runs outside the lock
+            if self.timed and engine.timings is None:
+                engine.timings = {}
             self.local.engine = engine
             with self.lock:
                 self.first = self.first or engine
+                self.used.append(engine)
         return engine
 
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds each stage took, added over the engines."""
+        out: dict[str, float] = {}
+        for engine in self.used:
+            for stage, secs in (engine.timings or {}).items():
+                out[stage] = out.get(stage, 0.0) + secs
+        return out
 
-def _process(
-    found: FoundFile, moved: dict[str, PhotoRow], engines: _Engines, thumbnails: bool = False
-) -> _Loaded:
-    """Read, decode and analyse one photo (runs on a worker thread)."""
-    loaded = _read(found, moved)
-    if loaded.decoded is not None and loaded.moved_from is None:
-        loaded.faces = engines.get().analyse(loaded.decoded)
-        if thumbnails and loaded.faces:
+
+def _analyse(
+    chunk: list[Callable[[], _Loaded]], engines: _Engines, thumbnails: bool = False
+) -> list[_Loaded]:
+    """Analyse a chunk of photos with this thread's engine (runs on an engine thread).
+
+    ``chunk`` gives each photo read and decoded: a decode job's result, or the reading itself.
+    """
+    loaded = [get() for get in chunk]
+    todo = [x for x in loaded if x.decoded is not None and x.moved_from is None]
+    if not todo:
+        return loaded
+    engine = engines.get()
+    photos = [x.decoded for x in todo if x.decoded is not None]
+    found = engine.analyse_batch(photos) if len(photos) > 1 else [engine.analyse(photos[0])]
+    for x, faces in zip(todo, found, strict=True):
+        x.faces = faces
+        if thumbnails and faces and x.decoded is not None:
             from faceorganizer.core.photos.thumbnails import store_face_thumbnails
 
             try:
-                store_face_thumbnails(found.path, loaded.decoded, [f.box for f in loaded.faces])
+                store_face_thumbnails(x.found.path, x.decoded, [f.box for f in faces])
             except Exception as exc:  # noqa: BLE001 - a thumbnail is never worth a photo
-                log.debug("no thumbnails for %s: %s", found.path, exc)
+                log.debug("no thumbnails for %s: %s", x.found.path, exc)
+    return loaded
+
+
+def _timed_read(found: FoundFile, moved: dict[str, PhotoRow]) -> _Loaded:
+    """``_read``, with the seconds it took (runs in the decode pool)."""
+    start = time.perf_counter()
+    loaded = _read(found, moved)
+    loaded.read_seconds = time.perf_counter() - start
     return loaded
 
 
@@ -223,6 +287,90 @@ class _Writer:
             self._ctx.__exit__(type(exc), exc, exc.__traceback__)
 
 
+def _plan(
+    options: EngineOptions,
+    workers: int | None,
+    given: list[FaceEngine],
+    batch: int | None,
+    needed: bool,
+    engines: int | None = None,
+) -> ScanPlan:
+    """``plan_scan``, or the layout the given engines imply; no device probe when idle."""
+    from faceorganizer.core.models.providers import thread_budget
+
+    if batch is not None and batch < 1:
+        raise ValueError(f"batch must be at least 1, not {batch}")
+    if given:
+        device = given[0].device
+        n = len(given)  # an engine is never shared between threads
+        if workers is None:
+            decoders = thread_budget(options.threads) if device == "cuda" else n
+        else:
+            decoders = workers  # 0: each engine thread reads its own photos
+        default = CUDA_BATCH if device == "cuda" else 1
+        return ScanPlan(decoders, n, None, batch or default, device)
+    if not needed:
+        return ScanPlan(1, 1, options.threads, 1, "cpu")
+    plan = plan_scan(options, workers, engines)
+    return plan if batch is None else dataclasses.replace(plan, batch=batch)
+
+
+def store_loaded(
+    photos: PhotoRepository,
+    faces: FaceRepository,
+    loaded: _Loaded,
+    engine: FaceEngine | None,
+    claimed: set[int],
+) -> tuple[str, int | None]:
+    """Write one read (and analysed) photo inside the caller's transaction.
+
+    Returns what it was (``vanished``, ``moved``, ``skipped`` or ``ok``) and the photo's id.
+    """
+    found = loaded.found
+    if loaded.vanished:
+        return "vanished", None
+    if loaded.moved_from is not None:
+        claimed.add(loaded.moved_from.id)
+        photos.move(
+            loaded.moved_from.id,
+            raw_path(found.path),
+            display_path(found.path),
+            found.size,
+            found.mtime_ns,
+        )
+        return "moved", loaded.moved_from.id
+    if loaded.error is not None or loaded.decoded is None:
+        loaded.error = loaded.error or "could not be decoded"
+        photos.upsert(
+            raw_path=raw_path(found.path),
+            path=display_path(found.path),
+            size=found.size,
+            mtime_ns=found.mtime_ns,
+            content_hash=loaded.content_hash,
+            status="skipped",
+            reason=loaded.error,
+        )
+        return "skipped", None
+    assert engine is not None and loaded.faces is not None
+    d = loaded.decoded
+    photo_id = photos.upsert(
+        raw_path=raw_path(found.path),
+        path=display_path(found.path),
+        size=found.size,
+        mtime_ns=found.mtime_ns,
+        content_hash=loaded.content_hash,
+        status="ok",
+        width=d.width,
+        height=d.height,
+        orientation=d.orientation,
+        taken_at=d.taken_at,
+        fmt=d.format,
+        pack_id=engine.pack.id,
+    )
+    faces.replace_for_photo(photo_id, loaded.faces, engine.pack.id)
+    return "ok", photo_id
+
+
 def scan_library(
     database: Database,
     roots: list[str],
@@ -235,12 +383,17 @@ def scan_library(
     prefetch: int = 6,
     import_names: NameImporter | None = None,
     thumbnails: bool = False,
+    batch: int | None = None,
+    timings: bool = False,
+    engines: int | None = None,
 ) -> ScanSummary:
     """Scan ``roots`` into ``database``; photos are only read, never written.
 
-    Photos are read, decoded and analysed on ``workers`` threads at once (default: see
-    ``inference_workers``, or one for each engine given), each with its own engine; this
-    thread writes them in walk order.
+    Decode threads read, fingerprint and decode photos; engine threads analyse them (``workers``
+    engines on the CPU, one batched engine on CUDA; see ``plan_scan``; one thread for each
+    engine given), ``batch`` photos at a time; this thread writes them in walk order.
+    With ``timings``, ``ScanSummary.stage_seconds`` holds the seconds of each stage, added over
+    the threads (read+decode, detect, align, quality, embed, write, wait for the engines).
     With ``thumbnails``, the faces' thumbnails are cached from the decoded photo on the way
     (the app asks for them, so it never decodes a photo again to show a face).
     With ``import_names`` (``core.metadata.names.import_names``, passed in by the use-case
@@ -256,13 +409,14 @@ def scan_library(
 
     found_files = list(walk_photos(roots, summary.problems, stop))
     summary.seen = len(found_files)
+    summary.cancelled = stop()  # a walk cut short is a cancelled scan, even with nothing to do
     seen_raw = {raw_path(f.path) for f in found_files}
     todo: list[FoundFile] = []
     for f in found_files:
         row = known.get(raw_path(f.path))
         if row and row.size == f.size and row.mtime_ns == f.mtime_ns:
             summary.unchanged += 1
-        else:
+        elif not summary.cancelled:
             todo.append(f)
 
     # Stored photos that are gone from their place may have moved: match them by content.
@@ -282,105 +436,94 @@ def scan_library(
         progress(state)
 
     given = [] if engine is None else [engine] if isinstance(engine, FaceEngine) else list(engine)
-    threads: int | None = None
-    if given:
-        workers = len(given)  # an engine is never shared between threads
-    else:
-        auto, threads = inference_workers(options or EngineOptions())
-        workers = workers or auto
-    engines = _Engines(options, threads, given)
+    plan = _plan(options or EngineOptions(), workers, given, batch, bool(todo), engines)
+    summary.workers = plan.engines
+    analysers = _Engines(options, plan.threads, given)
+    analysers.timed = timings
+    stages: dict[str, float] = {"read+decode": 0.0, "write": 0.0, "wait": 0.0}
     claimed: set[int] = set()
     writer = _Writer(database)
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            pending: deque[Future[_Loaded]] = deque()
+        with (
+            ThreadPoolExecutor(max(1, plan.decoders), thread_name_prefix="decode") as decoding,
+            ThreadPoolExecutor(plan.engines, thread_name_prefix="engine") as analysing,
+        ):
+            pending: deque[Future[list[_Loaded]]] = deque()
+            queued: deque[Future[_Loaded]] = deque()  # decode jobs, to cancel on stop
             queue = iter(todo)
+            ahead = max(prefetch, 2 * plan.engines + 2) if plan.batch == 1 else plan.engines + 2
 
             def refill() -> None:
-                while len(pending) < max(prefetch, 2 * workers + 2):
-                    nxt = next(queue, None)
-                    if nxt is None:
+                while len(pending) < ahead:
+                    files = list(itertools.islice(queue, plan.batch))
+                    if not files:
                         return
-                    job = pool.submit(_process, nxt, moved_candidates, engines, thumbnails)
-                    pending.append(job)
+                    chunk: list[Callable[[], _Loaded]]
+                    if plan.decoders:
+                        jobs = [decoding.submit(_timed_read, f, moved_candidates) for f in files]
+                        queued.extend(jobs)
+                        chunk = [job.result for job in jobs]
+                    else:
+                        chunk = [functools.partial(_timed_read, f, moved_candidates) for f in files]
+                    pending.append(analysing.submit(_analyse, chunk, analysers, thumbnails))
+                while queued and queued[0].done():
+                    queued.popleft()
 
             refill()
-            while pending:
+            ready: deque[_Loaded] = deque()
+            while pending or ready:
                 if stop():
                     summary.cancelled = True
-                    for fut in pending:
-                        fut.cancel()
+                    for job in pending:
+                        job.cancel()
+                    for decode in queued:
+                        decode.cancel()
                     break
-                loaded = pending.popleft().result()
-                refill()
+                if not ready:
+                    waited = time.perf_counter()
+                    ready.extend(pending.popleft().result())
+                    stages["wait"] += time.perf_counter() - waited
+                    refill()
+                loaded = ready.popleft()
+                stages["read+decode"] += loaded.read_seconds
                 found = loaded.found
                 state.current = display_path(found.path)
                 if loaded.moved_from is not None and loaded.moved_from.id in claimed:
-                    loaded = pool.submit(_process, found, {}, engines, thumbnails).result()
+                    again = functools.partial(_read, found, {})
+                    loaded = analysing.submit(_analyse, [again], analysers, thumbnails).result()[0]
+                writing = time.perf_counter()
                 writer.begin()
-                if loaded.vanished:
+                kind, photo_id = store_loaded(photos, faces, loaded, analysers.first, claimed)
+                if kind == "vanished":
                     summary.vanished.append(display_path(found.path))
-                elif loaded.moved_from is not None:
-                    claimed.add(loaded.moved_from.id)
-                    photos.move(
-                        loaded.moved_from.id,
-                        raw_path(found.path),
-                        display_path(found.path),
-                        found.size,
-                        found.mtime_ns,
-                    )
+                elif kind == "moved":
                     summary.moved += 1
                     state.moved += 1
-                elif loaded.error is not None or loaded.decoded is None:
-                    reason = loaded.error or "could not be decoded"
-                    photos.upsert(
-                        raw_path=raw_path(found.path),
-                        path=display_path(found.path),
-                        size=found.size,
-                        mtime_ns=found.mtime_ns,
-                        content_hash=loaded.content_hash,
-                        status="skipped",
-                        reason=reason,
-                    )
-                    summary.skipped.append((display_path(found.path), reason))
+                elif kind == "skipped":
+                    summary.skipped.append((display_path(found.path), loaded.error or ""))
                     state.skipped += 1
-                else:
-                    the_engine = engines.first
-                    assert the_engine is not None and loaded.faces is not None
-                    d = loaded.decoded
-                    new_faces = loaded.faces
-                    photo_id = photos.upsert(
-                        raw_path=raw_path(found.path),
-                        path=display_path(found.path),
-                        size=found.size,
-                        mtime_ns=found.mtime_ns,
-                        content_hash=loaded.content_hash,
-                        status="ok",
-                        width=d.width,
-                        height=d.height,
-                        orientation=d.orientation,
-                        taken_at=d.taken_at,
-                        fmt=d.format,
-                        pack_id=the_engine.pack.id,
-                    )
-                    faces.replace_for_photo(photo_id, new_faces, the_engine.pack.id)
+                elif photo_id is not None:
+                    n_faces = len(loaded.faces or [])
                     summary.processed_ids.append(photo_id)
                     summary.processed += 1
-                    summary.faces_found += len(new_faces)
+                    summary.faces_found += n_faces
                     state.processed += 1
-                    state.faces += len(new_faces)
+                    state.faces += n_faces
                 writer.wrote_one()
+                stages["write"] += time.perf_counter() - writing
                 state.done += 1
                 if progress:
                     progress(state)
         writer.flush()
-        if engines.first is not None:
-            summary.device = engines.first.device
+        if analysers.first is not None:
+            summary.device = analysers.first.device
+        if timings:
+            summary.stage_seconds = {**stages, **analysers.stage_seconds()}
         if not summary.cancelled:
             summary.deleted = _forget_gone(database, photos, gone, claimed, roots, found_files)
         if import_names is not None and summary.processed_ids:
             summary.imported_names = _import_names(
-                import_names, database, summary.processed_ids, summary, engines.first
+                import_names, database, summary.processed_ids, summary, analysers.first
             )
     except BaseException as exc:
         writer.abort(exc)

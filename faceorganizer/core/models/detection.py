@@ -59,3 +59,27 @@ def padded_input(image: np.ndarray, long_side: int, multiple: int) -> tuple[np.n
     padded = np.zeros((ph, pw, 3), np.uint8)
     padded[:nh, :nw] = resized
     return padded, (w / nw if nw else 1.0)
+
+
+BUCKET = 64  # detector inputs are padded so that both sides are a multiple of this
+
+
+def bucket_shape(height: int, width: int, bucket: int = BUCKET) -> tuple[int, int]:
+    """The (height, width) a detector input of ``height``×``width`` is padded to.
+
+    Both sides rounded up to a multiple of ``bucket``: a photo resized to a long side of 640
+    falls into one of 19 shapes (640 × 64…640 either way round) instead of one per aspect
+    ratio, so a GPU meets each shape once (cuDNN prepares per shape) and photos of one shape
+    run as one batch. Every path pads the same way, so a photo's faces do not depend on
+    whether it was detected alone or in a batch, nor on the device.
+    """
+    return -(-height // bucket) * bucket, -(-width // bucket) * bucket
+
+
+def on_canvas(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``image`` in the top-left corner of a black canvas of ``shape`` (itself if it fits)."""
+    if image.shape[:2] == shape:
+        return image
+    canvas = np.zeros((shape[0], shape[1], 3), np.uint8)
+    canvas[: image.shape[0], : image.shape[1]] = image
+    return canvas

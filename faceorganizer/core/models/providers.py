@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any, Literal
 
 from faceorganizer.core.models.manifest import ModelError
@@ -65,12 +66,32 @@ def session_options(threads: int | None = None) -> Any:
     return opts
 
 
+# cuDNN's convolution algorithm choice. onnxruntime's default, EXHAUSTIVE, benchmarks every
+# convolution again for each new input shape; measured on an H200 (../shared/GPU.md, 400 photos
+# of 12 MP) a scan then ran at < 1 photo/s, with HEURISTIC at 2.0 and with DEFAULT at 14.2 (the
+# rest of the gap was the one engine thread that also decoded). DEFAULT takes cuDNN's
+# first-listed algorithm without measuring anything: a new shape costs nothing, and with the
+# detector's inputs padded to a few buckets (``detection.bucket_shape``) few shapes occur.
+CUDA_OPTIONS: dict[str, str] = {
+    "cudnn_conv_algo_search": "DEFAULT",
+    # the arena grows by what a run asks, not doubling: batches of varied size stay small
+    "arena_extend_strategy": "kSameAsRequested",
+}
+
+
+def provider_list(device: str = "auto") -> list[Any]:
+    """``choose_providers`` with each provider's options, as onnxruntime takes them."""
+    return [
+        (p, dict(CUDA_OPTIONS)) if p == "CUDAExecutionProvider" else p
+        for p in choose_providers(device)
+    ]
+
+
 def create_session(path: str, device: str = "auto", threads: int | None = None) -> Any:
     """An onnxruntime session on the best provider for ``device``."""
     import onnxruntime as ort
 
-    providers = choose_providers(device)
-    session = ort.InferenceSession(path, session_options(threads), providers=providers)
+    session = ort.InferenceSession(path, session_options(threads), providers=provider_list(device))
     log.debug("%s runs on %s", os.path.basename(path), session.get_providers())
     return session
 
@@ -78,3 +99,28 @@ def create_session(path: str, device: str = "auto", threads: int | None = None) 
 def active_device(session: Any) -> str:
     """``cuda`` or ``cpu``: where a session really runs."""
     return "cuda" if "CUDAExecutionProvider" in session.get_providers() else "cpu"
+
+
+def decide_auto(
+    offered: list[str], probe: Callable[[str], float]
+) -> tuple[Literal["cpu", "cuda"], str | None]:
+    """Where ``--device auto`` runs: CUDA only when it runs here and beats the CPU.
+
+    ``probe(device)`` returns the seconds a first batch of photos takes on ``device`` (after a
+    warm-up) and raises when the device cannot run it. Returns the device and, when CUDA is
+    installed but not used, a one-line reason to tell the user.
+    """
+    if "CUDAExecutionProvider" not in offered:
+        return "cpu", None
+    try:
+        on_cuda = probe("cuda")
+    except Exception as exc:  # noqa: BLE001 - any failure means: not this device
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return "cpu", f"CUDA is installed but does not run here ({reason}); scanning on the CPU"
+    on_cpu = probe("cpu")
+    if on_cuda >= on_cpu:
+        return "cpu", (
+            f"CUDA ran a first batch in {1000 * on_cuda:.0f} ms and the CPU in "
+            f"{1000 * on_cpu:.0f} ms; scanning on the CPU"
+        )
+    return "cuda", None

@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from faceorganizer.core.models.detection import Detections, nms, padded_input
+from faceorganizer.core.models.detection import (
+    Detections,
+    bucket_shape,
+    nms,
+    on_canvas,
+    padded_input,
+)
 from faceorganizer.core.models.manifest import ModelSpec, RefineSpec
 from faceorganizer.core.models.providers import create_session
 
@@ -44,30 +50,108 @@ class RetinaFaceDetector:
 
     def detect(self, image: np.ndarray, long_side: int | None = None) -> Detections:
         """Faces in a BGR uint8 image, in its pixel coordinates."""
-        padded, back = padded_input(image, long_side or self.long_side, self.multiple)
-        refine = self.spec.refine
-        found = None if refine is None else self._detect_twice(padded, refine)
-        if found is None:
-            found = self._run(padded, 0, 0, self.score_threshold)
-        return found.scaled(back)
+        return self.detect_batch([image], long_side)[0]
 
-    def _detect_twice(self, padded: np.ndarray, refine: RefineSpec) -> Detections | None:
-        """Faces by a coarse pass, then windows around them; None: run the whole input."""
+    def detect_batch(
+        self, images: list[np.ndarray], long_side: int | None = None, max_batch: int = 16
+    ) -> list[Detections]:
+        """Faces in each image; inputs of one bucket shape run as one batch.
+
+        Every input is padded to ``bucket_shape``, alone or in a batch, so a photo's faces are
+        the same either way; a GPU sees few shapes and few calls. With a ``refine`` entry the
+        coarse passes run batched and each photo's windows after them.
+        """
+        side = long_side or self.long_side
+        canvases, backs, sizes = [], [], []
+        for image in images:
+            padded, back = padded_input(image, side, self.multiple)
+            canvases.append(on_canvas(padded, bucket_shape(*padded.shape[:2])))
+            backs.append(back)
+            sizes.append(padded.shape[:2])
+        found: list[Detections | None] = [None] * len(images)
+        refine = self.spec.refine
+        whole = list(range(len(images)))
+        if refine is not None:
+            whole = self._detect_twice(canvases, sizes, refine, found, max_batch)
+        for i, d in zip(
+            whole, self._run_many([canvases[i] for i in whole], max_batch), strict=True
+        ):
+            found[i] = d
+        return [d.scaled(back) for d, back in zip(found, backs, strict=True) if d is not None]
+
+    def _detect_twice(
+        self,
+        canvases: list[np.ndarray],
+        sizes: list[tuple[int, int]],
+        refine: RefineSpec,
+        found: list[Detections | None],
+        max_batch: int,
+    ) -> list[int]:
+        """Faces by a coarse pass, then windows around them, into ``found``.
+
+        Returns the indices that need a whole pass instead (a small photo, whose small faces
+        the coarse pass would miss, or faces covering most of it).
+        """
         import cv2
 
-        height, width = padded.shape[:2]
-        m = self.multiple
-        sw, sh = round(width * refine.coarse_scale), round(height * refine.coarse_scale)
-        if max(sw, sh) < refine.coarse_min_side:
-            return None  # faces small in a small photo would be missed by the coarse pass
-        # shrunk from the detector's own input, so both passes see the same pixels
-        small = np.zeros((-(-sh // m) * m, -(-sw // m) * m, 3), np.uint8)
-        small[:sh, :sw] = cv2.resize(padded, (sw, sh), interpolation=cv2.INTER_AREA)
-        coarse = self._run(small, 0, 0, min(refine.coarse_score, self.score_threshold))
-        if len(coarse) == 0:
-            return coarse
-        windows = self._windows(coarse.scaled(width / sw).boxes, padded.shape, refine)
-        return None if windows is None else self._run_windows(padded, windows)
+        coarse_of: list[int] = []
+        smalls = []
+        whole = []
+        for i, (canvas, (h, w)) in enumerate(zip(canvases, sizes, strict=True)):
+            if max(w, h) * refine.coarse_scale < refine.coarse_min_side:
+                whole.append(i)
+                continue
+            # shrunk from the detector's own input, so both passes see the same pixels
+            height, width = canvas.shape[:2]
+            sw, sh = round(width * refine.coarse_scale), round(height * refine.coarse_scale)
+            small = cv2.resize(canvas, (sw, sh), interpolation=cv2.INTER_AREA)
+            smalls.append(
+                on_canvas(
+                    small,
+                    (
+                        -(-sh // self.multiple) * self.multiple,
+                        -(-sw // self.multiple) * self.multiple,
+                    ),
+                )
+            )
+            coarse_of.append(i)
+        threshold = min(refine.coarse_score, self.score_threshold)
+        coarse_all = self._run_many(smalls, max_batch, threshold)
+        for i, coarse in zip(coarse_of, coarse_all, strict=True):
+            canvas = canvases[i]
+            if len(coarse) == 0:
+                found[i] = coarse
+                continue
+            factor = canvas.shape[1] / round(canvas.shape[1] * refine.coarse_scale)
+            windows = self._windows(coarse.scaled(factor).boxes, canvas.shape, refine)
+            if windows is None:
+                whole.append(i)
+            else:
+                found[i] = self._run_windows(canvas, windows)
+        return sorted(whole)
+
+    def _run_many(
+        self, images: list[np.ndarray], max_batch: int, threshold: float | None = None
+    ) -> list[Detections]:
+        """``_run`` on each image (sides a multiple of the stride), one call per shape."""
+        import cv2
+
+        score = self.score_threshold if threshold is None else threshold
+        out: list[Detections] = [Detections.empty()] * len(images)
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, image in enumerate(images):
+            groups.setdefault((image.shape[0], image.shape[1]), []).append(i)
+        mean = tuple(float(m) for m in self.mean)
+        for (height, width), members in groups.items():
+            for start in range(0, len(members), max_batch):
+                chunk = members[start : start + max_batch]
+                batch = [np.ascontiguousarray(images[i]) for i in chunk]
+                # HWC uint8 -> NCHW float32 minus the mean, in one C++ pass
+                blob = cv2.dnn.blobFromImages(batch, 1.0, (width, height), mean)
+                loc, conf, landm = self.session.run(None, {self._input: blob})
+                for k, i in enumerate(chunk):
+                    out[i] = self._decode(loc[k], conf[k], landm[k], height, width, score)
+        return out
 
     def _run(self, pixels: np.ndarray, x0: int, y0: int, threshold: float) -> Detections:
         """Detections in ``pixels`` (sides a multiple of the stride), offset by (x0, y0)."""

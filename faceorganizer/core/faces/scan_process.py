@@ -1,0 +1,225 @@
+"""A scan in its own process, so that it never holds the caller's interpreter lock.
+
+The app's window must answer within a frame while a scan runs. A scan on a thread shares the
+GUI's interpreter lock with every line of Python it runs between native calls (measured with
+``benchmarks/gui_bench.py``: stalls of 44–147 ms). Here the scan runs in a child process
+(``spawn`` by default: no inherited threads, locks or Qt state), writes its results to the
+database itself, and tells the parent how far it is through a queue; the parent only reads.
+
+    handle = start_scan(db_path, ["/photos"], options=EngineOptions(threads=1))
+    for state in handle.progress():      # or poll() from a timer
+        show(state.done, state.total)
+    summary = handle.wait()              # the ScanSummary, or ScanFailed
+
+``cancel()`` asks the child to stop between photos (what it wrote stays, as after any
+cancelled scan); ``terminate()`` ends it at once (its open transaction is rolled back by
+SQLite, so no photo is half written; a next scan resumes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import queue as queue_module
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from faceorganizer.core.faces.pipeline import EngineOptions
+from faceorganizer.core.faces.scan import NameImporter, ScanProgress, ScanSummary
+
+log = logging.getLogger(__name__)
+
+
+class ScanFailed(RuntimeError):
+    """The scan process raised, or ended without a result; the message says why.
+
+    ``detail`` holds the child's traceback when it raised.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class ScanProcess:
+    """A running scan in a child process: its progress, its end, and a way to stop it."""
+
+    def __init__(self, process: Any, messages: Any, stop: Any) -> None:
+        self._process = process
+        self._messages = messages
+        self._stop = stop
+        self.latest: ScanProgress | None = None  # the newest progress received
+        self.summary: ScanSummary | None = None  # set once the scan has finished
+        self.warnings: list[str] = []  # the child's warnings (e.g. the device fallback)
+        self.error: str | None = None  # one line: why the scan failed
+        self.error_detail = ""  # the child's traceback
+        self._fresh: list[ScanProgress] = []
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id."""
+        return int(self._process.pid) if self._process.pid is not None else None
+
+    @property
+    def finished(self) -> bool:
+        """The scan has ended: with a summary, an error, or a dead process."""
+        return self.summary is not None or self.error is not None
+
+    def poll(self) -> list[ScanProgress]:
+        """Progress received since the last call, oldest first; never blocks."""
+        while self._take(block=False):
+            pass
+        self._check_alive()
+        out, self._fresh = self._fresh, []
+        return out
+
+    def progress(self, timeout: float | None = None) -> Iterator[ScanProgress]:
+        """Each progress as it arrives, until the scan ends (``timeout``: seconds in all)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.finished:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("the scan is still running")
+            if not self._take(block=True):
+                self._check_alive()
+            out, self._fresh = self._fresh, []
+            yield from out
+        out, self._fresh = self._fresh, []
+        yield from out
+
+    def cancel(self) -> None:
+        """Ask the scan to stop after the photo it is on; ``wait`` returns its summary."""
+        self._stop.set()
+
+    def terminate(self) -> None:
+        """End the child now (a cancel that does not wait for the current photo)."""
+        if self._process.is_alive():
+            self._process.terminate()
+
+    def wait(self, timeout: float | None = None) -> ScanSummary:
+        """The scan's summary once it ends; raises ScanFailed or TimeoutError."""
+        for _ in self.progress(timeout):
+            pass
+        self._process.join(timeout=10)
+        if self.error is not None:
+            raise ScanFailed(self.error, self.error_detail)
+        assert self.summary is not None
+        return self.summary
+
+    def _take(self, block: bool) -> bool:
+        """Handle one message; False when none came (within 0.1 s when blocking)."""
+        try:
+            kind, payload = self._messages.get(block, 0.1 if block else None)
+        except queue_module.Empty:
+            return False
+        if kind == "progress":
+            self.latest = payload
+            self._fresh.append(payload)
+        elif kind == "log":
+            level, text = payload
+            self.warnings.append(text)
+            log.log(level, "%s", text)
+        elif kind == "done":
+            self.summary = payload
+        elif kind == "error":
+            self.error, self.error_detail = payload
+        return True
+
+    def _check_alive(self) -> None:
+        if self.finished or self._process.is_alive():
+            return
+        while self._take(block=False):  # what it sent just before it ended
+            pass
+        if not self.finished:
+            code = self._process.exitcode
+            self.error = f"the scan process ended without a result (exit code {code})"
+
+
+def start_scan(
+    db_path: str | Path,
+    roots: list[str],
+    *,
+    options: EngineOptions | None = None,
+    thumbnails: bool = False,
+    import_names: NameImporter | None = None,
+    workers: int | None = None,
+    progress_interval: float = 0.1,
+    method: str = "spawn",
+) -> ScanProcess:
+    """Start ``scan_library`` of ``roots`` into the database at ``db_path`` in a new process.
+
+    ``options``, ``thumbnails``, ``import_names`` (a module-level function, so that it can be
+    sent to the child) and ``workers`` are ``scan_library``'s.
+    Progress is sent at most every ``progress_interval`` seconds (and at the last photo).
+    ``method`` is the multiprocessing start method: ``spawn`` (default, safe with threads
+    and Qt in the parent) or ``forkserver``.
+    """
+    if progress_interval < 0:
+        raise ValueError(f"progress_interval must be ≥ 0, not {progress_interval}")
+    context: Any = multiprocessing.get_context(method)
+    messages = context.Queue()
+    stop = context.Event()
+    kwargs = {"thumbnails": thumbnails, "import_names": import_names, "workers": workers}
+    process = context.Process(
+        target=_child,
+        args=(str(db_path), list(roots), options, kwargs, messages, stop, progress_interval),
+        name="faceorganizer-scan",
+        daemon=True,  # never outlives the app
+    )
+    process.start()
+    return ScanProcess(process, messages, stop)
+
+
+class _Forward(logging.Handler):
+    """Sends the child's warnings to the parent."""
+
+    def __init__(self, messages: Any) -> None:
+        super().__init__(logging.WARNING)
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.put(("log", (record.levelno, record.getMessage())))
+
+
+def _child(
+    db_path: str,
+    roots: list[str],
+    options: EngineOptions | None,
+    kwargs: dict[str, Any],
+    messages: Any,
+    stop: Any,
+    interval: float,
+) -> None:
+    """The child process: scan, sending progress; the result or the error goes last."""
+    from faceorganizer.core.faces.scan import scan_library
+    from faceorganizer.core.store.db import Database
+
+    logging.getLogger("faceorganizer").addHandler(_Forward(messages))
+    last = [0.0]
+
+    def progress(state: ScanProgress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= interval or state.done >= state.total:
+            last[0] = now
+            messages.put(("progress", dataclasses.replace(state)))
+
+    try:
+        with Database(db_path) as database:
+            summary = scan_library(
+                database,
+                roots,
+                options=options,
+                progress=progress,
+                should_stop=stop.is_set,
+                **kwargs,
+            )
+        messages.put(("done", summary))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, with its cause
+        detail = "".join(traceback.format_exception(exc)).rstrip()
+        messages.put(("error", (f"{type(exc).__name__}: {exc}", detail)))
+    finally:
+        messages.close()
+        messages.join_thread()  # everything sent reaches the parent before the exit
