@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.text import shown
 from faceorganizer.core.export.albums import Album, export_albums
 from faceorganizer.core.people.ops import PeopleError, PeopleOps
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             people = [ops.resolve(p) for p in args.people]
         except PeopleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {shown(exc)}", file=sys.stderr)
             return 1
         label = [p.name or f"group {p.id}" for p in people]
         if args.together:
@@ -43,9 +44,10 @@ def run(args: argparse.Namespace) -> int:
             ]
     result = export_albums(albums, args.to, mode=args.mode)
     for src, reason in result.failed:
-        print(f"failed: {src}: {reason}")
+        print(f"failed: {shown(src)}: {shown(reason)}")
     print(
         f"export: albums={len(albums)} written={len(result.written)}"
-        f" already_there={len(result.skipped_existing)} failed={len(result.failed)} to={args.to}"
+        f" already_there={len(result.skipped_existing)} failed={len(result.failed)}"
+        f" to={shown(args.to)}"
     )
     return 0 if not result.failed else 1

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.text import shown
 from faceorganizer.core.faces.quality import FLAG_BLURRY, FLAG_TOO_SMALL, FLAG_TURNED
 from faceorganizer.core.store.faces import FaceRepository
 
@@ -24,7 +25,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the faces."""
-    with open_db(args, readonly=args.db is not None) as db:
+    with open_db(args, readonly=True) as db:
         rows = FaceRepository(db).rows()
     items: list[dict[str, Any]] = [
         {
@@ -52,5 +53,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         for it in items:
             x, y, w, h = it["box"]
-            print(f"{it['id']}\t{it['photo']}\t{x:.0f},{y:.0f} {w:.0f}x{h:.0f}\t{it['score']}")
+            print(
+                f"{it['id']}\t{shown(it['photo'])}\t{x:.0f},{y:.0f} {w:.0f}x{h:.0f}\t{it['score']}"
+            )
     return 0

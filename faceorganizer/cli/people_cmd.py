@@ -7,7 +7,9 @@ import json
 import sys
 from typing import Any
 
+from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.text import shown
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
 from faceorganizer.core.store.db import Database
@@ -19,7 +21,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("cluster", help="group faces into people (user decisions are kept)")
     add_db_option(p)
     p.add_argument("--method", choices=["agglomerative", "hdbscan"], default=None)
-    p.add_argument("--threshold", type=float, default=None, help="cosine distance")
+    p.add_argument(
+        "--threshold", type=validate.cosine_distance, default=None, help="cosine distance (0-2]"
+    )
     p.add_argument("--incremental", action="store_true", help="only place faces not yet grouped")
     p.set_defaults(handler=cmd_cluster)
 
@@ -44,19 +48,19 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("move", help="move faces to a person (a new name creates the person)")
     add_db_option(p)
-    p.add_argument("--face", type=int, action="append", required=True, dest="faces")
+    p.add_argument("--face", type=validate.face_id, action="append", required=True, dest="faces")
     p.add_argument("--to", required=True)
     p.set_defaults(handler=cmd_move)
 
     p = sub.add_parser("reject", help='"not this person": faces leave it for good')
     add_db_option(p)
-    p.add_argument("--face", type=int, action="append", required=True, dest="faces")
+    p.add_argument("--face", type=validate.face_id, action="append", required=True, dest="faces")
     p.add_argument("--from", required=True, dest="person")
     p.set_defaults(handler=cmd_reject)
 
     p = sub.add_parser("ignore", help="never group these faces (not a face, a stranger)")
     add_db_option(p)
-    p.add_argument("--face", type=int, action="append", required=True, dest="faces")
+    p.add_argument("--face", type=validate.face_id, action="append", required=True, dest="faces")
     p.add_argument("--undo", action="store_true", help="let them be grouped again")
     p.set_defaults(handler=cmd_ignore)
 
@@ -88,12 +92,12 @@ def _report(changes: Changes | None) -> int:
     return 0
 
 
-def _with_ops(args: argparse.Namespace, fn: Any) -> int:
-    with open_db(args) as db:
+def _with_ops(args: argparse.Namespace, fn: Any, *, readonly: bool = False) -> int:
+    with open_db(args, readonly=readonly) as db:
         try:
             return int(fn(PeopleOps(db)))
         except PeopleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {shown(exc)}", file=sys.stderr)
             return 1
 
 
@@ -147,7 +151,7 @@ def people_json(db: Database, include_hidden: bool) -> list[dict[str, Any]]:
 
 def cmd_people(args: argparse.Namespace) -> int:
     """List people."""
-    with open_db(args) as db:
+    with open_db(args, readonly=True) as db:
         items = people_json(db, args.hidden or args.json)
         unsorted = len(PeopleRepository(db).unsorted_faces())
     if args.json:
@@ -155,7 +159,7 @@ def cmd_people(args: argparse.Namespace) -> int:
         print()
         return 0
     for it in items:
-        label = it["name"] or f"(unnamed group {it['id']})"
+        label = shown(it["name"]) if it["name"] else f"(unnamed group {it['id']})"
         hidden = " [hidden]" if it["hidden"] else ""
         print(f"{it['id']}\t{label}{hidden}\t{it['face_count']} faces\t{it['photo_count']} photos")
     print(f"unsorted faces: {unsorted}")
@@ -171,7 +175,7 @@ def cmd_name(args: argparse.Namespace) -> int:
             return _report(ops.name(person.id, args.name))
         except NameTaken as taken:
             if not args.merge:
-                print(f"error: {taken} (add --merge to merge them)", file=sys.stderr)
+                print(f"error: {shown(taken)} (add --merge to merge them)", file=sys.stderr)
                 return 1
             return _report(ops.merge(taken.existing_id, [person.id]))
 
@@ -239,7 +243,7 @@ def cmd_photos(args: argparse.Namespace) -> int:
             print()
         else:
             for _id, path in photos:
-                print(path)
+                print(shown(path))
         return 0
 
-    return _with_ops(args, run)
+    return _with_ops(args, run, readonly=True)

@@ -7,7 +7,9 @@ import signal
 import sys
 from typing import Any
 
+from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.text import shown
 from faceorganizer.core.faces.pipeline import DEFAULT_DETECT_SCORE, EngineOptions
 from faceorganizer.core.faces.scan import ScanProgress, ScanSummary, scan_library
 
@@ -19,7 +21,17 @@ def register(sub: Any) -> None:
     add_db_option(p)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--pack", default=None, help="model pack id (default: the manifest default)")
-    p.add_argument("--detect-score", type=float, default=DEFAULT_DETECT_SCORE)
+    p.add_argument(
+        "--detect-score",
+        type=validate.detect_score,
+        default=DEFAULT_DETECT_SCORE,
+        help=f"detector confidence, above 0 and at most 1 (default {DEFAULT_DETECT_SCORE})",
+    )
+    p.add_argument(
+        "--rescan",
+        action="store_true",
+        help="read and analyse every photo under the folders again, changed or not",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
@@ -29,10 +41,14 @@ def run(args: argparse.Namespace) -> int:
     options = EngineOptions(pack_id=args.pack, device=args.device, detect_score=args.detect_score)
     stopping = {"now": False}
 
-    def on_sigterm(*_: object) -> None:
+    def on_signal(*_: object) -> None:
+        if stopping["now"]:  # a second signal: stop waiting for the photos in hand
+            raise KeyboardInterrupt
         stopping["now"] = True
 
-    signal.signal(signal.SIGTERM, on_sigterm)
+    # SIGTERM and Ctrl-C alike: finish the photos in hand, store them, print the summary
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     bar = _Bar(enabled=sys.stderr.isatty() and not args.no_progress)
     with open_db(args) as db:
         try:
@@ -42,25 +58,26 @@ def run(args: argparse.Namespace) -> int:
                 options=options,
                 progress=bar.update,
                 should_stop=lambda: stopping["now"],
+                rescan=args.rescan,
             )
         except KeyboardInterrupt:
             bar.close()
             print("scan interrupted; run it again to continue where it stopped", file=sys.stderr)
-            return 130
+            return 1
         finally:
             bar.close()
     print_summary(summary)
-    return 0
+    return 1 if summary.cancelled else 0
 
 
 def print_summary(s: ScanSummary) -> None:
     """The closing lines (their keys are a contract for scripts)."""
     for path, reason in s.skipped:
-        print(f"skipped: {path}: {reason}")
+        print(f"skipped: {shown(path)}: {shown(reason)}")
     for problem in s.problems:
-        print(f"unreadable: {problem.path}: {problem.reason}")
+        print(f"unreadable: {shown(problem.path)}: {shown(problem.reason)}")
     for path in s.vanished:
-        print(f"vanished: {path}: removed or moved during the scan")
+        print(f"vanished: {shown(path)}: removed or moved during the scan")
     state = "cancelled" if s.cancelled else "done"
     print(
         f"summary: seen={s.seen} processed={s.processed} unchanged={s.unchanged} moved={s.moved}"

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from faceorganizer.cli.common import add_db_option, open_db
+from faceorganizer.cli.text import shown
 
 
 def register(sub: Any) -> None:
@@ -48,12 +49,13 @@ def cmd_write(args: argparse.Namespace) -> int:
                 db, person_names=args.people, naming=args.naming, dry_run=args.dry_run
             )
         except XmpError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {shown(exc)}", file=sys.stderr)
             return 1
     for f in report.files:
-        print(f"{f.action}: {f.sidecar} ({f.regions} region(s): {', '.join(f.names)})")
+        names = ", ".join(shown(n) for n in f.names)
+        print(f"{f.action}: {shown(f.sidecar)} ({f.regions} region(s): {names})")
     for path, reason in report.skipped:
-        print(f"skipped: {path}: {reason}")
+        print(f"skipped: {shown(path)}: {shown(reason)}")
     print(
         f"xmp: files={len(report.written)} regions={report.regions}"
         f" skipped={len(report.skipped)} dry_run={'yes' if args.dry_run else 'no'}"
@@ -68,13 +70,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     with open_db(args) as db:
         report = import_regions(db)
     for path, name, face_id in report.assigned:
-        print(f"assigned: {path}: face {face_id} -> {name}")
+        print(f"assigned: {shown(path)}: face {face_id} -> {shown(name)}")
     for path, name, face_id, reason in report.conflicts:
-        print(f"conflict: {path}: face {face_id} not named {name}: {reason}")
+        print(f"conflict: {shown(path)}: face {face_id} not named {shown(name)}: {shown(reason)}")
     for path, name in report.unmatched:
-        print(f"unmatched: {path}: no detected face for {name}")
+        print(f"unmatched: {shown(path)}: no detected face for {shown(name)}")
     for path, reason in report.skipped:
-        print(f"skipped: {path}: {reason}")
+        print(f"skipped: {shown(path)}: {shown(reason)}")
     print(
         f"xmp import: photos={report.photos} regions={report.regions}"
         f" assigned={len(report.assigned)} already={len(report.already)}"

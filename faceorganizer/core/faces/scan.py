@@ -19,7 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
-from faceorganizer.core.photos.decode import DecodedPhoto, DecodeError, decode_bytes
+from faceorganizer.core.photos.decode import (
+    DecodedPhoto,
+    DecodeError,
+    decode_bytes,
+    read_photo_file,
+)
 from faceorganizer.core.photos.discover import (
     FoundFile,
     WalkProblem,
@@ -94,12 +99,13 @@ class _Loaded:
 def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow]) -> _Loaded:
     """Read, fingerprint and decode one file (runs in the decode pool)."""
     try:
-        with open(found.path, "rb") as fh:
-            data = fh.read()
+        data = read_photo_file(found.path)  # a pipe or device swapped in is refused, not read
     except FileNotFoundError:
         return _Loaded(found, vanished=True)
     except OSError as exc:
         return _Loaded(found, error=f"unreadable: {exc.strerror or exc}")
+    except DecodeError as exc:
+        return _Loaded(found, error=str(exc))
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest in moved_candidates:
         return _Loaded(found, digest, moved_from=moved_candidates[digest])
@@ -220,6 +226,7 @@ def scan_library(
     prefetch: int = 6,
     import_names: bool = True,
     thumbnails: bool = False,
+    rescan: bool = False,
 ) -> ScanSummary:
     """Scan ``roots`` into ``database``; photos are only read, never written.
 
@@ -230,6 +237,7 @@ def scan_library(
     (the app asks for them, so it never decodes a photo again to show a face).
     With ``import_names``, names that other tools wrote as face regions (MWG or Microsoft, in
     the file or its XMP sidecar) become user-confirmed assignments of the matching faces.
+    With ``rescan``, every photo found is read and analysed again, changed or not.
     """
     started = time.monotonic()
     summary = ScanSummary()
@@ -244,7 +252,7 @@ def scan_library(
     todo: list[FoundFile] = []
     for f in found_files:
         row = known.get(raw_path(f.path))
-        if row and row.size == f.size and row.mtime_ns == f.mtime_ns:
+        if row and row.size == f.size and row.mtime_ns == f.mtime_ns and not rescan:
             summary.unchanged += 1
         else:
             todo.append(f)
@@ -295,6 +303,8 @@ def scan_library(
                     for fut in pending:
                         fut.cancel()
                     break
+                if not pending[0].done():
+                    writer.flush()  # never hold the write lock while waiting for a photo
                 loaded = pending.popleft().result()
                 refill()
                 found = loaded.found
