@@ -165,6 +165,8 @@ class Database:
                 self.conn.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as exc:
+                if _is_write_failure(exc):
+                    raise StoreWriteError(describe_sqlite_error(exc)) from exc
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 if time.monotonic() - start > 60:
