@@ -567,3 +567,44 @@ def test_invisible_characters_are_stripped_from_names(
         with pytest.raises(NameTaken):
             ops.create_person("Anna", [2])
     db.close()
+
+
+# -- point 9: first frame only, memory bounded per photo ---------------------------------------
+
+
+def test_only_the_first_frame_or_page_is_visited(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point 9: no frame or page after the first is ever sought (that cost grew with their square)."""
+    from PIL import GifImagePlugin, TiffImagePlugin
+
+    sought: list[int] = []
+    for cls in (GifImagePlugin.GifImageFile, TiffImagePlugin.TiffImageFile):
+        real = cls._seek
+
+        def spy(self: object, frame: int, *args: object, _real: object = real) -> object:
+            sought.append(frame)
+            return _real(self, frame, *args)  # type: ignore[operator]
+
+        monkeypatch.setattr(cls, "_seek", spy)
+    for data in (gif_many_frames(300, (64, 48)), tiff_many_pages(3000)):
+        photo = decode_bytes(data)
+        assert photo.pixels.shape[:2] == (48, 64)
+    assert max(sought, default=0) == 0, f"frames up to {max(sought)} were read"
+
+
+def test_one_bit_megapixels_decode_in_bounded_memory(tmp_path: Path) -> None:
+    """Point 9: a 240-megapixel 1-bit PNG (was 2.65 GB) decodes within 800 MB, whole process."""
+    path = tmp_path / "onebit.png"
+    path.write_bytes(png_one_bit())
+    code = (
+        "import resource, sys\n"
+        "from faceorganizer.core.photos.decode import read_and_decode\n"
+        "p = read_and_decode(sys.argv[1])\n"
+        "print(p.width, p.height, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    width, height, rss_kib = (int(v) for v in out.stdout.split())
+    assert (width, height) == (15_492, 15_492)
+    assert rss_kib * 1024 < 800 * 2**20, f"peak {rss_kib / 1024:.0f} MiB"
