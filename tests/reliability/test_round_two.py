@@ -573,7 +573,7 @@ def test_invisible_characters_are_stripped_from_names(
 
 
 def test_only_the_first_frame_or_page_is_visited(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point 9: no frame or page after the first is ever sought (its cost grew with their square)."""
+    """Point 9: no frame or page but the first is ever sought (its cost grew with their square)."""
     from PIL import GifImagePlugin, TiffImagePlugin
 
     sought: list[int] = []
