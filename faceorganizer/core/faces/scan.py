@@ -298,13 +298,13 @@ def scan_library(
 
             refill()
             while pending:
+                if not pending[0].done():
+                    writer.flush()  # never hold the write lock while waiting for a photo
                 if stop():
                     summary.cancelled = True
                     for fut in pending:
                         fut.cancel()
                     break
-                if not pending[0].done():
-                    writer.flush()  # never hold the write lock while waiting for a photo
                 loaded = pending.popleft().result()
                 refill()
                 found = loaded.found
