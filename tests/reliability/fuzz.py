@@ -226,11 +226,14 @@ _cli = _CliState()
 
 
 def _cli_setup() -> None:
+    import atexit
+    import shutil
     import tempfile
 
     from tests.reliability.fakes import small_library
 
     folder = tempfile.mkdtemp(prefix="faceorganizer-fuzz-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     os.environ["FACEORGANIZER_HOME"] = os.path.join(folder, "home")
     _cli.db = os.path.join(folder, "lib.db")
     db = small_library(_cli.db, photos=6)  # type: ignore[arg-type]
