@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             return status
     if args.simulate_user:
         return _simulate(args)
-    with open_library(args).connect() as db:
+    with open_library(args, readonly=True).connect() as db:
         labelled = labelled_faces(db, read_label_csv(args.labels))
         if not labelled.face_ids:
             print("error: no labelled photo is in this database", file=sys.stderr)
@@ -139,7 +139,7 @@ def _pairs(args: argparse.Namespace) -> int:
     from faceorganizer.core.models.manifest import load_pack
 
     threshold = load_pack().thresholds.get("same_person_cosine", 0.363)
-    with open_library(args).connect() as db:
+    with open_library(args, readonly=True).connect() as db:
         r = verify_pairs(db, args.pairs, threshold)
     if r.pairs == r.missing:
         print("error: none of the pairs' photos is in this database", file=sys.stderr)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from faceorganizer.cli.common import add_db_option, open_library
+from faceorganizer.cli.text import shown
 from faceorganizer.core.people.ops import PeopleError
 
 
@@ -28,15 +29,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         people = library.resolve(args.people)
     except PeopleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(exc)}", file=sys.stderr)
         return 1
     albums = [(p.id, p.name or f"group {p.id}") for p in people]
     done = library.export_albums(albums, args.to, together=args.together, mode=args.mode)
     result = done.result
     for src, reason in result.failed:
-        print(f"failed: {src}: {reason}")
+        print(f"failed: {shown(src)}: {shown(reason)}")
     print(
         f"export: albums={len(done.albums)} written={len(result.written)}"
-        f" already_there={len(result.skipped_existing)} failed={len(result.failed)} to={args.to}"
+        f" already_there={len(result.skipped_existing)} failed={len(result.failed)}"
+        f" to={shown(args.to)}"
     )
     return 0 if not result.failed else 1

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from faceorganizer.cli.common import add_db_option, open_library
+from faceorganizer.cli.text import shown
 from faceorganizer.core.store.faces import FLAG_NAMES
 
 
@@ -21,7 +22,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the faces."""
-    rows = open_library(args, readonly=args.db is not None).faces()
+    rows = open_library(args, readonly=True).faces()
     items: list[dict[str, Any]] = [
         {
             "id": f.id,
@@ -48,5 +49,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         for it in items:
             x, y, w, h = it["box"]
-            print(f"{it['id']}\t{it['photo']}\t{x:.0f},{y:.0f} {w:.0f}x{h:.0f}\t{it['score']}")
+            print(
+                f"{it['id']}\t{shown(it['photo'])}\t{x:.0f},{y:.0f} {w:.0f}x{h:.0f}\t{it['score']}"
+            )
     return 0

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -47,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: list[str]) -> int:
-    """Run one command; returns the exit code."""
+    """Run one command; returns the exit code (0 done, 1 failed, 2 unusable input)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -59,15 +62,71 @@ def run(argv: list[str]) -> int:
         parser.print_help()
         return 0
     try:
-        return handler(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - shown to the user with its cause, not a traceback
-        from faceorganizer.core.library import StoreError
-        from faceorganizer.core.models.manifest import ModelError
+        status = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+        return status
+    except BaseException as exc:  # noqa: BLE001 - every failure ends as one line, see below
+        if isinstance(exc, SystemExit):
+            raise
+        status, message = explain(exc)
+        if args.verbose and status == 1 and not isinstance(exc, KeyboardInterrupt):
+            logging.getLogger("faceorganizer").exception("the command failed")
+        if message:
+            _say(message)
+        return status
 
-        if isinstance(exc, ModelError | StoreError):
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        raise
+
+def _say(message: str) -> None:
+    from faceorganizer.cli.text import shown
+
+    with contextlib.suppress(OSError):
+        print(f"error: {shown(message)}", file=sys.stderr)
+
+
+def explain(exc: BaseException) -> tuple[int, str | None]:
+    """The exit status and the one line a user sees for an exception that ended a command.
+
+    2: the input cannot be used (not our database, unreadable photo or label file, bad model);
+    1: the work failed (disk full, read-only disk, interrupted, closed output); never a traceback.
+    """
+    from faceorganizer.core.library import StoreError, StoreWriteError, database_error_text
+    from faceorganizer.core.models.manifest import ModelError
+    from faceorganizer.core.people.ops import PeopleError
+    from faceorganizer.core.photos.decode import DecodeError
+
+    if isinstance(exc, KeyboardInterrupt):
+        return 1, "interrupted; what was finished is stored"
+    if isinstance(exc, BrokenPipeError):
+        # the reader went away (``faceorganizer people | head``): nothing more to say to it
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 1, None
+    if isinstance(exc, StoreWriteError):
+        return 1, str(exc)
+    if isinstance(exc, ModelError | StoreError | DecodeError):
+        return 2, str(exc)
+    from faceorganizer.core.evaluate.labelled import LabelFileError
+
+    if isinstance(exc, LabelFileError):
+        return 2, str(exc)
+    if isinstance(exc, PeopleError):
+        return 1, str(exc)
+    database = database_error_text(exc)
+    if database is not None:
+        return 1, database
+    if isinstance(exc, UnicodeError):
+        return 2, f"a file is not UTF-8 text ({exc})"
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return 1, f"no space left on the disk{_where(exc)}; nothing half-written was kept"
+        return 1, f"{exc.strerror or exc}{_where(exc)}"
+    if isinstance(exc, MemoryError):
+        return 1, "out of memory"
+    if isinstance(exc, RecursionError):
+        return 1, "input nested too deeply to read"
+    return 1, f"unexpected {type(exc).__name__}: {exc} (run with -v for details)"
+
+
+def _where(exc: OSError) -> str:
+    return f": {exc.filename}" if exc.filename else ""

@@ -7,7 +7,9 @@ import json
 import sys
 from typing import Any
 
+from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_library
+from faceorganizer.cli.text import shown
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
 
@@ -17,7 +19,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("cluster", help="group faces into people (user decisions are kept)")
     add_db_option(p)
     p.add_argument("--method", choices=["agglomerative", "hdbscan"], default=None)
-    p.add_argument("--threshold", type=float, default=None, help="cosine distance")
+    p.add_argument(
+        "--threshold", type=validate.cosine_distance, default=None, help="cosine distance (0-2]"
+    )
     p.add_argument("--incremental", action="store_true", help="only place faces not yet grouped")
     p.set_defaults(handler=cmd_cluster)
 
@@ -42,19 +46,19 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("move", help="move faces to a person (a new name creates the person)")
     add_db_option(p)
-    p.add_argument("--face", type=int, action="append", required=True, dest="faces")
+    p.add_argument("--face", type=validate.face_id, action="append", required=True, dest="faces")
     p.add_argument("--to", required=True)
     p.set_defaults(handler=cmd_move)
 
     p = sub.add_parser("reject", help='"not this person": faces leave it for good')
     add_db_option(p)
-    p.add_argument("--face", type=int, action="append", required=True, dest="faces")
+    p.add_argument("--face", type=validate.face_id, action="append", required=True, dest="faces")
     p.add_argument("--from", required=True, dest="person")
     p.set_defaults(handler=cmd_reject)
 
     p = sub.add_parser("ignore", help="never group these faces (not a face, a stranger)")
     add_db_option(p)
-    p.add_argument("--face", type=int, action="append", required=True, dest="faces")
+    p.add_argument("--face", type=validate.face_id, action="append", required=True, dest="faces")
     p.add_argument("--undo", action="store_true", help="let them be grouped again")
     p.set_defaults(handler=cmd_ignore)
 
@@ -90,7 +94,7 @@ def _with_ops(args: argparse.Namespace, fn: Any) -> int:
     try:
         return int(open_library(args).apply(fn))
     except PeopleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(exc)}", file=sys.stderr)
         return 1
 
 
@@ -112,7 +116,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 def cmd_people(args: argparse.Namespace) -> int:
     """List people."""
-    library = open_library(args)
+    library = open_library(args, readonly=True)
     items = library.people_listing(include_hidden=args.hidden or args.json)
     unsorted = library.unsorted_count()
     if args.json:
@@ -120,7 +124,7 @@ def cmd_people(args: argparse.Namespace) -> int:
         print()
         return 0
     for it in items:
-        label = it["name"] or f"(unnamed group {it['id']})"
+        label = shown(it["name"]) if it["name"] else f"(unnamed group {it['id']})"
         hidden = " [hidden]" if it["hidden"] else ""
         print(f"{it['id']}\t{label}{hidden}\t{it['face_count']} faces\t{it['photo_count']} photos")
     print(f"unsorted faces: {unsorted}")
@@ -136,7 +140,7 @@ def cmd_name(args: argparse.Namespace) -> int:
             return _report(ops.name(person.id, args.name))
         except NameTaken as taken:
             if not args.merge:
-                print(f"error: {taken} (add --merge to merge them)", file=sys.stderr)
+                print(f"error: {shown(taken)} (add --merge to merge them)", file=sys.stderr)
                 return 1
             return _report(ops.merge(taken.existing_id, [person.id]))
 
@@ -195,11 +199,11 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 def cmd_photos(args: argparse.Namespace) -> int:
     """Photos where all the given people appear."""
-    library = open_library(args)
+    library = open_library(args, readonly=True)
     try:
         ids = [p.id for p in library.resolve(args.people)]
     except PeopleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(exc)}", file=sys.stderr)
         return 1
     photos = library.photos_of(ids)
     if args.json:
@@ -207,5 +211,5 @@ def cmd_photos(args: argparse.Namespace) -> int:
         print()
     else:
         for _id, path in photos:
-            print(path)
+            print(shown(path))
     return 0

@@ -7,7 +7,9 @@ import signal
 import sys
 from typing import Any
 
+from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_library
+from faceorganizer.cli.text import shown
 from faceorganizer.core.faces.pipeline import DEFAULT_DETECT_SCORE, EngineOptions
 from faceorganizer.core.faces.scan import ScanProgress, ScanSummary
 from faceorganizer.core.library.scanning import ScanHooks, ScanRequest
@@ -21,7 +23,17 @@ def register(sub: Any) -> None:
     p.add_argument("--no-group", action="store_true", help="do not group the new faces")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--pack", default=None, help="model pack id (default: the manifest default)")
-    p.add_argument("--detect-score", type=float, default=DEFAULT_DETECT_SCORE)
+    p.add_argument(
+        "--detect-score",
+        type=validate.detect_score,
+        default=DEFAULT_DETECT_SCORE,
+        help=f"detector confidence, above 0 and at most 1 (default {DEFAULT_DETECT_SCORE})",
+    )
+    p.add_argument(
+        "--rescan",
+        action="store_true",
+        help="read and analyse every photo under the folders again, changed or not",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
@@ -31,38 +43,44 @@ def run(args: argparse.Namespace) -> int:
     options = EngineOptions(pack_id=args.pack, device=args.device, detect_score=args.detect_score)
     stopping = {"now": False}
 
-    def on_sigterm(*_: object) -> None:
+    def on_signal(*_: object) -> None:
+        if stopping["now"]:  # a second signal: stop waiting for the photos in hand
+            raise KeyboardInterrupt
         stopping["now"] = True
 
-    signal.signal(signal.SIGTERM, on_sigterm)
+    # SIGTERM and Ctrl-C alike: finish the photos in hand, store them, print the summary
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     bar = _Bar(enabled=sys.stderr.isatty() and not args.no_progress)
-    request = ScanRequest(roots=args.folders, engine=options, group=not args.no_group)
+    request = ScanRequest(
+        roots=args.folders, engine=options, group=not args.no_group, rescan=args.rescan
+    )
     hooks = ScanHooks(progress=bar.update, should_stop=lambda: stopping["now"])
     try:
         outcome = open_library(args).scan(request, hooks)
     except KeyboardInterrupt:
         bar.close()
         print("scan interrupted; run it again to continue where it stopped", file=sys.stderr)
-        return 130
+        return 1
     finally:
         bar.close()
     print_summary(outcome.summary, people=outcome.people)
-    return 0
+    return 1 if outcome.summary.cancelled else 0
 
 
 def print_summary(s: ScanSummary, *, people: int) -> None:
     """The closing lines (their keys are a contract for scripts; new keys go at the end)."""
     for path, reason in s.skipped:
-        print(f"skipped: {path}: {reason}")
+        print(f"skipped: {shown(path)}: {shown(reason)}")
     for problem in s.problems:
-        print(f"unreadable: {problem.path}: {problem.reason}")
+        print(f"unreadable: {shown(problem.path)}: {shown(problem.reason)}")
     for path in s.vanished:
-        print(f"vanished: {path}: removed or moved during the scan")
+        print(f"vanished: {shown(path)}: removed or moved during the scan")
     state = "cancelled" if s.cancelled else "done"
     from faceorganizer.core.metadata.names import RegionCounts
 
     for path, reason in s.metadata_problems:
-        print(f"metadata: {path}: {reason}")
+        print(f"metadata: {shown(path)}: {shown(reason)}")
     print((s.regions or RegionCounts()).line())
     print(
         f"summary: seen={s.seen} processed={s.processed} unchanged={s.unchanged} moved={s.moved}"

@@ -7,7 +7,9 @@ import json
 import sys
 from typing import Any
 
+from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_library
+from faceorganizer.cli.text import shown
 
 
 def register(sub: Any) -> None:
@@ -25,7 +27,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("find", help="the most similar faces and people in the library")
     p.add_argument("photo", metavar="PHOTO")
     add_db_option(p)
-    p.add_argument("--top", type=int, default=10, help="faces listed per query face")
+    p.add_argument(
+        "--top", type=validate.top_k, default=10, help="faces listed per query face (1-10000)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.set_defaults(handler=cmd_find)
@@ -40,7 +44,7 @@ def _faces_of(paths: list[str], device: str) -> list[list[Any]] | None:
     try:
         photos = [load_photo(p) for p in paths]
     except DecodeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(exc)}", file=sys.stderr)
         return None
     engine = FaceEngine(EngineOptions(device=device))
     return [engine.analyse(photo) for photo in photos]
@@ -88,7 +92,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print()
         return 0
     for path in missing:
-        print(f"no faces found in {path}")
+        print(f"no faces found in {shown(path)}")
     if not pairs:
         return 0
     t = thresholds()
@@ -164,7 +168,7 @@ def cmd_find(args: argparse.Namespace) -> int:
         print()
         return 0
     if not results:
-        print(f"no faces found in {args.photo}")
+        print(f"no faces found in {shown(args.photo)}")
         return 0
     for r in results:
         x, y, w, h = r.box
@@ -173,12 +177,16 @@ def cmd_find(args: argparse.Namespace) -> int:
             print("  people (mean of best 3 similarities):")
             for p in r.people[:5]:
                 print(
-                    f"    {p.score:.3f}  {p.verdict:<16}  {p.person}  (best face {p.best_face_id})"
+                    f"    {p.score:.3f}  {p.verdict:<16}  {shown(p.person)}"
+                    f"  (best face {p.best_face_id})"
                 )
         print("  most similar faces:")
         if not r.matches:
             print("    (the library has no faces)")
         for m in r.matches:
-            who = m.person or "unsorted"
-            print(f"    {m.similarity:.3f}  {m.verdict:<16}  face {m.face_id}  {who}  {m.photo}")
+            who = shown(m.person or "unsorted")
+            print(
+                f"    {m.similarity:.3f}  {m.verdict:<16}  face {m.face_id}  {who}"
+                f"  {shown(m.photo)}"
+            )
     return 0

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from faceorganizer.cli.common import add_db_option, open_library
+from faceorganizer.cli.text import shown
 
 
 def register(sub: Any) -> None:
@@ -47,15 +48,16 @@ def cmd_write(args: argparse.Namespace) -> int:
             person_names=args.people, naming=args.naming, dry_run=args.dry_run
         )
     except XmpError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(exc)}", file=sys.stderr)
         return 1
     for f in report.files:
         if f.action != "failed":
-            print(f"{f.action}: {f.sidecar} ({f.regions} region(s): {', '.join(f.names)})")
+            names = ", ".join(shown(n) for n in f.names)
+            print(f"{f.action}: {shown(f.sidecar)} ({f.regions} region(s): {names})")
     for path, reason in report.skipped:
-        print(f"skipped: {path}: {reason}")
+        print(f"skipped: {shown(path)}: {shown(reason)}")
     for path, reason in report.failed:
-        print(f"failed: {path}: {reason}")
+        print(f"failed: {shown(path)}: {shown(reason)}")
     failed = f" failed={len(report.failed)}" if report.failed else ""
     print(
         f"xmp: files={len(report.written)} regions={report.regions}"
@@ -72,13 +74,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = open_library(args).import_names()
     result = report.result
     for path, name, face_id in result.assigned:
-        print(f"assigned: {path}: face {face_id} -> {name}")
+        print(f"assigned: {shown(path)}: face {face_id} -> {shown(name)}")
     for path, name, face_id, reason in result.conflicts:
-        print(f"conflict: {path}: face {face_id} not named {name}: {reason}")
+        print(f"conflict: {shown(path)}: face {face_id} not named {shown(name)}: {shown(reason)}")
     for path, name in report.unmatched:
-        print(f"unmatched: {path}: no face for {name}")
+        print(f"unmatched: {shown(path)}: no face for {shown(name)}")
     for path, reason in report.skipped:
-        print(f"skipped: {path}: {reason}")
+        print(f"skipped: {shown(path)}: {shown(reason)}")
     print(report.counts.line())
     print(
         f"xmp import: photos={report.photos} regions={report.regions}"

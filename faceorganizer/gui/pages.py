@@ -170,13 +170,12 @@ class Pages(WindowBase):
         library = self.library
 
         def load(ctx: JobContext) -> Any:
-            from faceorganizer.core.photos.decode import decode_bytes
+            from faceorganizer.core.photos.decode import read_and_decode
 
             path, faces = library.photo(photo_id)
             if path is None or ctx.should_stop():
                 return photo_id, path or "", None, 1.0, faces
-            with open(path, "rb") as fh:
-                decoded = decode_bytes(fh.read(), work_long_side=VIEWER_LONG_SIDE)
+            decoded = read_and_decode(path, work_long_side=VIEWER_LONG_SIDE)
             return photo_id, path, bgr_to_qimage(decoded.pixels), decoded.scale, faces
 
         def failed(exc: BaseException) -> None:

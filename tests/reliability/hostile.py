@@ -343,3 +343,132 @@ def copy_photos(source: Path, dest: Path, names: list[str]) -> list[Path]:
         shutil.copyfile(source / name, target)
         out.append(target)
     return out
+
+
+# -- round two: files that cost too much, or that a decoder must never be handed -----------------
+
+POSTSCRIPT_LOOP = b"%!PS-Adobe-3.0\n%%Title: holiday\n{ } loop\nshowpage\n"
+EPS_ERROR = (
+    b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\n"
+    b"/undefined-operator-on-purpose cvx exec\nshowpage\n%%EOF\n"
+)
+
+
+def tiff_many_pages(pages: int = 150_000) -> bytes:
+    """A TIFF of ``pages`` pages (about 100 bytes each) sharing one 64×48 grey strip."""
+    w, h = 64, 48
+    strip = bytes(np.random.default_rng(12).integers(0, 256, w * h, dtype=np.uint8))
+    head = b"II*\x00" + struct.pack("<I", 8 + len(strip))
+    strip_at = 8
+    entries = [
+        (256, 3, 1, w),  # ImageWidth
+        (257, 3, 1, h),  # ImageLength
+        (258, 3, 1, 8),  # BitsPerSample
+        (259, 3, 1, 1),  # Compression: none
+        (262, 3, 1, 1),  # Photometric: black is zero
+        (273, 4, 1, strip_at),  # StripOffsets
+        (278, 3, 1, h),  # RowsPerStrip
+        (279, 4, 1, len(strip)),  # StripByteCounts
+    ]
+    ifd_size = 2 + 12 * len(entries) + 4
+    body = bytearray()
+    first = 8 + len(strip)
+    for i in range(pages):
+        nxt = first + (i + 1) * ifd_size if i + 1 < pages else 0
+        body += struct.pack("<H", len(entries))
+        for tag, typ, count, value in entries:
+            body += struct.pack("<HHI", tag, typ, count)
+            body += struct.pack("<HH", value, 0) if typ == 3 else struct.pack("<I", value)
+        body += struct.pack("<I", nxt)
+    return head + strip + bytes(body)
+
+
+def _gif_blocks(data: bytes) -> tuple[bytes, list[bytes]]:
+    """A GIF's header (with its colour table) and its frames (extensions + image each)."""
+    flags = data[10]
+    pos = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+    header, frames, current = data[:pos], [], bytearray()
+
+    def sub_blocks(p: int) -> int:
+        while data[p]:
+            p += data[p] + 1
+        return p + 1
+
+    while data[pos] != 0x3B:
+        start = pos
+        if data[pos] == 0x21:
+            pos = sub_blocks(pos + 2)
+            current += data[start:pos]
+        else:  # 0x2C: an image
+            lflags = data[pos + 9]
+            pos += 10 + (3 * 2 ** ((lflags & 7) + 1) if lflags & 0x80 else 0)
+            pos = sub_blocks(pos + 1)
+            current += data[start:pos]
+            frames.append(bytes(current))
+            current = bytearray()
+    return header, frames
+
+
+def gif_many_frames(frames: int = 2000, size: tuple[int, int] = (400, 300)) -> bytes:
+    """An animated GIF of ``frames`` full-size frames (one frame repeated, so it is made fast)."""
+    pics = []
+    for colour in ((200, 40, 40), (40, 40, 200)):
+        pic = Image.new("RGB", size, colour)
+        pic.paste((240, 220, 60), (size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2))
+        pics.append(pic)
+    buf = io.BytesIO()
+    pics[0].save(buf, "GIF", save_all=True, append_images=pics[1:], duration=40, loop=0)
+    header, blocks = _gif_blocks(buf.getvalue())
+    return header + blocks[0] + blocks[1] * (frames - 1) + b"\x3b"
+
+
+def png_one_bit(w: int = 15_492, h: int = 15_492) -> bytes:
+    """A 1-bit PNG of ``w``×``h`` pixels (240 megapixels by default), white, a few MB."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    row = b"\x00" + b"\xff" * ((w + 7) // 8)
+    z = zlib.compressobj(6)
+    parts = [z.compress(row * 256) for _ in range(h // 256)]
+    parts.append(z.compress(row * (h % 256)))
+    parts.append(z.flush())
+    ihdr = struct.pack(">IIBBBBB", w, h, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", b"".join(parts))
+        + chunk(b"IEND", b"")
+    )
+
+
+def sparse_file(path: Path, size: int) -> None:
+    """A file of ``size`` bytes that takes no disk space (a JPEG header, then a hole)."""
+    with open(path, "wb") as fh:
+        fh.write(b"\xff\xd8\xff\xe0")
+        fh.truncate(size)
+
+
+def seed_corpus() -> dict[str, bytes]:
+    """Small photo-file seeds for the fuzzer: every kind the hostile library holds, as bytes."""
+    truncated = jpeg(120, 80, seed=1)
+    return {
+        "jpeg": jpeg(48, 36, seed=2),
+        "jpeg-gray": jpeg(40, 30, mode="L", seed=3),
+        "jpeg-cmyk": jpeg(40, 30, mode="CMYK", seed=4),
+        "jpeg-corrupt-exif": jpeg_with_corrupt_exif(),
+        "jpeg-truncated": truncated[: len(truncated) // 2],
+        "png-16-bit": png_16_bit(),
+        "png-header-bomb": png_header_bomb(),
+        "png-one-bit": png_one_bit(64, 48),
+        "gif-animated": gif_animated(),
+        "gif-many-frames": gif_many_frames(5, (32, 24)),
+        "tiff-multipage": tiff_multipage(),
+        "tiff-many-pages": tiff_many_pages(5),
+        "postscript": POSTSCRIPT_LOOP,
+        "eps": EPS_ERROR,
+        "empty": b"",
+        "text": b"hello, I am a shopping list, not a picture\n",
+    }

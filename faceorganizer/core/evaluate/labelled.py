@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,14 +37,56 @@ class Evaluation:
     groups: int
 
 
+class LabelFileError(ValueError):
+    """A label or pairs file that cannot be used; the message says which and why."""
+
+
+MAX_LABEL_FILE_BYTES = 64 << 20
+
+
+def read_csv_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of a UTF-8 CSV file that has (at least) ``columns``; LabelFileError if not."""
+    try:
+        with open(path, "rb") as fh:  # a folder fails here (IsADirectoryError)
+            if not os.path.isfile(path):
+                raise LabelFileError(f"{path}: not a regular file")
+            data = fh.read(MAX_LABEL_FILE_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise LabelFileError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise LabelFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_LABEL_FILE_BYTES:
+        raise LabelFileError(f"{path}: larger than {MAX_LABEL_FILE_BYTES >> 20} MiB")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LabelFileError(f"{path}: UTF-16 text; save it as UTF-8")
+    if b"\x00" in data:
+        raise LabelFileError(f"{path}: a binary file, not CSV text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LabelFileError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        fields = [f.strip() for f in reader.fieldnames or []]
+        missing = [c for c in columns if c not in fields]
+        if missing:
+            raise LabelFileError(
+                f"{path}: needs the columns {', '.join(columns)} in its first line"
+                f" (missing {', '.join(missing)})"
+            )
+        reader.fieldnames = fields
+        return [{k: (v or "") for k, v in row.items() if isinstance(k, str)} for row in reader]
+    except csv.Error as exc:
+        raise LabelFileError(f"{path}: not a readable CSV file ({exc})") from exc
+
+
 def read_label_csv(path: Path) -> dict[str, str]:
     """``file,person`` rows with a person."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        return {
-            r["file"].strip(): r["person"].strip()
-            for r in csv.DictReader(fh)
-            if (r.get("person") or "").strip()
-        }
+    return {
+        r["file"].strip(): r["person"].strip()
+        for r in read_csv_rows(path, ("file", "person"))
+        if r["person"].strip()
+    }
 
 
 def labelled_faces(database: Database, labels: dict[str, str]) -> Labelled:
@@ -129,14 +173,15 @@ def verify_pairs(database: Database, pairs_csv: Path, threshold: float) -> PairR
     vec = FaceRepository(database).vectors()
     pos = {int(f): i for i, f in enumerate(vec.ids)}
     sims, same, missing = [], [], 0
-    with pairs_csv.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            fa, fb = faces.get(Path(row["file_a"]).name), faces.get(Path(row["file_b"]).name)
-            if fa is None or fb is None:
-                missing += 1
-                continue
-            sims.append(float(vec.vectors[pos[fa]] @ vec.vectors[pos[fb]]))
-            same.append(int(row["same"]) == 1)
+    for line, row in enumerate(read_csv_rows(pairs_csv, ("file_a", "file_b", "same")), 2):
+        if row["same"].strip() not in ("0", "1"):
+            raise LabelFileError(f"{pairs_csv}: line {line}: 'same' must be 0 or 1")
+        fa, fb = faces.get(Path(row["file_a"]).name), faces.get(Path(row["file_b"]).name)
+        if fa is None or fb is None:
+            missing += 1
+            continue
+        sims.append(float(vec.vectors[pos[fa]] @ vec.vectors[pos[fb]]))
+        same.append(row["same"].strip() == "1")
     s, t = np.asarray(sims), np.asarray(same)
     best_t, best_acc = best_threshold(s, t)
     far, frr = far_frr(s, t, threshold)

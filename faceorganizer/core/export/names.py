@@ -25,6 +25,8 @@ import logging
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from faceorganizer.core.people.text import clean_text
+
 log = logging.getLogger(__name__)
 
 FALLBACK_NAME = "Unnamed"
@@ -122,7 +124,7 @@ def safe_folder_name(name: str, *, max_bytes: int = 200) -> str:
     Raises ValueError if ``max_bytes`` is below ``MIN_MAX_BYTES``.
     """
     _check_max_bytes(max_bytes)
-    normalised = unicodedata.normalize("NFC", name)
+    normalised = clean_text(name)
     cleaned = "".join(_clean_char(ch) for ch in normalised)
     collapsed = " ".join(cleaned.split())
     return _finish(collapsed, max_bytes)

@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
-from faceorganizer.core.photos.decode import DecodedPhoto, DecodeError, decode_bytes
+from faceorganizer.core.photos.decode import (
+    DecodedPhoto,
+    DecodeError,
+    decode_bytes,
+    read_photo_file,
+)
 from faceorganizer.core.photos.discover import (
     FoundFile,
     WalkProblem,
@@ -114,12 +119,13 @@ class _Loaded:
 def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow]) -> _Loaded:
     """Read, fingerprint and decode one file (runs in the decode pool)."""
     try:
-        with open(found.path, "rb") as fh:
-            data = fh.read()
+        data = read_photo_file(found.path)  # a pipe or device swapped in is refused, not read
     except FileNotFoundError:
         return _Loaded(found, vanished=True)
     except OSError as exc:
         return _Loaded(found, error=f"unreadable: {exc.strerror or exc}")
+    except DecodeError as exc:
+        return _Loaded(found, error=str(exc))
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest in moved_candidates:
         return _Loaded(found, digest, moved_from=moved_candidates[digest])
@@ -386,6 +392,7 @@ def scan_library(
     batch: int | None = None,
     timings: bool = False,
     engines: int | None = None,
+    rescan: bool = False,
 ) -> ScanSummary:
     """Scan ``roots`` into ``database``; photos are only read, never written.
 
@@ -399,6 +406,7 @@ def scan_library(
     With ``import_names`` (``core.metadata.names.import_names``, passed in by the use-case
     layer: a people operation is above the scan), names that other tools wrote as face regions
     (MWG or Microsoft, in the file or its XMP sidecar) become user-confirmed faces of them.
+    With ``rescan``, every photo found is read and analysed again, changed or not.
     """
     started = time.monotonic()
     summary = ScanSummary()
@@ -414,7 +422,7 @@ def scan_library(
     todo: list[FoundFile] = []
     for f in found_files:
         row = known.get(raw_path(f.path))
-        if row and row.size == f.size and row.mtime_ns == f.mtime_ns:
+        if row and row.size == f.size and row.mtime_ns == f.mtime_ns and not rescan:
             summary.unchanged += 1
         elif not summary.cancelled:
             todo.append(f)
@@ -472,6 +480,8 @@ def scan_library(
             refill()
             ready: deque[_Loaded] = deque()
             while pending or ready:
+                if not ready and not pending[0].done():
+                    writer.flush()  # never hold the write lock while waiting for a photo
                 if stop():
                     summary.cancelled = True
                     for job in pending:

@@ -8,6 +8,14 @@ returns plain data. The pieces it composes live in ``scanning`` (scan, then grou
 """
 
 from faceorganizer.core.library.library import Library, PersonPage
-from faceorganizer.core.store.db import StoreError
+from faceorganizer.core.store.db import StoreError, StoreWriteError, describe_sqlite_error
 
-__all__ = ["Library", "PersonPage", "StoreError"]
+
+def database_error_text(exc: BaseException) -> str | None:
+    """One line for a failure of the database engine (disk full, busy, damaged), else None."""
+    import sqlite3
+
+    return describe_sqlite_error(exc) if isinstance(exc, sqlite3.Error) else None
+
+
+__all__ = ["Library", "PersonPage", "StoreError", "StoreWriteError", "database_error_text"]

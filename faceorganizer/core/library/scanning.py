@@ -48,6 +48,7 @@ class ScanRequest:
     live_interval: float = 0.0  # seconds between live groupings during the scan; 0: none
     include_hidden: bool = False  # hidden people in the live people lists
     thumbnails: bool = False  # cache face thumbnails from the decoded photos (the app)
+    rescan: bool = False  # read and analyse every photo found again, changed or not
 
 
 @dataclass
@@ -89,6 +90,7 @@ def run_scan(db: Database, request: ScanRequest, hooks: ScanHooks | None = None)
         should_stop=(lambda: stop() or live.maybe()) if live is not None else stop,
         thumbnails=request.thumbnails,
         import_names=import_names,
+        rescan=request.rescan,
     )
     changes = None
     cancelled = summary.cancelled or (hooks.cancelled is not None and hooks.cancelled())

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from faceorganizer.core.people.changes import Changes
+from faceorganizer.core.people.text import clean_text
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import NewFace
 from faceorganizer.core.store.people import PeopleRepository, PersonRow
@@ -84,16 +85,46 @@ class PeopleOps:
 
     # -- helpers --------------------------------------------------------------------------------
     def resolve(self, ref: str | int) -> PersonRow:
-        """A person by id or by name (ignoring case)."""
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-            row = self.repo.get(int(ref))
-            if row is not None:
-                return row
-        if isinstance(ref, str):
-            row = self.repo.by_name(ref)
-            if row is not None:
-                return row
-        raise PeopleError(f"no person {ref!r}")
+        """A person by id or by name (ignoring case).
+
+        ``#3`` is always the person with id 3. A bare ``3`` is the person with id 3 or the
+        person named "3"; when both exist (and differ) it is ambiguous and refused, with the
+        ``#id`` of each, rather than guessed.
+        """
+        if isinstance(ref, int):
+            row = self.repo.get(ref) if 0 < ref < 2**63 else None
+            if row is None:
+                raise PeopleError(f"no person with id {ref}")
+            return row
+        text = ref.strip()
+        by_id: PersonRow | None = None
+        digits = text[1:] if text.startswith("#") else text
+        if digits.isdecimal() and digits.isascii() and 0 < int(digits) < 2**63:
+            by_id = self.repo.get(int(digits))
+        if text.startswith("#") and digits.isdecimal():
+            if by_id is None:
+                raise PeopleError(f"no person with id {digits}")
+            return by_id
+        cleaned = clean_text(text)
+        by_name = self.repo.by_name(cleaned) if cleaned else None
+        if by_id is not None and by_name is not None and by_id.id != by_name.id:
+            raise PeopleError(
+                f"{text!r} is both the id of person #{by_id.id} ({by_id.name or 'unnamed'})"
+                f" and the name of person #{by_name.id}: write #{by_id.id} or #{by_name.id}"
+            )
+        row = by_name or by_id
+        if row is None:
+            raise PeopleError(f"no person {text!r}")
+        return row
+
+    def _known_faces(self, face_ids: Iterable[int]) -> list[int]:
+        """``face_ids`` without repeats; PeopleError naming any that is not a stored face."""
+        faces = list(dict.fromkeys(face_ids))
+        missing = self.repo.missing_faces(faces)
+        if missing:
+            shown = ", ".join(str(f) for f in missing[:5]) + (", …" if len(missing) > 5 else "")
+            raise PeopleError(f"no face with id {shown} (the faces command lists them)")
+        return faces
 
     def _run(
         self,
@@ -119,7 +150,7 @@ class PeopleOps:
 
     @staticmethod
     def _clean_name(name: str) -> str:
-        cleaned = " ".join(name.split())
+        cleaned = clean_text(name)
         if not cleaned:
             raise PeopleError("a name cannot be empty")
         if len(cleaned) > 200:
@@ -155,7 +186,7 @@ class PeopleOps:
         name = self._clean_name(name)
         if self.repo.by_name(name) is not None:
             raise NameTaken(name, self.repo.by_name(name).id)  # type: ignore[union-attr]
-        faces = list(face_ids)
+        faces = self._known_faces(face_ids)
         old = {f: a.person_id for f, a in self.repo.assignments().items() if f in set(faces)}
         created: list[int] = []
 
@@ -204,7 +235,7 @@ class PeopleOps:
 
     def move(self, face_ids: Iterable[int], person_id: int, *, label: str | None = None) -> Changes:
         """Put faces in a person as the user's decision (lifting any earlier rejection)."""
-        faces = list(dict.fromkeys(face_ids))
+        faces = self._known_faces(face_ids)
         target = self.resolve(person_id)
         old = {f: a.person_id for f, a in self.repo.assignments().items() if f in set(faces)}
 
@@ -221,7 +252,7 @@ class PeopleOps:
         self, face_ids: Iterable[int], person_id: int, *, label: str | None = None
     ) -> Changes:
         """ "Not this person": the faces leave the person and never come back to it."""
-        faces = list(dict.fromkeys(face_ids))
+        faces = self._known_faces(face_ids)
         target = self.resolve(person_id)
 
         def body() -> Changes:
@@ -235,7 +266,7 @@ class PeopleOps:
 
     def remove(self, face_ids: Iterable[int]) -> Changes:
         """Take faces out of their people without a rejection (they become unsorted)."""
-        faces = list(dict.fromkeys(face_ids))
+        faces = self._known_faces(face_ids)
         old = {f: a.person_id for f, a in self.repo.assignments().items() if f in set(faces)}
 
         def body() -> Changes:
@@ -268,7 +299,7 @@ class PeopleOps:
 
     def ignore(self, face_ids: Iterable[int]) -> Changes:
         """Not a face, or a stranger: never grouped or suggested again."""
-        faces = list(dict.fromkeys(face_ids))
+        faces = self._known_faces(face_ids)
         old = {f: a.person_id for f, a in self.repo.assignments().items() if f in set(faces)}
 
         def body() -> Changes:
@@ -281,7 +312,7 @@ class PeopleOps:
 
     def unignore(self, face_ids: Iterable[int]) -> Changes:
         """Let ignored faces be grouped again."""
-        faces = list(dict.fromkeys(face_ids))
+        faces = self._known_faces(face_ids)
 
         def body() -> Changes:
             self.repo.unignore(faces)

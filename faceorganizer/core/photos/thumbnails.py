@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from faceorganizer.core.photos.decode import DecodedPhoto, decode_bytes
+from faceorganizer.core.photos.decode import DecodedPhoto, decode_bytes, open_image, read_photo_file
 from faceorganizer.core.settings import data_dir
 
 log = logging.getLogger(__name__)
@@ -94,12 +94,8 @@ def _store(file: Path | None, img: np.ndarray) -> None:
 
 def _header_long_side(data: bytes) -> int | None:
     """The long side of an image from its header only (orientation does not change it)."""
-    import io
-
-    from PIL import Image
-
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with open_image(data) as img:
             return int(max(img.size))
     except Exception:  # noqa: BLE001 - decode_bytes reports the real reason
         return None
@@ -146,8 +142,7 @@ def face_thumbnail(path: str, box: Box, size: int = 128, *, use_cache: bool = Tr
     if hit is not None:
         return hit
 
-    with open(path, "rb") as fh:
-        data = fh.read()
+    data = read_photo_file(path)
     side_full = _face_side(box)
     long_side = _header_long_side(data)
     work = size * 2
@@ -189,8 +184,7 @@ def photo_thumbnail(path: str, size: int = 256, *, use_cache: bool = True) -> np
         return hit
     import cv2
 
-    with open(path, "rb") as fh:
-        data = fh.read()
+    data = read_photo_file(path)
     photo = decode_bytes(data, work_long_side=size, name=str(path))
     h, w = photo.pixels.shape[:2]
     r = size / max(h, w)

@@ -100,20 +100,18 @@ def compare_faces(
 def load_photo(path: str | Path) -> DecodedPhoto:
     """Read and decode one photo; every failure (missing, unreadable, not an image) is a
     :class:`DecodeError` whose message names the file and the reason."""
-    from faceorganizer.core.photos.decode import DecodeError, decode_bytes
+    from faceorganizer.core.photos.decode import DecodeError, decode_bytes, read_photo_file
 
     p = Path(path)
     try:
-        if p.is_dir():
-            raise DecodeError(f"{p}: is a folder, not a photo")
-        data = p.read_bytes()
-    except DecodeError:
-        raise
+        data = read_photo_file(p)  # a folder, pipe or device is refused before it is read
+    except DecodeError as exc:
+        raise DecodeError(f"{p}: {exc}") from exc
     except FileNotFoundError as exc:
         raise DecodeError(f"{p}: no such file") from exc
     except OSError as exc:
         raise DecodeError(f"{p}: cannot be read ({exc.strerror or exc})") from exc
     try:
-        return decode_bytes(data)
+        return decode_bytes(data, name=str(p))
     except DecodeError as exc:
         raise DecodeError(f"{p}: {exc}") from exc

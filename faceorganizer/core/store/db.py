@@ -24,6 +24,30 @@ class StoreError(RuntimeError):
     """The database cannot be used (not ours, too new, damaged, busy)."""
 
 
+class StoreWriteError(StoreError):
+    """A write failed (disk full, read-only, I/O error); its transaction was rolled back."""
+
+
+# the tables every FaceOrganizer database has, from its first schema on
+_OUR_TABLES = frozenset({"photos", "faces"})
+
+
+def describe_sqlite_error(exc: sqlite3.Error) -> str:
+    """One line a user understands for an SQLite failure, saying what became of the data."""
+    text = str(exc)
+    low = text.lower()
+    whole = "the unfinished step was rolled back and the database is whole"
+    if "full" in low:
+        return f"the disk is full ({text}): {whole}; free some space and run it again"
+    if "readonly" in low or "read-only" in low:
+        return f"the database cannot be written any more ({text}): {whole}"
+    if "disk i/o" in low:
+        return f"the disk failed while writing ({text}): {whole}"
+    if "locked" in low or "busy" in low:
+        return f"the database is busy: another FaceOrganizer is writing to it ({text})"
+    return f"database error: {text}"
+
+
 def _migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every numbered migration, in order."""
     out = []
@@ -49,7 +73,7 @@ class Database:
         if not readonly:
             _create_private(self.path)
         elif not self.path.exists():
-            raise StoreError(f"no database at {self.path}")
+            raise StoreError(f"no database at {self.path} (scan a folder first)")
         uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
         try:
             self.conn = sqlite3.connect(
@@ -59,22 +83,50 @@ class Database:
                 isolation_level=None,
                 check_same_thread=False,
             )
+            version = self._check_identity()  # before any pragma that would change the file
             self.conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
-            self._check_and_migrate()
+            self._migrate(version)
+        except StoreError:
+            self.conn.close()
+            raise
         except sqlite3.DatabaseError as exc:
+            self.conn.close()
             raise StoreError(f"{self.path} is not a usable FaceOrganizer database: {exc}") from exc
         self.db = sqlite_utils.Database(self.conn)
 
     # -- schema -------------------------------------------------------------------------------
-    def _check_and_migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
-        tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app_id not in (0, APP_ID) or (app_id == 0 and tables > 0 and version == 0):
-            raise StoreError(f"{self.path} is not a FaceOrganizer database")
+    def _check_identity(self) -> int:
+        """The schema version of a database that is ours; StoreError, file untouched, if not.
+
+        Ours: empty (new), or marked with our application id and holding our tables. Anything
+        else (another program's SQLite file, whatever its ``user_version``) is refused before a
+        single byte of it is written.
+        """
+        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        app_id = int(self.conn.execute("PRAGMA application_id").fetchone()[0])
+        names = {
+            row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        objects = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id == 0 and objects == 0 and version == 0:
+            if self.readonly:
+                raise StoreError(f"{self.path} is empty: not a FaceOrganizer library yet")
+            return 0
+        if app_id != APP_ID:
+            raise StoreError(
+                f"{self.path} is not a FaceOrganizer database (another program's SQLite file);"
+                " it was left untouched"
+            )
+        if version > 0 and not names >= _OUR_TABLES:
+            raise StoreError(
+                f"{self.path} is damaged: tables {sorted(_OUR_TABLES - names)} missing"
+            )
+        return version
+
+    def _migrate(self, version: int) -> None:
         target = schema_version()
         if version > target:
             raise StoreError(
@@ -113,6 +165,8 @@ class Database:
                 self.conn.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as exc:
+                if _is_write_failure(exc):
+                    raise StoreWriteError(describe_sqlite_error(exc)) from exc
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 if time.monotonic() - start > 60:
@@ -122,11 +176,20 @@ class Database:
                 time.sleep(0.05)
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.OperationalError) and _is_write_failure(exc):
+                raise StoreWriteError(describe_sqlite_error(exc)) from exc
+            raise
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back by itself (a full disk, an I/O error)
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                log.warning("rollback failed: %s", exc)
 
     def close(self) -> None:
         """Close the connection."""
@@ -137,6 +200,11 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_write_failure(exc: sqlite3.Error) -> bool:
+    low = str(exc).lower()
+    return any(w in low for w in ("full", "readonly", "read-only", "disk i/o"))
 
 
 def _split_sql(sql: str) -> list[str]:

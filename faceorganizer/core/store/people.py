@@ -127,6 +127,18 @@ class PeopleRepository:
         rows = self.conn.execute("SELECT face_id, person_id, confirmed FROM face_person")
         return {r[0]: Assignment(r[1], bool(r[2])) for r in rows}
 
+    def missing_faces(self, face_ids: Iterable[int]) -> list[int]:
+        """Those of ``face_ids`` that are no stored face."""
+        wanted = sorted(set(face_ids))
+        found: set[int] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = [f for f in wanted[i : i + 500] if -(2**63) <= f < 2**63]
+            marks = ",".join("?" * len(chunk))
+            if chunk:
+                rows = self.conn.execute(f"SELECT id FROM faces WHERE id IN ({marks})", chunk)
+                found.update(r[0] for r in rows)
+        return [f for f in wanted if f not in found]
+
     def faces_of(self, person_id: int) -> list[int]:
         """Face ids of a person."""
         rows = self.conn.execute(
