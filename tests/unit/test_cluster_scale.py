@@ -62,3 +62,31 @@ def test_scale_params_are_validated() -> None:
         ClusterParams(chance_matches=0.0)
     with pytest.raises(ValueError):
         ClusterParams(established=0)
+
+
+def test_a_new_face_joins_a_lone_face_only_within_the_calibrated_limit() -> None:
+    from faceorganizer.core.people.cluster import assign_to_clusters
+
+    rng = np.random.default_rng(3)
+    a, b = _unit(rng.standard_normal((2, DIM)))
+    refs = np.stack([a] + [_near(b, 0.3, 20 + i) for i in range(6)])
+    labels = np.array([0, 1, 1, 1, 1, 1, 1])
+    new = np.stack([_near(a, 0.56, 5)])
+    assert assign_to_clusters(new, refs, labels, threshold=0.6)[0] == 0
+    # one face is a 1:1 verification: held to the lone limit of a large library
+    strict = assign_to_clusters(new, refs, labels, threshold=0.6, lone=0.52, established=5)
+    assert strict[0] == -1
+
+
+def test_a_new_face_between_two_people_joins_neither_with_a_margin() -> None:
+    from faceorganizer.core.people.cluster import assign_to_clusters
+
+    rng = np.random.default_rng(4)
+    a = _unit(rng.standard_normal((1, DIM)))[0]
+    g1 = [_near(a, 0.30, 30 + i) for i in range(5)]
+    g2 = [_near(a, 0.32, 40 + i) for i in range(5)]
+    refs = np.stack(g1 + g2)
+    labels = np.array([0] * 5 + [1] * 5)
+    new = a[None, :]
+    assert assign_to_clusters(new, refs, labels, threshold=0.6)[0] in (0, 1)
+    assert assign_to_clusters(new, refs, labels, threshold=0.6, margin=0.1)[0] == -1

@@ -581,8 +581,14 @@ class _Chain:
         return self.find(np.arange(n))
 
 
-def _agglomerative(x: np.ndarray, groups: np.ndarray | None, params: ClusterParams) -> np.ndarray:
-    """Average-linkage cluster slots for unit vectors x (slot per face; singletons own slot)."""
+def _agglomerative(
+    x: np.ndarray, groups: np.ndarray | None, params: ClusterParams, population: int = 0
+) -> np.ndarray:
+    """Average-linkage cluster slots for unit vectors x (slot per face; singletons own slot).
+
+    ``population``: the faces of the whole library when only some are clustered (a scan's new
+    faces), so the lone-face limit is calibrated for every stranger within reach.
+    """
     n = x.shape[0]
     if n < 2:
         return np.arange(n, dtype=np.int64)
@@ -590,7 +596,7 @@ def _agglomerative(x: np.ndarray, groups: np.ndarray | None, params: ClusterPara
         idx, dist = knn_graph(x, params.k)
     indptr, indices = _graph_csr(idx, dist, params.threshold)
     del idx, dist
-    lone = lone_threshold(n, params)
+    lone = lone_threshold(max(n, population), params)
     with _timed("linkage"):
         chain = _Chain(x, indptr, indices, params.threshold, groups, lone, params.established)
         return chain.run()
@@ -788,8 +794,12 @@ def cluster_faces(
     groups: np.ndarray | None = None,
     seed_mask: np.ndarray | None = None,
     params: ClusterParams = ClusterParams(),  # noqa: B008 - frozen, immutable default
+    population: int = 0,
 ) -> np.ndarray:
     """Group faces into people: labels (n,) int64, 0.. per person, -1 = unsorted.
+
+    ``population`` is the number of faces in the library when these are only some of them
+    (the lone-face limits are calibrated for the whole library; 0: these faces alone).
 
     ``groups`` (n,): faces with the same id (one photo) never share a label. ``seed_mask``
     (n,) bool: only these faces form clusters; every other face then joins the cluster of its
@@ -817,7 +827,7 @@ def cluster_faces(
     xs = x[seeds] if seeds.size < n else x
     gs = None if groups is None else groups[seeds]
     if params.method == "agglomerative":
-        slots = _agglomerative(xs, gs, params)
+        slots = _agglomerative(xs, gs, params, population)
     else:
         slots = _hdbscan(xs, gs, params)
     labels[seeds] = _canonical(slots)
@@ -983,8 +993,20 @@ def assign_to_clusters(
     k: int = 10,
     new_groups: np.ndarray | None = None,
     ref_groups: np.ndarray | None = None,
+    lone: float | None = None,
+    established: int = 1,
+    margin: float = 0.0,
 ) -> np.ndarray:
     """Labels for new faces against an already clustered library; -1 where none fits.
+
+    With ``margin``, a face joins its best label only when that label's score beats every
+    other label among its k nearest by at least ``margin`` (identification as a top-k decision
+    with a margin: a face between two look-alike people joins neither).
+
+    With ``lone`` below ``threshold``, a label of few faces is held to a stricter limit: a
+    match with one face is a 1:1 verification (``lone``, calibrated for the library's size by
+    ``lone_threshold``), rising linearly to ``threshold`` for a label of ``established`` faces,
+    the same rule as the clustering's (issue 18: precision at thousands of people).
 
     The labels among each new face's k nearest labelled reference faces (references labelled
     -1 are ignored) are the candidates. Each candidate label is scored by the mean of the new
@@ -1025,13 +1047,17 @@ def assign_to_clusters(
     valid = lab >= 0
     size[valid] = lab_size[np.searchsorted(uniq_lab, lab[valid])]
     score = np.where(count >= 3, top3, nearest)
+    limit: np.ndarray | float = threshold
+    if lone is not None and lone < threshold:
+        grown = np.minimum(1.0, (np.maximum(size, 1) - 1.0) / max(1, established - 1))
+        limit = lone + (threshold - lone) * grown
     # Only each label's first (nearest) position is a candidate.
     ok = valid & (rank == 0)
     # Labels of 3+ faces with fewer than 3 among the k nearest: exact top-3 from all members.
-    short = ok & (count < 3) & (size >= 3) & (1.0 - score <= threshold)
+    short = ok & (count < 3) & (size >= 3) & (1.0 - score <= limit)
     if short.any():
         _exact_top3(q, r, lab_ref, lab, score, short)
-    ok &= 1.0 - score <= threshold
+    ok &= 1.0 - score <= limit
 
     if new_groups is not None and ref_groups is not None:
         ng = np.asarray(new_groups).astype(np.int64, copy=False)
@@ -1044,6 +1070,15 @@ def assign_to_clusters(
         pos = np.minimum(np.searchsorted(ref_keys, keys), ref_keys.size - 1)
         ok &= ref_keys[pos] != keys
 
+    if margin > 0.0:
+        first = valid & (rank == 0)
+        cand = np.where(first, score, -np.inf)
+        best_at = np.where(ok, score, -np.inf).argmax(axis=1)
+        rows_m = np.arange(m)
+        best_val = cand[rows_m, best_at]
+        cand[rows_m, best_at] = -np.inf
+        clear = best_val - cand.max(axis=1) >= margin
+        ok &= clear[:, None]
     masked = np.where(ok, score, -np.inf)
     if new_groups is None:
         best = masked.argmax(axis=1)
