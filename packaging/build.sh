@@ -21,6 +21,10 @@ cd "$ROOT"
 PYI_VERSION="${PYI_VERSION:-pyinstaller>=6.5}"
 started=$SECONDS
 
+if [[ "$(uname -s)" == "Linux" && -x "$ROOT/scripts/install-system-deps.sh" ]]; then
+    "$ROOT/scripts/install-system-deps.sh" --packaging
+fi
+
 if [[ "${1:-}" == "--fresh" ]]; then
     python3 -m venv build/venv
     PY="$ROOT/build/venv/bin/python"

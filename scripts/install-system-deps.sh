@@ -4,7 +4,8 @@
 # packaging: Xvfb + xauth (the window is tested on a virtual display) and desktop-file-utils.
 # Installs only what is missing, as root with apt-get; otherwise prints the exact command.
 # Prints nothing when everything is there. `--runtime` (what ./run uses): only what the program
-# itself needs, not the test and packaging tools.
+# itself needs, not the test tools; `--packaging` (packaging/build.sh): also the tools that make
+# the bundle smaller and pack it (binutils, gcc, xz).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Checked against `ldd` of PySide6's plugins/platforms/libqxcb.so and lib/libQt6XcbQpa.so.6
@@ -23,6 +24,13 @@ packages=(
 )
 if [ "${1:-}" != "--runtime" ]; then
   packages+=(xvfb xauth desktop-file-utils)  # tests (the window under Xvfb), packaging
+fi
+if [ "${1:-}" = "--packaging" ]; then
+  packages+=(binutils gcc xz-utils)
+fi
+# scripts/bootstrap.sh makes a virtual environment: Debian's python3 needs python3-venv for it.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+  packages+=(python3-venv)
 fi
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }

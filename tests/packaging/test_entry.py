@@ -89,3 +89,28 @@ def test_no_display_is_a_clear_message_not_an_abort(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "no display" in proc.stderr
     assert "no display" in (tmp_path / "home" / entry.LOG_NAME).read_text(encoding="utf-8")
+
+
+def test_run_app_looks_up_the_photo_given_once_the_library_is_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp: object
+) -> None:
+    """``faceorganizer photo.jpg`` (Open with / %F): the window asks who is in the photo."""
+    from PySide6.QtWidgets import QApplication
+
+    import faceorganizer.gui.app as app
+    from faceorganizer.gui.main_window import MainWindow
+
+    photo = tmp_path / "img2.jpg"
+    photo.write_bytes(b"x")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.delenv("FACEORGANIZER_GUI_SMOKE", raising=False)
+    asked: list[tuple[str, bool]] = []
+
+    def find_by_photo(self: MainWindow, path: str | None = None) -> None:
+        asked.append((str(path), self.ready))
+        self.close()
+        QApplication.quit()
+
+    monkeypatch.setattr(MainWindow, "find_by_photo", find_by_photo)
+    assert app.run_app(photos=[str(photo)]) == 0
+    assert asked == [(str(photo), True)]
