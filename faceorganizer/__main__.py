@@ -121,20 +121,27 @@ def _show_error(text: str) -> None:
 
 def _install_qt_fatal_log() -> None:
     """Keep Qt's own fatal start-up messages (a platform plugin that cannot load aborts the
-    process before Python sees an exception) in the log too; output is unchanged."""
+    process before Python sees an exception) in the log too, with the warnings before them
+    (they name the cause, e.g. "could not connect to display"); output is unchanged."""
     try:
         from PySide6.QtCore import QtMsgType, qInstallMessageHandler
     except ImportError:
         return
+    from collections import deque
+
+    recent: deque[str] = deque(maxlen=12)
 
     def handler(kind: Any, _context: Any, message: str) -> None:
         sys.stderr.write(message + "\n")
         sys.stderr.flush()
-        if kind == QtMsgType.QtFatalMsg:
-            hint = ""
-            if "platform plugin" in message:
-                hint = " (QT_DEBUG_PLUGINS=1 names the library that is missing)"
-            write_log(f"start-up failed: Qt: {message}{hint}")
+        if kind != QtMsgType.QtFatalMsg:
+            recent.append(message)
+            return
+        hint = ""
+        if "platform plugin" in message:
+            hint = "\n(QT_DEBUG_PLUGINS=1 names a library that is missing)"
+        before = "".join(f"Qt: {line}\n" for line in recent)
+        write_log(f"start-up failed: {before}Qt: {message}{hint}")
 
     qInstallMessageHandler(handler)
 

@@ -114,3 +114,16 @@ def test_run_app_looks_up_the_photo_given_once_the_library_is_open(
     monkeypatch.setattr(MainWindow, "find_by_photo", find_by_photo)
     assert app.run_app(photos=[str(photo)]) == 0
     assert asked == [(str(photo), True)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 platform")
+def test_qt_abort_at_start_up_leaves_its_cause_in_the_log(tmp_path: Path) -> None:
+    """Qt aborts (no Python exception) when its platform cannot start: the log keeps why."""
+    env = dict(os.environ, DISPLAY=":7321", QT_QPA_PLATFORM="xcb", PYTHONPATH=str(REPO))
+    env["FACEORGANIZER_HOME"] = str(tmp_path / "home")
+    proc = subprocess.run(
+        [sys.executable, "-m", "faceorganizer"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode != 0
+    log = (tmp_path / "home" / entry.LOG_NAME).read_text(encoding="utf-8")
+    assert "start-up failed" in log and "could not connect to display :7321" in log
