@@ -13,7 +13,7 @@ out="$(dirname "$APP")/$name.tar.xz"
 rm -f "$out"
 tar -C "$(dirname "$APP")" --owner=0 --group=0 --sort=name \
     --transform "s,^$(basename "$APP"),$name," -cf - "$(basename "$APP")" \
-    | xz -T0 -6 > "$out.part"
+    | xz -T0 -1 > "$out.part"  # -1: 2-3x faster than -6 on 2 cores, a few % larger
 mv "$out.part" "$out"
 unpacked=$(du -sb "$APP" | cut -f1)
 packed=$(stat -c %s "$out")
