@@ -55,8 +55,10 @@ plugin="$(ls "$here"/.venv/lib/python3*/site-packages/PySide6/Qt/plugins/platfor
   2>/dev/null | head -n1)"
 if [ -n "$plugin" ] && command -v ldd >/dev/null 2>&1; then
   qtlib="$(dirname "$(dirname "$(dirname "$plugin")")")/lib"
-  missing="$(LD_LIBRARY_PATH="$qtlib" ldd "$plugin" "$qtlib/libQt6XcbQpa.so.6" 2>/dev/null \
-    | awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')"
+  missing="$(LD_LIBRARY_PATH="$qtlib" ldd "$plugin" "$qtlib/libQt6XcbQpa.so.6" 2>&1 \
+    | awk '/not found/ {print $1}
+           /error while loading shared libraries/ {sub(/.*libraries: /, ""); sub(/:.*/, ""); print}' \
+    | sort -u | tr '\n' ' ')"
   if [ -n "$missing" ]; then
     echo "note: Qt's X11 (xcb) platform cannot load: $missing" >&2
     echo "  install the packages that provide them (Debian/Ubuntu: see this script's list)" >&2
