@@ -5,15 +5,20 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import Any
 
 _T0 = time.monotonic()
 
 
-def run_app(argv: list[str] | None = None) -> int:
+def run_app(argv: list[str] | None = None, photos: list[str] | None = None) -> int:
     """Open the window and run the event loop; returns the exit code.
 
-    ``$FACEORGANIZER_GUI_SMOKE=1`` closes the window as soon as it is shown and prints
-    ``shown <seconds>`` and which heavy modules were loaded by then (start-up checks).
+    ``photos`` (from the command line, e.g. "Open with" a desktop entry's ``%F``) are looked
+    up once the library is open: who is in the first one (the rest are logged as skipped).
+
+    ``$FACEORGANIZER_GUI_SMOKE=1`` closes the window as soon as it is on screen (exposed) and
+    prints ``shown <seconds>``, which heavy modules were loaded by then, Qt's platform and the
+    wall-clock time (``epoch=``) for a caller that times from process start (start-up checks).
     """
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -32,14 +37,41 @@ def run_app(argv: list[str] | None = None) -> int:
     window = MainWindow(autostart=not smoke)
     window.resize(1280, 800)
     window.show()
+    if photos:
+        _open_photos_when_ready(window, photos)
     if smoke:
 
         def report() -> None:
+            handle = window.windowHandle()
+            if handle is not None and not handle.isExposed() and time.monotonic() - _T0 < 30:
+                QTimer.singleShot(5, report)  # mapped but not yet on screen
+                return
             heavy = [m for m in ("onnxruntime", "cv2", "sklearn", "hdbscan") if m in sys.modules]
-            line = f"shown {time.monotonic() - _T0:.3f} heavy={','.join(heavy) or 'none'}\n"
+            line = (
+                f"shown {time.monotonic() - _T0:.3f} heavy={','.join(heavy) or 'none'} "
+                f"platform={app.platformName()} epoch={time.time():.3f}\n"
+            )
             sys.stdout.write(line)
             sys.stdout.flush()
             window.close()
 
         QTimer.singleShot(0, report)
     return int(app.exec())
+
+
+def _open_photos_when_ready(window: Any, photos: list[str]) -> None:
+    """Look up who is in the first photo ("find by photo") once the library is open."""
+    import logging
+
+    from PySide6.QtCore import QTimer
+
+    if len(photos) > 1:
+        logging.getLogger(__name__).info("opening %s; %d more skipped", photos[0], len(photos) - 1)
+
+    def attempt() -> None:
+        if getattr(window, "ready", True):
+            window.find_by_photo(photos[0])
+        else:
+            QTimer.singleShot(50, attempt)
+
+    QTimer.singleShot(0, attempt)

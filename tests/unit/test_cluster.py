@@ -87,8 +87,7 @@ def test_knn_graph_matches_brute_force() -> None:
 
 
 def test_knn_graph_numpy_block_path_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without faiss, blocked matmul + sampled-threshold top-k is still exact."""
-    monkeypatch.setattr(cl, "_faiss", lambda: None)
+    """Blocked matmul + sampled-threshold top-k is exact."""
     monkeypatch.setattr(cl, "_BLOCK_BYTES", 4 * 3000 * 100)  # force many small blocks
     x, _ = _people(300, 10, noise=0.9, seed=3)
     idx, dist = knn_graph(x, 12)
@@ -96,15 +95,7 @@ def test_knn_graph_numpy_block_path_is_exact(monkeypatch: pytest.MonkeyPatch) ->
     np.testing.assert_allclose(dist, ref_dist, atol=1e-5)
 
 
-@pytest.mark.parametrize("backend", ["faiss", "hnswlib"])
-def test_knn_graph_approximate_path_has_high_recall(
-    monkeypatch: pytest.MonkeyPatch, backend: str
-) -> None:
-    if backend == "hnswlib":
-        pytest.importorskip("hnswlib")
-        monkeypatch.setattr(cl, "_faiss", lambda: None)
-    else:
-        pytest.importorskip("faiss")
+def test_knn_graph_approximate_path_has_high_recall(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cl, "_DENSE_MAX", 10)
     monkeypatch.setattr(cl, "_BRUTE_RATIO", 1.0)
     x, _ = _people(400, 10, noise=0.6, seed=4)

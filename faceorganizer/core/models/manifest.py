@@ -65,6 +65,24 @@ class ModelSpec:
             return self.derived_path
         return self.path
 
+    def derived_is_current(self) -> bool:
+        """Whether the derived file exists and was made from the original this manifest names.
+
+        ``fetch`` writes the original's sha256 next to each derived file (``.source-sha256``);
+        a bundle may ship only the derived file, which is all that is loaded.
+        """
+        if self.derived_path is None or not self.derived_path.exists():
+            return False
+        try:
+            stamp = self.derived_path.with_suffix(".source-sha256").read_text(encoding="utf-8")
+        except OSError:
+            return False
+        return stamp.strip() == self.sha256
+
+    def is_present(self) -> bool:
+        """Whether the file that is loaded is on disk (the original or a current derived file)."""
+        return self.path.exists() or self.derived_is_current()
+
 
 @dataclass(frozen=True)
 class ModelPack:
@@ -81,7 +99,7 @@ class ModelPack:
 
     def missing_files(self) -> list[Path]:
         """The files this pack needs that are not on disk."""
-        return [s.path for s in (self.detector, self.recognizer) if not s.path.exists()]
+        return [s.path for s in (self.detector, self.recognizer) if not s.is_present()]
 
 
 def models_root() -> Path:
@@ -191,6 +209,8 @@ def verify_pack(pack: ModelPack) -> list[str]:
     """Problems with a pack's files (missing, wrong sha256); empty when all is well."""
     problems = []
     for spec in (pack.detector, pack.recognizer):
+        if not spec.path.exists() and spec.derived_is_current():
+            continue  # only the derived file, made from the verified original, is shipped
         if not spec.path.exists():
             problems.append(
                 f"{spec.role} {spec.path.name} is missing (run: faceorganizer models fetch)"

@@ -187,15 +187,6 @@ def _as_unit(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x / norms[:, None], dtype=np.float32)
 
 
-def _faiss() -> Any | None:
-    """The faiss module, or None when it is not installed."""
-    try:
-        import faiss
-    except ImportError:  # pragma: no cover - depends on the environment
-        return None
-    return faiss
-
-
 def _topk_block(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices and values of the k largest entries of each row, best first.
 
@@ -225,14 +216,9 @@ def _brute_search(base: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.nda
     """Exact top-k of ``base`` by inner product for each query, best first, in blocks."""
     nq, nb = queries.shape[0], base.shape[0]
     kk = min(k, nb)
-    faiss = _faiss()
-    if faiss is not None:
-        # faiss' flat index is exact and, with its heap-based top-k, ~5x faster than numpy
-        # matmul + top-k on 2 cores (20k x 20k: 0.8 s against 4.6 s).
-        index = faiss.IndexFlatIP(base.shape[1])
-        index.add(base)
-        sims, idx = index.search(queries, kk)
-        return idx.astype(np.int64), sims.astype(np.float32)
+    # BLAS matmul + sampled-threshold top-k. faiss' flat index was ~3-5x faster (20k x 20k on
+    # 2 cores: 0.8 s against 4.6 s idle), but faiss and its own OpenBLAS added 66 MB to the
+    # bundle next to hnswlib, which search and the approximate path use anyway.
     block = max(16, min(nq, _BLOCK_BYTES // (4 * max(nb, 1))))
     out_i = np.empty((nq, kk), dtype=np.int64)
     out_s = np.empty((nq, kk), dtype=np.float32)
@@ -247,41 +233,19 @@ def _brute_search(base: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.nda
 def _ann_search(base: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Approximate top-k by inner product (missing results: index -1, similarity -inf).
 
-    faiss IVF-Flat (inner product, spherical k-means, nlist = 4 sqrt(n), nprobe 16) is used,
-    chosen by measurement on synthetic faces (same-person distance 0.3-0.5) on 2 cores:
-
-    * 100k, self-graph k=31: IVF 5.1 s (build 2.2 s + search 2.9 s), recall of the true
-      neighbours closer than 0.6: 96.4 %; faiss HNSW (M 12, efC 40, ef 40) 20.7 s / 98.4 %;
-      hnswlib (same) 17.1 s / 97.5 %; exact brute force ~40-100 s.
-    * 1M: IVF build 35 s + search 73 s, close-neighbour recall 99.9 % (nprobe 8: 45 s, 99.7 %).
-
-    IVF is 3-4x faster here and, unlike multi-threaded HNSW construction, deterministic. Its
-    misses are mostly far neighbours, which agglomerative does not need: linkage values are
-    exact (from cluster sums) and the graph only has to keep each person connected.
-    hnswlib (built single-threaded, so deterministic) is the fallback, then brute force.
+    hnswlib HNSW (M 16, efConstruction 60, ef max(2k, 64)), built single-threaded so that the
+    graph, and the grouping, are deterministic. Measured on synthetic faces (same-person
+    distance 0.3-0.5) on 2 cores, 100k self-graph k=31: hnswlib 17.1 s, recall of the true
+    neighbours closer than 0.6 97.5 %; faiss IVF-Flat 5.1 s / 96.4 % (faiss was dropped: one
+    nearest-neighbour library, 66 MB less in the bundle); exact brute force ~40-100 s. Misses
+    are mostly far neighbours, which agglomerative does not need: linkage values are exact
+    (from cluster sums) and the graph only has to keep each person connected.
     """
     nb, d = base.shape
-    faiss = _faiss()
-    if faiss is not None:
-        nlist = max(1, int(min(4.0 * np.sqrt(nb), nb // 39)))
-        nprobe = min(nlist, 16)
-        rng = np.random.default_rng(0)
-        n_train = min(nb, nlist * 40)
-        train = base[np.sort(rng.choice(nb, n_train, replace=False))] if n_train < nb else base
-        kmeans = faiss.Kmeans(d, nlist, niter=12, seed=1234, spherical=True, verbose=False)
-        kmeans.train(train)
-        quantizer = faiss.IndexFlatIP(d)
-        quantizer.add(kmeans.centroids)
-        index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
-        index.is_trained = True
-        index.add(base)
-        index.nprobe = nprobe
-        sims, idx = index.search(queries, k)
-        return idx.astype(np.int64), sims.astype(np.float32)
     try:
         import hnswlib
     except ImportError:  # pragma: no cover - depends on the environment
-        log.warning("neither faiss nor hnswlib is installed: exact search over %d faces", nb)
+        log.warning("hnswlib is not installed: exact search over %d faces", nb)
         return _brute_search(base, queries, k)
     index = hnswlib.Index(space="ip", dim=d)
     index.init_index(max_elements=nb, ef_construction=60, M=16, random_seed=0)
