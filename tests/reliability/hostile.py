@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -301,32 +302,65 @@ def run_cli(
     """Run the command line in a child and collect its output and its own peak memory.
 
     The child is reaped with ``os.wait4`` so its peak RSS is its own, not the largest of every
-    child this test process ever had (which is what ``RUSAGE_CHILDREN`` reports).
+    child this test process ever had (which is what ``RUSAGE_CHILDREN`` reports). It is started
+    by a small trampoline process, because Linux carries a process's peak RSS across fork and
+    exec: a child forked straight from this (large) test process would report the test
+    process's own peak as its own.
     """
     import tempfile
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryFile() as rss,
+    ):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "faceorganizer", *args],
+            [sys.executable, "-c", _TRAMPOLINE, sys.executable, "-m", "faceorganizer", *args],
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **(env or {}), "FO_RSS_FD": str(rss.fileno())},
             cwd=cwd,
+            pass_fds=(rss.fileno(),),
+            start_new_session=True,
         )
-        timer = threading.Timer(timeout, proc.kill)
+        timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, _usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        rss.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
-    max_rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        rss_text = rss.read().decode().strip()
+    max_rss = int(rss_text or 0) * (1 if sys.platform == "darwin" else 1024)
     return CliRun(proc.returncode, stdout, stderr, max_rss)
+
+
+# Runs argv[1:] as a child, passes its exit status on and writes the child's own peak RSS
+# (ru_maxrss from wait4) to the file descriptor named by FO_RSS_FD.
+_TRAMPOLINE = """
+import os, signal, subprocess, sys
+child = subprocess.Popen(sys.argv[1:])
+for sig in (signal.SIGTERM, signal.SIGINT):
+    signal.signal(sig, lambda n, _f: child.send_signal(n))
+while True:
+    try:
+        _, status, usage = os.wait4(child.pid, 0)
+        break
+    except InterruptedError:
+        continue
+os.write(int(os.environ["FO_RSS_FD"]), str(usage.ru_maxrss).encode())
+code = os.waitstatus_to_exitcode(status)
+if code < 0:  # ended by a signal: end the same way
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
 
 
 def shown(path: str | bytes | Path) -> str:

@@ -302,7 +302,7 @@ def test_a_signal_ends_a_scan_promptly_and_cleanly(tmp_path: Path, signum: int) 
     assert proc.returncode == 1, out + err
     assert "Traceback" not in err, err
     summary = [ln for ln in out.splitlines() if ln.startswith("summary: ")]
-    assert len(summary) == 1 and summary[0].endswith("status=cancelled"), out
+    assert len(summary) == 1 and "status=cancelled" in summary[0].split(), out
     assert 0 < _stored(db) < 400
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -596,10 +596,12 @@ def test_one_bit_megapixels_decode_in_bounded_memory(tmp_path: Path) -> None:
     path = tmp_path / "onebit.png"
     path.write_bytes(png_one_bit())
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from faceorganizer.core.photos.decode import read_and_decode\n"
         "p = read_and_decode(sys.argv[1])\n"
-        "print(p.width, p.height, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # VmHWM is this process's own peak (ru_maxrss would carry the forking parent's peak)
+        "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')]\n"
+        "print(p.width, p.height, int(hwm[0].split()[1]))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
