@@ -182,11 +182,13 @@ class PeopleView(QWidget):
         self.count.setText(f"{named} named · {n - named} unnamed" if n else "")
         self._update_placeholder()
 
-    def set_extra_counts(self, unsorted: int, questions: int) -> None:
-        """How many unsorted faces and "same person?" questions there are (0 hides)."""
+    def set_extra_counts(self, unsorted: int, questions: int, cap: int | None = None) -> None:
+        """How many unsorted faces and "same person?" questions there are (0 hides); more
+        questions than ``cap`` read "cap+" (the review page loads that many at a time)."""
         self.unsorted_button.setText(f"Unsorted faces ({unsorted})")
         self.unsorted_button.setVisible(unsorted > 0)
-        self.review_button.setText(f"Same person? ({questions})")
+        shown = f"{cap}+" if cap is not None and questions > cap else str(questions)
+        self.review_button.setText(f"Same person? ({shown})")
         self.review_button.setVisible(questions > 0)
 
     def set_scan_status(self, text: str, done: int = 0, total: int = 0) -> None:

@@ -20,7 +20,7 @@ from faceorganizer.gui.worker import JobContext
 
 log = logging.getLogger(__name__)
 
-QUESTIONS = 50  # "same person?" questions loaded at once
+QUESTIONS = 20  # "same person?" questions loaded at once (best first; more come as answered)
 REVIEW_FACES = 5
 
 
@@ -156,11 +156,11 @@ class WindowExtras(QObject):
 
             with library.connect() as db:
                 unsorted = len(PeopleRepository(db).unsorted_faces())
-                return unsorted, len(suggest_pairs(db, limit=QUESTIONS))
+                return unsorted, len(suggest_pairs(db, limit=QUESTIONS + 1))
 
         self.win.jobs.submit(
             job,
-            on_result=lambda v: self.win.people_view.set_extra_counts(*v),
+            on_result=lambda v: self.win.people_view.set_extra_counts(*v, cap=QUESTIONS),
             channel="extra-counts",
             replace=True,
         )
