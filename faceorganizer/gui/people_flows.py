@@ -173,7 +173,9 @@ class PeopleFlows(QObject):
         def ranked(scores: dict[int, float]) -> None:
             from faceorganizer.gui.thumbnails import ThumbKey
 
-            people = [p for p in self.win.people_items() if p.id not in own]
+            # the faces' own person is listed too (marked "now"): picking it confirms them
+            current = next(iter(own)) if len(own) == 1 else None
+            people = [p for p in self.win.people_items() if p.id not in own or p.id == current]
             if len(faces) == 1:
                 face = faces[0]
                 now = face.person_name or ("an unnamed group" if face.person_id else "no one yet")
@@ -189,6 +191,7 @@ class PeopleFlows(QObject):
                 thumbs=self.win.thumbs,
                 avoid=avoid,
                 face_image=self.win.thumbs.get(ThumbKey(faces[0].path, faces[0].box)),
+                current=current,
             )
             if pick is None:
                 return

@@ -59,3 +59,50 @@ def test_undo_offer_goes_when_the_user_moves_to_another_page(
     win.statusBar().clearMessage()
     assert not offer.isVisible()
     assert people_flows.OFFER_MS <= 10000
+
+
+# -- 2: "Who is this?" lists the face's own person, and faces rather than file names ------------
+def test_who_is_this_lists_the_current_person_first_and_no_file_names(qtbot: Any) -> None:
+    from faceorganizer.gui.dialogs.person_picker import PersonPickerDialog
+    from tests.gui.test_as_a_user import _item
+
+    people = [
+        _item(1, "Angelina Jolie", 9, "/p/Female_45_2_2.jpg"),
+        _item(2, None, 3, "/p/x.jpg"),
+        _item(3, None, 3, "/p/y.jpg"),
+        _item(4, None, 5, "/p/z.jpg"),
+        _item(5, None, 3, "/p/w.jpg"),
+    ]
+    dialog = PersonPickerDialog(people, "Who is this?", scores={1: 0.2, 2: 0.3}, current=3)
+    qtbot.addWidget(dialog)
+    rows = [dialog.list.item(i) for i in range(dialog.list.count())]
+    texts = [r.text() for r in rows]
+    assert rows[0].data(0x0100) == 3 and "(now)" in texts[0]  # Qt.UserRole: the person's id
+    assert sum("(now)" in t for t in texts) == 1
+    assert not any(".jpg" in t or "e.g." in t for t in texts), texts
+    assert len(set(texts)) == len(texts)  # alike unnamed groups still read differently
+    assert not any(IDS.search(t) for t in texts), texts
+    assert "An unnamed group of 5 photos" in texts
+    dialog.list.setCurrentItem(rows[0])
+    assert dialog.choice() == (3, None)  # confirming the current person is a choice
+
+
+def test_viewer_chooser_offers_the_faces_own_group(qtbot: Any, library_window: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    from tests.gui.test_as_a_user import _viewer_on
+
+    win, model = library_window, library_window.people_model
+    pid = model.ids()[0]
+    canvas = _viewer_on(qtbot, win, pid)
+    face = next(f for f in canvas.faces if f.person_id == pid)
+    win.ask.picks.append((pid, None))  # "yes, this is who it is now"
+    before = model.item(pid).face_count
+    qtbot.mouseClick(
+        canvas, Qt.MouseButton.LeftButton, pos=canvas.box_rect(face).center().toPoint()
+    )
+    qtbot.waitUntil(lambda: bool(win.ask.pick_args), timeout=10000)
+    args = win.ask.pick_args[-1]
+    assert args["current"] == pid and pid in {p.id for p in args["people"]}
+    _idle(qtbot, win)
+    assert model.item(pid).face_count == before  # confirmed where it was, nothing moved
