@@ -106,3 +106,38 @@ def test_viewer_chooser_offers_the_faces_own_group(qtbot: Any, library_window: A
     assert args["current"] == pid and pid in {p.id for p in args["people"]}
     _idle(qtbot, win)
     assert model.item(pid).face_count == before  # confirmed where it was, nothing moved
+
+
+# -- 3: find results tell alike groups apart ---------------------------------------------------
+def test_find_results_show_each_groups_face_and_size_and_read_differently(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from faceorganizer.core.search.find import FaceResult, PersonScore
+    from faceorganizer.core.store.browse import FaceRef, PersonItem
+    from faceorganizer.gui.find_view import FindView, FoundFace
+    from faceorganizer.gui.thumbnails import ThumbnailCache
+    from faceorganizer.gui.worker import Jobs
+
+    def score(pid: int, s: float) -> PersonScore:
+        return PersonScore(pid, f"unnamed group {pid}", s, 3, pid * 10, "possibly", 0.5)
+
+    people = {
+        41: PersonItem(41, None, False, 5, 5),
+        42: PersonItem(42, None, False, 5, 5),
+        43: PersonItem(43, None, False, 3, 3),
+        7: PersonItem(7, "Brad Pitt", False, 12, 12),
+    }
+    faces = {p * 10: FaceRef(p * 10, p, f"/p/{p}.jpg", (0, 0, 9, 9), 0.9, p) for p in people}
+    ranked = [score(7, 0.62), score(41, 0.35), score(42, 0.33), score(43, 0.31)]
+    result = FaceResult(0, (0, 0, 9, 9), [], ranked)
+    jobs = Jobs()
+    view = FindView(ThumbnailCache(jobs))
+    qtbot.addWidget(view)
+    view.set_results("Find: a.jpg", [FoundFace(result, None, {}, people, faces)])
+    texts = [lb.text() for lb in view.findChildren(QLabel, "foundPerson")]
+    assert len(texts) == 4 and len(set(texts)) == 4
+    assert "An unnamed group of 5 photos" in texts[1] and "Another unnamed group of 5" in texts[2]
+    assert "An unnamed group of 3 photos" in texts[3] and "Brad Pitt · 12 photos" in texts[0]
+    assert not any(IDS.search(t) or "0." in t for t in texts), texts
+    assert len(view.findChildren(QLabel, "foundPersonFace")) == 4  # each person's face
+    qtbot.waitUntil(lambda: not jobs.active(), timeout=10000)
