@@ -98,6 +98,7 @@ class PeopleView(QWidget):
     open_person = Signal(int)
     open_unsorted = Signal()
     open_review = Signal()
+    placeholder_changed = Signal()  # the scan's progress shown here, or no longer
 
     def __init__(self, model: PersonListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -201,7 +202,17 @@ class PeopleView(QWidget):
             self.placeholder_bar.setRange(0, 0)  # busy
         self._update_placeholder()
 
+    def shows_scan_progress(self) -> bool:
+        """Whether the scan's progress is shown here (in place of an empty grid)."""
+        return bool(self.scan_status) and self.body.currentWidget() is self.empty
+
     def _update_placeholder(self) -> None:
+        before = self.shows_scan_progress()
+        self._place()
+        if self.shows_scan_progress() != before or self.scan_status:
+            self.placeholder_changed.emit()
+
+    def _place(self) -> None:
         if self.model.rowCount():
             self.body.setCurrentWidget(self.list)
             return

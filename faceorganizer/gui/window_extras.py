@@ -55,6 +55,13 @@ class WindowExtras(QObject):
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(lambda *_a: self._counts_timer.start())
         self._build_actions()
+        # the scan's progress once: in the People placeholder while it shows, else the status bar
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(0)  # after the scan control has shown its widgets
+        self._progress_timer.timeout.connect(self.progress_once)
+        win.people_view.placeholder_changed.connect(self._progress_timer.start)
+        win.stack.currentChanged.connect(lambda _i: self._progress_timer.start())
         self.flows.history_changed.connect(self._history_changed)
         self._history_changed(None, None)
 
@@ -127,6 +134,16 @@ class WindowExtras(QObject):
         back = getattr(page, "back", None)
         if back is not None and hasattr(back, "emit"):
             back.emit()
+
+    def progress_once(self) -> None:
+        """Show the scan's progress in one place: the status bar hides its label and bar while
+        the People page's placeholder shows them (the first scan)."""
+        win, view = self.win, self.win.people_view
+        here = win.stack.currentWidget() is view and view.shows_scan_progress()
+        running = bool(view.scan_status)  # set by the scan control from start to end
+        for w in (getattr(win, "scan_label", None), getattr(win, "scan_bar", None)):
+            if w is not None:
+                w.setVisible(running and not here)
 
     # -- after each change ------------------------------------------------------------------
     def library_opened(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from tests.gui.test_as_a_user import IDS, _idle, _open_person
 
@@ -110,7 +110,6 @@ def test_viewer_chooser_offers_the_faces_own_group(qtbot: Any, library_window: A
 
 # -- 3: find results tell alike groups apart ---------------------------------------------------
 def test_find_results_show_each_groups_face_and_size_and_read_differently(qtbot: Any) -> None:
-    from PySide6.QtWidgets import QLabel
 
     from faceorganizer.core.search.find import FaceResult, PersonScore
     from faceorganizer.core.store.browse import FaceRef, PersonItem
@@ -141,3 +140,42 @@ def test_find_results_show_each_groups_face_and_size_and_read_differently(qtbot:
     assert not any(IDS.search(t) or "0." in t for t in texts), texts
     assert len(view.findChildren(QLabel, "foundPersonFace")) == 4  # each person's face
     qtbot.waitUntil(lambda: not jobs.active(), timeout=10000)
+
+
+# -- 4: the first scan's progress is shown once ---------------------------------------------------
+def test_first_scan_progress_is_shown_once(qtbot: Any, settings: Any, fake_ask: Any) -> None:
+    from PySide6.QtWidgets import QProgressBar
+
+    from faceorganizer.gui.main_window import MainWindow
+
+    win = MainWindow(settings, fake_ask, autostart=False)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=10000)
+    win.stack.setCurrentWidget(win.people_view)
+    # what the scan control does when a scan starts: its text, then its status-bar widgets
+    win.scan_label.setText("Looking for photos…")
+    win.people_view.set_scan_status("Looking for photos…")
+    win.scan_label.show()
+    win.scan_bar.show()
+
+    def shown() -> list[Any]:
+        bars = [b for b in win.findChildren(QProgressBar) if b.isVisible()]
+        texts = [lb for lb in win.findChildren(QLabel) if lb.isVisible() and "Looking" in lb.text()]
+        return bars + texts
+
+    qtbot.waitUntil(lambda: len(shown()) == 2, timeout=5000)  # one bar, one line of text
+    assert win.people_view.placeholder_bar in shown()
+    # on another page the status bar shows the progress
+    win.stack.setCurrentWidget(win.find_view)
+    qtbot.waitUntil(lambda: win.scan_bar.isVisible(), timeout=5000)
+    win.stack.setCurrentWidget(win.people_view)
+    qtbot.waitUntil(lambda: not win.scan_bar.isVisible(), timeout=5000)
+    # the scan ends: nothing is left showing
+    win.scan_label.hide()
+    win.scan_bar.hide()
+    win.people_view.set_scan_status("")
+    QApplication.processEvents()
+    assert not shown()
+    win.close()
