@@ -179,3 +179,21 @@ def test_first_scan_progress_is_shown_once(qtbot: Any, settings: Any, fake_ask: 
     QApplication.processEvents()
     assert not shown()
     win.close()
+
+
+# -- 6: the photos action says whose photos ----------------------------------------------------
+def test_photos_action_says_whose_photos(qtbot: Any, library_window: Any) -> None:
+    win, model = library_window, library_window.people_model
+    a, b = model.ids()[0], model.ids()[1]
+    _rename(qtbot, win, a, "Kate & Bo")
+    _idle(qtbot, win)
+    win.people_view.select_ids([a])
+    assert win.act_photos.text().replace("&", "") == "Photos of Kate  Bo"  # && shows one &
+    win.people_view.select_ids([a, b])
+    assert win.act_photos.text().replace("&", "") == "Photos with All of Them"
+    win.people_view.select_ids([b])
+    assert win.act_photos.text().replace("&", "") == "Photos of This Group"
+    _open_person(qtbot, win, a)
+    toolbar = [act.text().replace("&", "") for act in win.person_view.toolbar.actions()]
+    assert "Photos of Kate  Bo" in toolbar
+    assert not any("Together" in t or "Selected" in t for t in toolbar), toolbar
