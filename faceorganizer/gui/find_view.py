@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.search.compare import DIFFERENT
 from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.gui.captions import distinct_captions, photos_text
 from faceorganizer.gui.menus import page_title
@@ -55,6 +56,11 @@ def people_details(library: Any, results: list[Any]) -> tuple[dict, dict]:
         people = {p.id: p for p in load_people(db, include_hidden=True, person_ids=ids)}
         faces = faces_by_id(db, sorted({p.best_face_id for p in ranked}))
     return people, faces
+
+
+def likely(people: list[Any]) -> list[Any]:
+    """The ranked people worth showing: those not judged different people."""
+    return [p for p in people[:PEOPLE_SHOWN] if p.verdict != DIFFERENT]
 
 
 def verdict_words(score: float, verdict: str) -> str:
@@ -150,7 +156,7 @@ class FindView(QWidget):
         # one caption per person over the whole page, so alike groups read differently
         seen: dict[int, PersonItem] = {}
         for face in found:
-            for p in face.result.people[:PEOPLE_SHOWN]:
+            for p in likely(face.result.people):
                 item = face.people.get(p.person_id)
                 if item is not None:
                     seen.setdefault(item.id, item)
@@ -170,9 +176,12 @@ class FindView(QWidget):
         row.addWidget(query, 0, Qt.AlignmentFlag.AlignTop)
         people = QVBoxLayout()
         row.addLayout(people, 1)
-        ranked = face.result.people[:PEOPLE_SHOWN]
+        # people the verdict calls different are noise to a user: listed only when no one
+        # else is, and then said plainly
+        ranked = likely(face.result.people)
         if not ranked:
-            people.addWidget(QLabel("No matching people in the library.", box))
+            none = "No one in the library looks like this face."
+            people.addWidget(QLabel(none, box))
         for p in ranked:
             item = face.people.get(p.person_id)
             if item is not None:

@@ -197,3 +197,25 @@ def test_photos_action_says_whose_photos(qtbot: Any, library_window: Any) -> Non
     toolbar = [act.text().replace("&", "") for act in win.person_view.toolbar.actions()]
     assert "Photos of Kate  Bo" in toolbar
     assert not any("Together" in t or "Selected" in t for t in toolbar), toolbar
+
+
+def test_find_results_leave_out_people_judged_different(qtbot: Any) -> None:
+    from faceorganizer.core.search.find import FaceResult, PersonScore
+    from faceorganizer.core.store.browse import PersonItem
+    from faceorganizer.gui.find_view import FindView, FoundFace
+    from faceorganizer.gui.thumbnails import ThumbnailCache
+    from faceorganizer.gui.worker import Jobs
+
+    people = {1: PersonItem(1, "Ann", False, 4, 4), 2: PersonItem(2, None, False, 3, 3)}
+    ranked = [
+        PersonScore(1, "Ann", 0.7, 3, 10, "same person", 0.99),
+        PersonScore(2, "unnamed group 2", 0.2, 3, 20, "different people", 0.2),
+    ]
+    view = FindView(ThumbnailCache(Jobs()))
+    qtbot.addWidget(view)
+    view.set_results("Find", [FoundFace(FaceResult(0, (0, 0, 9, 9), [], ranked), None, {}, people)])
+    texts = [lb.text() for lb in view.findChildren(QLabel, "foundPerson")]
+    assert len(texts) == 1 and "Ann" in texts[0]
+    view.set_results("Find", [FoundFace(FaceResult(0, (0, 0, 9, 9), [], ranked[1:]), None)])
+    assert not view.findChildren(QLabel, "foundPerson")
+    assert any("No one" in lb.text() for lb in view.findChildren(QLabel))
