@@ -66,3 +66,25 @@ def distinct_captions(items: Iterable[PersonItem]) -> dict[int, str]:
             seen[p.photo_count] += 1
             out[p.id] = unnamed_caption(p.photo_count, seen[p.photo_count])
     return out
+
+
+def side_captions(items: list[PersonItem | None]) -> list[str]:
+    """Captions of people shown side by side (a "same person?" question, a merge):
+    "Brad Pitt · 12 photos", "An unnamed group of 3 photos", "Another unnamed group of 3
+    photos" (never the same words twice, never an id)."""
+    captions = distinct_captions([p for p in items if p is not None])
+
+    def one(p: PersonItem | None) -> str:
+        if p is None:
+            return "A group no longer there"
+        if p.name:
+            return f"{p.name} · {photos_text(p.photo_count)}"
+        return captions[p.id]
+
+    return [one(p) for p in items]
+
+
+def pair_captions(a: PersonItem | None, b: PersonItem | None) -> tuple[str, str]:
+    """The two sides of a "same person?" question (``side_captions``)."""
+    first, second = side_captions([a, b])
+    return first, second

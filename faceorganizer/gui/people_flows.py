@@ -286,10 +286,12 @@ class PeopleFlows(QObject):
                 question = f"Are these all {keep}? They become one person named {keep}."
             else:
                 question = "Are these the same person? They become one unnamed group."
-            groups = [(person_caption(t), faces.get(target, []))]
-            groups += [
-                (person_caption(s), faces.get(sid, []))
-                for s, sid in zip(srcs, sources, strict=True)
+            from faceorganizer.gui.captions import side_captions
+
+            captions = side_captions([t, *srcs])
+            groups = [
+                (caption, faces.get(pid, []))
+                for caption, pid in zip(captions, [target, *sources], strict=True)
             ]
             merge = "Merge" if len(sources) == 1 else f"Merge all {len(sources) + 1}"
             if self._choose("Merge people", question, groups, ["Cancel", merge]) == merge:

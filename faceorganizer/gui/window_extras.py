@@ -13,7 +13,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from faceorganizer.core.store.browse import FaceRef
-from faceorganizer.gui.people_flows import PeopleFlows, person_caption
+from faceorganizer.gui.captions import pair_captions
+from faceorganizer.gui.people_flows import PeopleFlows
 from faceorganizer.gui.review_view import Question, ReviewView
 from faceorganizer.gui.unsorted_view import UnsortedView
 from faceorganizer.gui.worker import JobContext
@@ -251,15 +252,7 @@ class WindowExtras(QObject):
             for s in questions:
                 fa = [refs[f] for f in s.faces_a[:REVIEW_FACES] if f in refs]
                 fb = [refs[f] for f in s.faces_b[:REVIEW_FACES] if f in refs]
-                out.append(
-                    Question(
-                        s,
-                        person_caption(people.get(s.a)),
-                        person_caption(people.get(s.b)),
-                        fa,
-                        fb,
-                    )
-                )
+                out.append(Question(s, *pair_captions(people.get(s.a), people.get(s.b)), fa, fb))
             return out
 
         self.win.jobs.submit(

@@ -219,3 +219,19 @@ def test_find_results_leave_out_people_judged_different(qtbot: Any) -> None:
     view.set_results("Find", [FoundFace(FaceResult(0, (0, 0, 9, 9), [], ranked[1:]), None)])
     assert not view.findChildren(QLabel, "foundPerson")
     assert any("No one" in lb.text() for lb in view.findChildren(QLabel))
+
+
+# -- questions and merges show two sides that never read the same --------------------------------
+def test_two_sides_of_a_question_or_merge_read_differently() -> None:
+    from faceorganizer.core.store.browse import PersonItem
+    from faceorganizer.gui.captions import pair_captions, side_captions
+
+    a, b = PersonItem(41, None, False, 3, 3), PersonItem(42, None, False, 3, 3)
+    assert pair_captions(a, b) == (
+        "An unnamed group of 3 photos",
+        "Another unnamed group of 3 photos",
+    )
+    named = PersonItem(7, "Brad Pitt", False, 12, 12)
+    sides = side_captions([named, a, b, PersonItem(43, None, False, 3, 3), None])
+    assert sides[0] == "Brad Pitt · 12 photos" and sides[3] == "A third unnamed group of 3 photos"
+    assert len(set(sides)) == len(sides) and not any(IDS.search(t) for t in sides)
