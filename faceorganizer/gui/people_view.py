@@ -134,7 +134,7 @@ class PeopleView(QWidget):
         self.placeholder.setStyleSheet("color: #555; font-size: 15px")
         self.placeholder_bar = QProgressBar(self)
         self.placeholder_bar.setObjectName("peoplePlaceholderProgress")
-        self.placeholder_bar.setMaximumWidth(420)
+        self.placeholder_bar.setFixedWidth(360)  # a bar, not a blip, while it is busy
         self.placeholder_bar.setTextVisible(False)
         self.scan_status = ""
         self.list = PeopleListView(self)
