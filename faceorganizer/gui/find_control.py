@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog
 
-from faceorganizer.gui.find_view import FoundFace, crop_face
+from faceorganizer.gui.find_view import FoundFace, crop_face, people_details
 from faceorganizer.gui.thumbnails import bgr_to_qimage
 from faceorganizer.gui.window_base import WindowBase
 from faceorganizer.gui.worker import JobContext
@@ -43,8 +43,11 @@ class FindControl(WindowBase):
                 path, EngineOptions(device=device), top=FIND_TOP, should_stop=ctx.should_stop
             )
             photo = found.photo
+            people, faces = people_details(library, found.results)
             return [
-                FoundFace(r, crop_face(photo.pixels, photo.scale, r.box), found.photos)
+                FoundFace(
+                    r, crop_face(photo.pixels, photo.scale, r.box), found.photos, people, faces
+                )
                 for r in found.results
             ]
 
@@ -80,7 +83,8 @@ class FindControl(WindowBase):
                 image = bgr_to_qimage(face_thumbnail(face.path, face.box))
             except Exception:  # noqa: BLE001 - the picture is optional
                 image = None
-            return [FoundFace(r, image, found.photos) for r in found.results]
+            people, faces = people_details(library, found.results)
+            return [FoundFace(r, image, found.photos, people, faces) for r in found.results]
 
         def failed(exc: BaseException) -> None:
             self.find_view.show_message(title, f"Cannot search: {exc}")

@@ -20,12 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.search.compare import DIFFERENT
+from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.gui.captions import distinct_captions, photos_text
 from faceorganizer.gui.menus import page_title
 from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache, bgr_to_qimage
 
 PEOPLE_SHOWN = 5  # people listed per query face (the library gathers their photos)
 UNNAMED_ID = re.compile(r"^unnamed group \d+$")  # the core's label: no ids on screen
 THUMB_SIZE = 128
+FACE_ICON = 56  # each found person's face beside its name
 QUERY_MARGIN = 0.3
 
 
@@ -36,6 +40,33 @@ class FoundFace:
     result: Any  # core.search.find.FaceResult
     image: QImage | None
     photos: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # person -> photos
+    people: dict[int, PersonItem] = field(default_factory=dict)  # person -> name and counts
+    faces: dict[int, FaceRef] = field(default_factory=dict)  # each person's most alike face
+
+
+def people_details(library: Any, results: list[Any]) -> tuple[dict, dict]:
+    """For find results (any thread): the ranked people's counts and their best faces."""
+    from faceorganizer.core.store.browse import faces_by_id, load_people
+
+    ranked = [p for r in results for p in r.people[:PEOPLE_SHOWN]]
+    if not ranked:
+        return {}, {}
+    with library.connect() as db:
+        ids = sorted({p.person_id for p in ranked})
+        people = {p.id: p for p in load_people(db, include_hidden=True, person_ids=ids)}
+        faces = faces_by_id(db, sorted({p.best_face_id for p in ranked}))
+    return people, faces
+
+
+def likely(people: list[Any]) -> list[Any]:
+    """The ranked people worth showing: those not judged different people."""
+    return [p for p in people[:PEOPLE_SHOWN] if p.verdict != DIFFERENT]
+
+
+def verdict_words(score: float, verdict: str) -> str:
+    """ "similarity 73%: the same person", "similarity 33%: possibly the same person"."""
+    said = {"same person": "the same person", "possibly": "possibly the same person"}
+    return f"similarity {max(0.0, score):.0%}: {said.get(verdict, verdict)}"
 
 
 def crop_face(pixels: np.ndarray, scale: float, box: tuple[float, float, float, float]) -> QImage:
@@ -70,6 +101,8 @@ class FindView(QWidget):
         self.results: list[FoundFace] = []
         self.photo_ids: list[int] = []
         self.buttons: list[tuple[ThumbKey, QToolButton]] = []
+        self.face_labels: list[tuple[ThumbKey, QLabel]] = []
+        self.captions: dict[int, str] = {}
         self.setObjectName("findPage")
         self.back_button = QPushButton("◀ Back", self)
         self.back_button.setObjectName("backButton")
@@ -98,6 +131,7 @@ class FindView(QWidget):
         self.results = []
         self.photo_ids = []
         self.buttons = []
+        self.face_labels = []
         new = QWidget()
         self.body_layout = QVBoxLayout(new)
         self.scroll_area.setWidget(new)  # deletes the old body
@@ -119,6 +153,14 @@ class FindView(QWidget):
             return
         n = len(found)
         self.message.setText(f"{n} face{'s' if n != 1 else ''} found.")
+        # one caption per person over the whole page, so alike groups read differently
+        seen: dict[int, PersonItem] = {}
+        for face in found:
+            for p in likely(face.result.people):
+                item = face.people.get(p.person_id)
+                if item is not None:
+                    seen.setdefault(item.id, item)
+        self.captions = distinct_captions(seen.values())
         for face in found:
             self.body_layout.addWidget(self._section(face))
         self.body_layout.addStretch(1)
@@ -134,19 +176,46 @@ class FindView(QWidget):
         row.addWidget(query, 0, Qt.AlignmentFlag.AlignTop)
         people = QVBoxLayout()
         row.addLayout(people, 1)
-        ranked = face.result.people[:PEOPLE_SHOWN]
+        # people the verdict calls different are noise to a user: listed only when no one
+        # else is, and then said plainly
+        ranked = likely(face.result.people)
         if not ranked:
-            people.addWidget(QLabel("No matching people in the library.", box))
+            none = "No one in the library looks like this face."
+            people.addWidget(QLabel(none, box))
         for p in ranked:
-            who = "An unnamed group" if UNNAMED_ID.match(p.person or "") else p.person
-            label = QLabel(f"<b>{who}</b> — similarity {p.score:.3f}, {p.verdict}", box)
-            people.addWidget(label)
+            item = face.people.get(p.person_id)
+            if item is not None:
+                who = self.captions.get(item.id) or item.label
+                if item.name:
+                    who = f"{who} · {photos_text(item.photo_count)}"
+            else:
+                who = "An unnamed group" if UNNAMED_ID.match(p.person or "") else p.person
+            head = QHBoxLayout()
+            best = face.faces.get(p.best_face_id)
+            if best is not None:
+                head.addWidget(self._face_label(box, best))
+            label = QLabel(f"<b>{who}</b> — {verdict_words(p.score, p.verdict)}", box)
+            label.setObjectName("foundPerson")
+            head.addWidget(label, 1)
+            people.addLayout(head)
             strip = QHBoxLayout()
             for photo_id, path in face.photos.get(p.person_id, []):
                 strip.addWidget(self._thumb_button(box, photo_id, path))
             strip.addStretch(1)
             people.addLayout(strip)
         return box
+
+    def _face_label(self, parent: QWidget, face: FaceRef) -> QLabel:
+        """The person's face most like the query (shows who the group is)."""
+        label = QLabel(parent)
+        label.setObjectName("foundPersonFace")
+        label.setFixedSize(FACE_ICON, FACE_ICON)
+        key = ThumbKey(face.path, face.box)
+        self.face_labels.append((key, label))
+        pix = self.thumbs.get(key)
+        if pix is not None:
+            label.setPixmap(_scaled(pix))
+        return label
 
     def _thumb_button(self, parent: QWidget, photo_id: int, path: str) -> QToolButton:
         if photo_id not in self.photo_ids:
@@ -168,6 +237,9 @@ class FindView(QWidget):
         return button
 
     def _thumb_ready(self, key: ThumbKey) -> None:
+        for k, label in self.face_labels:
+            if k == key and (pix := self.thumbs.get(key)) is not None:
+                label.setPixmap(_scaled(pix))
         pix = self.thumbs.get(key) if any(k == key for k, _ in self.buttons) else None
         if pix is None:
             return
@@ -178,3 +250,12 @@ class FindView(QWidget):
 
     def _open(self, photo_id: int) -> None:
         self.open_photo.emit(photo_id, list(self.photo_ids))
+
+
+def _scaled(pix: QPixmap) -> QPixmap:
+    return pix.scaled(
+        FACE_ICON,
+        FACE_ICON,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )

@@ -112,7 +112,7 @@ class Pages(WindowBase):
         if not ids:
             self.statusBar().showMessage("Select one or more people", 4000)
             return
-        names = [(i.label if (i := self.people_model.item(p)) else f"#{p}") for p in ids]
+        names = [(i.label if (i := self.people_model.item(p)) else "Unnamed") for p in ids]
         library = self.library
 
         def load(_ctx: JobContext) -> list[tuple[int, str]]:

@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, QRect, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QElapsedTimer, QObject, QRect, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
 from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.gui.worker import JobContext
 
 log = logging.getLogger(__name__)
 
-OFFER_MS = 12000  # how long the "… Undo" offer stays in the status bar
+OFFER_MS = 10000  # how long the "… Undo" offer stays in the status bar
+OFFER_SETTLE_MS = 1500  # a page change this soon after the offer is part of the same action
 GROUP_FACES = 8  # faces shown of each group in a question
 
 
@@ -31,10 +32,17 @@ def person_caption(item: PersonItem | None, faces: int | None = None) -> str:
 
 
 class UndoOffer(QWidget):
-    """The status bar's "Named 5 faces Anna   [Undo]" after each change."""
+    """The status bar's "Named 5 faces Anna   [Undo]" after each change, for ``OFFER_MS``
+    or until the user moves to another page (Edit ▸ Undo NAME stays).
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Dismissed, it leaves the status bar: a widget merely hidden there is shown again by
+    ``QStatusBar`` each time a temporary message ends, which kept an old offer on screen for
+    minutes.
+    """
+
+    def __init__(self, bar: QStatusBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.bar = bar
         self.setObjectName("undoOffer")
         self.text = QLabel("", self)
         self.text.setObjectName("undoOfferText")
@@ -46,15 +54,34 @@ class UndoOffer(QWidget):
         layout.addWidget(self.button)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self.hide)
+        self.timer.timeout.connect(self.dismiss)
+        self.since = QElapsedTimer()
+        self.shown = False
         self.hide()
 
     def offer(self, text: str, button: str) -> None:
         """Show ``text`` with a button (Undo or Redo) for a while."""
         self.text.setText(text)
         self.button.setText(button)
+        if not self.shown:
+            self.bar.addWidget(self)
+            self.shown = True
         self.show()
+        self.since.start()
         self.timer.start(OFFER_MS)
+
+    def dismiss(self) -> None:
+        """Take the offer off the status bar."""
+        self.timer.stop()
+        if self.shown:
+            self.bar.removeWidget(self)
+            self.shown = False
+        self.hide()
+
+    def page_changed(self) -> None:
+        """Another page: the offer goes, unless the change came with the action offered."""
+        if self.shown and self.since.isValid() and self.since.elapsed() > OFFER_SETTLE_MS:
+            self.dismiss()
 
 
 class PeopleFlows(QObject):
@@ -67,9 +94,9 @@ class PeopleFlows(QObject):
         self.win = win
         self.undo_text: str | None = None
         self.redo_text: str | None = None
-        self.offer = UndoOffer(win)
-        win.statusBar().addWidget(self.offer)
+        self.offer = UndoOffer(win.statusBar(), win)
         self.offer.button.clicked.connect(self._offer_clicked)
+        win.stack.currentChanged.connect(lambda _i: self.offer.page_changed())
 
     # -- undo / redo ------------------------------------------------------------------------
     def after_change(self, changes: Any) -> None:
@@ -83,7 +110,7 @@ class PeopleFlows(QObject):
         self.refresh_history()
 
     def _offer_clicked(self) -> None:
-        self.offer.hide()
+        self.offer.dismiss()
         if self.offer.button.text() == "Redo":
             self.redo()
         else:
@@ -146,7 +173,9 @@ class PeopleFlows(QObject):
         def ranked(scores: dict[int, float]) -> None:
             from faceorganizer.gui.thumbnails import ThumbKey
 
-            people = [p for p in self.win.people_items() if p.id not in own]
+            # the faces' own person is listed too (marked "now"): picking it confirms them
+            current = next(iter(own)) if len(own) == 1 else None
+            people = [p for p in self.win.people_items() if p.id not in own or p.id == current]
             if len(faces) == 1:
                 face = faces[0]
                 now = face.person_name or ("an unnamed group" if face.person_id else "no one yet")
@@ -162,6 +191,7 @@ class PeopleFlows(QObject):
                 thumbs=self.win.thumbs,
                 avoid=avoid,
                 face_image=self.win.thumbs.get(ThumbKey(faces[0].path, faces[0].box)),
+                current=current,
             )
             if pick is None:
                 return
@@ -256,10 +286,12 @@ class PeopleFlows(QObject):
                 question = f"Are these all {keep}? They become one person named {keep}."
             else:
                 question = "Are these the same person? They become one unnamed group."
-            groups = [(person_caption(t), faces.get(target, []))]
-            groups += [
-                (person_caption(s), faces.get(sid, []))
-                for s, sid in zip(srcs, sources, strict=True)
+            from faceorganizer.gui.captions import side_captions
+
+            captions = side_captions([t, *srcs])
+            groups = [
+                (caption, faces.get(pid, []))
+                for caption, pid in zip(captions, [target, *sources], strict=True)
             ]
             merge = "Merge" if len(sources) == 1 else f"Merge all {len(sources) + 1}"
             if self._choose("Merge people", question, groups, ["Cancel", merge]) == merge:

@@ -98,6 +98,7 @@ class PeopleView(QWidget):
     open_person = Signal(int)
     open_unsorted = Signal()
     open_review = Signal()
+    placeholder_changed = Signal()  # the scan's progress shown here, or no longer
 
     def __init__(self, model: PersonListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,7 +134,7 @@ class PeopleView(QWidget):
         self.placeholder.setStyleSheet("color: #555; font-size: 15px")
         self.placeholder_bar = QProgressBar(self)
         self.placeholder_bar.setObjectName("peoplePlaceholderProgress")
-        self.placeholder_bar.setMaximumWidth(420)
+        self.placeholder_bar.setFixedWidth(360)  # a bar, not a blip, while it is busy
         self.placeholder_bar.setTextVisible(False)
         self.scan_status = ""
         self.list = PeopleListView(self)
@@ -182,11 +183,13 @@ class PeopleView(QWidget):
         self.count.setText(f"{named} named · {n - named} unnamed" if n else "")
         self._update_placeholder()
 
-    def set_extra_counts(self, unsorted: int, questions: int) -> None:
-        """How many unsorted faces and "same person?" questions there are (0 hides)."""
+    def set_extra_counts(self, unsorted: int, questions: int, cap: int | None = None) -> None:
+        """How many unsorted faces and "same person?" questions there are (0 hides); more
+        questions than ``cap`` read "cap+" (the review page loads that many at a time)."""
         self.unsorted_button.setText(f"Unsorted faces ({unsorted})")
         self.unsorted_button.setVisible(unsorted > 0)
-        self.review_button.setText(f"Same person? ({questions})")
+        shown = f"{cap}+" if cap is not None and questions > cap else str(questions)
+        self.review_button.setText(f"Same person? ({shown})")
         self.review_button.setVisible(questions > 0)
 
     def set_scan_status(self, text: str, done: int = 0, total: int = 0) -> None:
@@ -199,7 +202,17 @@ class PeopleView(QWidget):
             self.placeholder_bar.setRange(0, 0)  # busy
         self._update_placeholder()
 
+    def shows_scan_progress(self) -> bool:
+        """Whether the scan's progress is shown here (in place of an empty grid)."""
+        return bool(self.scan_status) and self.body.currentWidget() is self.empty
+
     def _update_placeholder(self) -> None:
+        before = self.shows_scan_progress()
+        self._place()
+        if self.shows_scan_progress() != before or self.scan_status:
+            self.placeholder_changed.emit()
+
+    def _place(self) -> None:
         if self.model.rowCount():
             self.body.setCurrentWidget(self.list)
             return

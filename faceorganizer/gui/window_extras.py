@@ -13,14 +13,15 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from faceorganizer.core.store.browse import FaceRef
-from faceorganizer.gui.people_flows import PeopleFlows, person_caption
+from faceorganizer.gui.captions import pair_captions
+from faceorganizer.gui.people_flows import PeopleFlows
 from faceorganizer.gui.review_view import Question, ReviewView
 from faceorganizer.gui.unsorted_view import UnsortedView
 from faceorganizer.gui.worker import JobContext
 
 log = logging.getLogger(__name__)
 
-QUESTIONS = 50  # "same person?" questions loaded at once
+QUESTIONS = 20  # "same person?" questions loaded at once (best first; more come as answered)
 REVIEW_FACES = 5
 
 
@@ -55,6 +56,13 @@ class WindowExtras(QObject):
         for signal in (model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(lambda *_a: self._counts_timer.start())
         self._build_actions()
+        # the scan's progress once: in the People placeholder while it shows, else the status bar
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(0)  # after the scan control has shown its widgets
+        self._progress_timer.timeout.connect(self.progress_once)
+        win.people_view.placeholder_changed.connect(self._progress_timer.start)
+        win.stack.currentChanged.connect(lambda _i: self._progress_timer.start())
         self.flows.history_changed.connect(self._history_changed)
         self._history_changed(None, None)
 
@@ -128,6 +136,16 @@ class WindowExtras(QObject):
         if back is not None and hasattr(back, "emit"):
             back.emit()
 
+    def progress_once(self) -> None:
+        """Show the scan's progress in one place: the status bar hides its label and bar while
+        the People page's placeholder shows them (the first scan)."""
+        win, view = self.win, self.win.people_view
+        here = win.stack.currentWidget() is view and view.shows_scan_progress()
+        running = bool(view.scan_status)  # set by the scan control from start to end
+        for w in (getattr(win, "scan_label", None), getattr(win, "scan_bar", None)):
+            if w is not None:
+                w.setVisible(running and not here)
+
     # -- after each change ------------------------------------------------------------------
     def library_opened(self) -> None:
         """The library is open: counts and what Undo / Redo would do."""
@@ -156,11 +174,11 @@ class WindowExtras(QObject):
 
             with library.connect() as db:
                 unsorted = len(PeopleRepository(db).unsorted_faces())
-                return unsorted, len(suggest_pairs(db, limit=QUESTIONS))
+                return unsorted, len(suggest_pairs(db, limit=QUESTIONS + 1))
 
         self.win.jobs.submit(
             job,
-            on_result=lambda v: self.win.people_view.set_extra_counts(*v),
+            on_result=lambda v: self.win.people_view.set_extra_counts(*v, cap=QUESTIONS),
             channel="extra-counts",
             replace=True,
         )
@@ -234,15 +252,7 @@ class WindowExtras(QObject):
             for s in questions:
                 fa = [refs[f] for f in s.faces_a[:REVIEW_FACES] if f in refs]
                 fb = [refs[f] for f in s.faces_b[:REVIEW_FACES] if f in refs]
-                out.append(
-                    Question(
-                        s,
-                        person_caption(people.get(s.a)),
-                        person_caption(people.get(s.b)),
-                        fa,
-                        fb,
-                    )
-                )
+                out.append(Question(s, *pair_captions(people.get(s.a), people.get(s.b)), fa, fb))
             return out
 
         self.win.jobs.submit(

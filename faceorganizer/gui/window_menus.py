@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from faceorganizer.gui.main_window import MainWindow
 
 
+PHOTOS_OF_SELECTED = "P&hotos of Selected People"
+
+
+def _amp(text: str) -> str:
+    """Text shown as is in a menu (a single & would mark a shortcut)."""
+    return text.replace("&", "&&")
+
+
 class WindowMenus(WindowBase):
     """Builds the actions; each calls the window method of the same job."""
 
@@ -52,7 +60,7 @@ class WindowMenus(WindowBase):
         self.act_unignore = a("Stop &Ignoring", w.unignore_faces)
         self.act_cover = a("Use as &Cover", w.set_cover)
         self.act_people = a("&People", w.show_people, "Ctrl+1")
-        self.act_photos = a("P&hotos of Selected People (Together)", w.show_photos, "Ctrl+P")
+        self.act_photos = a(PHOTOS_OF_SELECTED, w.show_photos, "Ctrl+P")
         self.act_show_hidden = a(
             "Show &Hidden People", w.toggle_show_hidden, "Ctrl+Shift+H", checkable=True
         )
@@ -114,6 +122,28 @@ class WindowMenus(WindowBase):
             self.act_cover,
         ]
         self._person_toolbar()
+        # "Photos of NAME" / "Photos with all of them": the action says whose photos it shows
+        self.people_view.list.selectionModel().selectionChanged.connect(
+            lambda *_a: self.update_photos_action()
+        )
+        self.stack.currentChanged.connect(lambda _i: self.update_photos_action())
+        self.people_model.dataChanged.connect(lambda *_a: self.update_photos_action())
+        self.update_photos_action()
+
+    def update_photos_action(self) -> None:
+        """Name the photos action after whom it shows: the person page's person, or the
+        people selected in the grid."""
+        w = cast("MainWindow", self)
+        ids = w.selected_people()
+        if len(ids) > 1:
+            text = "P&hotos with All of Them"
+        elif ids:
+            item = self.people_model.item(ids[0])
+            name = item.name if item is not None else None
+            text = f"P&hotos of {_amp(name)}" if name else "P&hotos of This Group"
+        else:
+            text = PHOTOS_OF_SELECTED
+        self.act_photos.setText(text)
 
     def _person_toolbar(self) -> None:
         tb = self.person_view.toolbar

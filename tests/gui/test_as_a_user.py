@@ -58,7 +58,8 @@ def test_naming_a_face_in_the_viewer_names_its_whole_group(qtbot: Any, library_w
     # the chooser was given similarities and the face's box to keep clear of
     args = win.ask.pick_args[-1]
     assert args["scores"] and isinstance(args["avoid"], QRect)
-    assert pid not in {p.id for p in args["people"]}  # its own group is not a choice
+    # its own group is listed, marked as the current one (picking it confirms the face)
+    assert args["current"] == pid and pid in {p.id for p in args["people"]}
 
 
 # -- 3: the chooser ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from faceorganizer.core.library import Library
 from faceorganizer.core.store.browse import PersonItem
-from faceorganizer.gui.dialogs.person_picker import ICON, person_row_text
+from faceorganizer.gui.dialogs.person_picker import ICON, row_texts
 from faceorganizer.gui.thumbnails import ThumbKey
 from faceorganizer.gui.worker import JobContext, Jobs
 
@@ -86,8 +86,9 @@ class ExportDialog(QDialog):
         self._people = {p.id: p for p in people}
         chosen = set(preselect or [])
         unnamed = 0
+        texts = row_texts(people)
         for p in people:
-            item = QListWidgetItem(person_row_text(p))
+            item = QListWidgetItem(texts[p.id])
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             if not p.name:
                 unnamed += 1

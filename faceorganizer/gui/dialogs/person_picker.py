@@ -8,7 +8,6 @@ it asks about, in screen coordinates).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from PySide6.QtCore import QRect, QSize, Qt
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceorganizer.core.store.browse import PersonItem
+from faceorganizer.gui.captions import distinct_captions, photos_text, unnamed_caption
 
 SURE = 0.38  # "same person" at or above (docs/thresholds.md): FMR below 0.1 % on every set
 SURE_MARGIN = 0.05  # and clearly ahead of the next person
@@ -32,14 +32,30 @@ ICON = 48
 MIN_WIDTH, MIN_HEIGHT = 260, 240
 
 
-def person_row_text(p: PersonItem, score: float | None = None) -> str:
-    """One line for a person that never reads like another's: name or a sample photo."""
-    photos = f"{p.photo_count} photo{'s' if p.photo_count != 1 else ''}"
+def person_row_text(
+    p: PersonItem, score: float | None = None, caption: str | None = None, current: bool = False
+) -> str:
+    """One line for a person: the name (or ``caption``, "Another unnamed group of 3 photos"),
+    the photo count, how alike, and whether the face is theirs now. Never a file name: the
+    row's picture shows the face."""
     alike = f" · {max(0.0, score):.0%} alike" if score is not None else ""
+    now = " (now)" if current else ""
     if p.name:
-        return f"{p.name}{alike} · {photos}"
-    sample = f", e.g. {os.path.basename(p.cover.path)}" if p.cover is not None else ""
-    return f"Unnamed{alike} · {photos}{sample}"
+        return f"{caption or p.name}{now} · {photos_text(p.photo_count)}{alike}"
+    return f"{caption or unnamed_caption(p.photo_count)}{now}{alike}"
+
+
+def row_texts(
+    people: list[PersonItem],
+    scores: dict[int, float] | None = None,
+    current: int | None = None,
+) -> dict[int, str]:
+    """Every row's text, in the order given; no two alike."""
+    captions = distinct_captions(people)
+    scores = scores or {}
+    return {
+        p.id: person_row_text(p, scores.get(p.id), captions[p.id], p.id == current) for p in people
+    }
 
 
 def preselect(scores: dict[int, float]) -> int | None:
@@ -66,6 +82,7 @@ class PersonPickerDialog(QDialog):
         thumbs: Any = None,
         avoid: QRect | None = None,
         face_image: QPixmap | None = None,
+        current: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("personPicker")
@@ -74,8 +91,14 @@ class PersonPickerDialog(QDialog):
         self.allow_new = allow_new
         self.scores = dict(scores or {})
         self.thumbs = thumbs
+        self.current = current
         order = {p.id: i for i, p in enumerate(people)}
-        self.people = sorted(people, key=lambda p: (-self.scores.get(p.id, -2.0), order[p.id]))
+        # the face's own person first (marked "now": picking it confirms the face), then the
+        # others most alike first
+        self.people = sorted(
+            people,
+            key=lambda p: (p.id != current, -self.scores.get(p.id, -2.0), order[p.id]),
+        )
         self.face = QLabel(self)
         self.face.setObjectName("personPickerFace")
         if face_image is not None and not face_image.isNull():
@@ -114,8 +137,9 @@ class PersonPickerDialog(QDialog):
         self.list.itemDoubleClicked.connect(lambda _i: self.accept())
         self.list.currentItemChanged.connect(lambda *_a: self._update_ok())
         self._items: dict[int, QListWidgetItem] = {}
+        texts = row_texts(self.people, self.scores, current)
         for p in self.people:
-            item = QListWidgetItem(person_row_text(p, self.scores.get(p.id)))
+            item = QListWidgetItem(texts[p.id])
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             item.setData(Qt.ItemDataRole.UserRole + 1, (p.name or "unnamed").casefold())
             item.setSizeHint(QSize(0, ICON + 8))
