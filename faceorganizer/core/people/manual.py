@@ -63,8 +63,6 @@ def add_face_op(
     database: Database, photo_id: int, box: Box, *, engine: FaceEngine | None = None
 ) -> tuple[int, Changes]:
     """``add_face``, also returning the operation's Changes (for views)."""
-    import os
-
     from faceorganizer.core.faces.from_region import (
         engine_lock,
         face_from_region,
@@ -72,17 +70,15 @@ def add_face_op(
         shared_engine,
     )
     from faceorganizer.core.people.ops import PeopleOps
+    from faceorganizer.core.store.photos import PhotoRepository
 
-    row = database.conn.execute(
-        "SELECT raw_path, width, height, status, pack_id FROM photos WHERE id = ?", (photo_id,)
-    ).fetchone()
+    row = PhotoRepository(database).analysed(photo_id)
     if row is None:
         raise ValueError(f"no photo {photo_id} in this library")
-    raw, width, height, status, pack_id = row
+    path, width, height, status, pack_id = row
     if status != "ok" or not width or not height:
         raise ValueError("this photo was not analysed, so a face cannot be added to it")
-    clipped = check_box(box, int(width), int(height))
-    path = os.fsdecode(bytes(raw))
+    clipped = check_box(box, width, height)
     try:
         decoded = read_photo(path)
     except Exception as exc:  # noqa: BLE001 - said to the user in one line

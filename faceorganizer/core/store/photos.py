@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -99,6 +100,17 @@ class PhotoRepository:
         )
         row = conn.execute("SELECT id FROM photos WHERE raw_path = ?", (raw_path,)).fetchone()
         return int(row[0])
+
+    def analysed(self, photo_id: int) -> tuple[str, int, int, str, str | None] | None:
+        """(path, width, height, status, pack id) of a stored photo; None when unknown."""
+        row = self.database.conn.execute(
+            "SELECT raw_path, width, height, status, pack_id FROM photos WHERE id = ?",
+            (photo_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        raw, width, height, status, pack_id = row
+        return os.fsdecode(bytes(raw)), int(width or 0), int(height or 0), status, pack_id
 
     def touch(self, photo_id: int, size: int, mtime_ns: int) -> None:
         """Record new stat facts for a file whose bytes did not change."""
