@@ -7,7 +7,8 @@ from typing import Literal
 import numpy as np
 import pytest
 
-from faceorganizer.core.people import cluster as cl
+from faceorganizer.core.people import hdbscan_groups as hdb
+from faceorganizer.core.people import knn
 from faceorganizer.core.people.cluster import (
     ClusterParams,
     assign_to_clusters,
@@ -88,7 +89,7 @@ def test_knn_graph_matches_brute_force() -> None:
 
 def test_knn_graph_numpy_block_path_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocked matmul + sampled-threshold top-k is exact."""
-    monkeypatch.setattr(cl, "_BLOCK_BYTES", 4 * 3000 * 100)  # force many small blocks
+    monkeypatch.setattr(knn, "_BLOCK_BYTES", 4 * 3000 * 100)  # force many small blocks
     x, _ = _people(300, 10, noise=0.9, seed=3)
     idx, dist = knn_graph(x, 12)
     _, ref_dist = _brute_knn(x, 12)
@@ -96,8 +97,8 @@ def test_knn_graph_numpy_block_path_is_exact(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_knn_graph_approximate_path_has_high_recall(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cl, "_DENSE_MAX", 10)
-    monkeypatch.setattr(cl, "_BRUTE_RATIO", 1.0)
+    monkeypatch.setattr(knn, "_DENSE_MAX", 10)
+    monkeypatch.setattr(knn, "_BRUTE_RATIO", 1.0)
     x, _ = _people(400, 10, noise=0.6, seed=4)
     idx, dist = knn_graph(x, 5)
     ref_idx, _ = _brute_knn(x, 5)
@@ -164,8 +165,8 @@ def test_matches_exact_average_linkage() -> None:
 def test_sparse_graph_path_matches_dense_on_clear_data(monkeypatch: pytest.MonkeyPatch) -> None:
     x, truth = _people(200, 5, noise=0.7, seed=8)
     dense = cluster_faces(x)
-    monkeypatch.setattr(cl, "_DENSE_MAX", 10)
-    monkeypatch.setattr(cl, "_BRUTE_RATIO", 1.0)
+    monkeypatch.setattr(knn, "_DENSE_MAX", 10)
+    monkeypatch.setattr(knn, "_BRUTE_RATIO", 1.0)
     approx = cluster_faces(x, params=ClusterParams(k=10))
     assert _same_partition(dense, truth)
     assert _same_partition(approx, truth)
@@ -264,7 +265,7 @@ def test_hdbscan_recovers_identities() -> None:
 
 
 def test_hdbscan_sparse_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cl, "_HDBSCAN_DENSE_MAX", 10)
+    monkeypatch.setattr(hdb, "_HDBSCAN_DENSE_MAX", 10)
     x, truth = _people(40, 5, noise=0.7, seed=14)
     labels = cluster_faces(x, params=ClusterParams(method="hdbscan", k=10))
     assert _bcubed_f(labels, truth) > 0.95
