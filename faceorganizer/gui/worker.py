@@ -197,8 +197,9 @@ class Jobs(QObject):
         job.signals.done.connect(
             lambda r, e, j=job: self._done(j, r, e, on_result, on_error, on_finished)
         )
-        if self._closed:
+        if self._closed:  # the window is closing: nothing new starts (a late timer, say)
             job.cancel()
+            return job
         self._active.add(job)
         self.pools[pool].start(job, priority)
         return job
