@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point."""
+    multiprocessing.freeze_support()  # a frozen bundle's scan process starts here (no-op else)
     args = sys.argv[1:] if argv is None else argv
     if not args:
         return main_gui()

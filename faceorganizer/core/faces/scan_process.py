@@ -11,9 +11,11 @@ database itself, and tells the parent how far it is through a queue; the parent 
         show(state.done, state.total)
     summary = handle.wait()              # the ScanSummary, or ScanFailed
 
-``cancel()`` asks the child to stop between photos (what it wrote stays, as after any
-cancelled scan); ``terminate()`` ends it at once (its open transaction is rolled back by
-SQLite, so no photo is half written; a next scan resumes).
+``pause()`` holds the child between photos (its write transaction committed first, so the
+database stays open to other writers) until ``resume()``; ``cancel()`` asks the child to stop
+between photos (what it wrote stays, as after any cancelled scan); ``terminate()`` ends it at
+once (its open transaction is rolled back by SQLite, so no photo is half written; a next scan
+resumes).
 """
 
 from __future__ import annotations
@@ -48,10 +50,11 @@ class ScanFailed(RuntimeError):
 class ScanProcess:
     """A running scan in a child process: its progress, its end, and a way to stop it."""
 
-    def __init__(self, process: Any, messages: Any, stop: Any) -> None:
+    def __init__(self, process: Any, messages: Any, stop: Any, running: Any = None) -> None:
         self._process = process
         self._messages = messages
         self._stop = stop
+        self._running = running  # set: the child goes on; clear: it waits between photos
         self.latest: ScanProgress | None = None  # the newest progress received
         self.summary: ScanSummary | None = None  # set once the scan has finished
         self.warnings: list[str] = []  # the child's warnings (e.g. the device fallback)
@@ -69,8 +72,13 @@ class ScanProcess:
         """The scan has ended: with a summary, an error, or a dead process."""
         return self.summary is not None or self.error is not None
 
-    def poll(self) -> list[ScanProgress]:
-        """Progress received since the last call, oldest first; never blocks."""
+    def poll(self, wait: float = 0.0) -> list[ScanProgress]:
+        """Progress received since the last call, oldest first.
+
+        Never blocks unless ``wait`` > 0: then it waits up to ``wait`` seconds for a message.
+        """
+        if wait > 0 and not self.finished:
+            self._take(block=True, timeout=wait)
         while self._take(block=False):
             pass
         self._check_alive()
@@ -90,9 +98,25 @@ class ScanProcess:
         out, self._fresh = self._fresh, []
         yield from out
 
+    @property
+    def paused(self) -> bool:
+        """Whether the child is held (``pause``)."""
+        return self._running is not None and not self._running.is_set()
+
+    def pause(self) -> None:
+        """Hold the child after the photo it is on (committing what it wrote) until resumed."""
+        if self._running is not None and not self._stop.is_set():
+            self._running.clear()
+
+    def resume(self) -> None:
+        """Let a paused child go on."""
+        if self._running is not None:
+            self._running.set()
+
     def cancel(self) -> None:
         """Ask the scan to stop after the photo it is on; ``wait`` returns its summary."""
         self._stop.set()
+        self.resume()
 
     def terminate(self) -> None:
         """End the child now (a cancel that does not wait for the current photo)."""
@@ -109,10 +133,10 @@ class ScanProcess:
         assert self.summary is not None
         return self.summary
 
-    def _take(self, block: bool) -> bool:
-        """Handle one message; False when none came (within 0.1 s when blocking)."""
+    def _take(self, block: bool, timeout: float = 0.1) -> bool:
+        """Handle one message; False when none came (within ``timeout`` when blocking)."""
         try:
-            kind, payload = self._messages.get(block, 0.1 if block else None)
+            kind, payload = self._messages.get(block, timeout if block else None)
         except queue_module.Empty:
             return False
         if kind == "progress":
@@ -146,31 +170,40 @@ def start_scan(
     thumbnails: bool = False,
     import_names: NameImporter | None = None,
     workers: int | None = None,
+    rescan: bool = False,
     progress_interval: float = 0.1,
     method: str = "spawn",
 ) -> ScanProcess:
     """Start ``scan_library`` of ``roots`` into the database at ``db_path`` in a new process.
 
     ``options``, ``thumbnails``, ``import_names`` (a module-level function, so that it can be
-    sent to the child) and ``workers`` are ``scan_library``'s.
+    sent to the child), ``workers`` and ``rescan`` are ``scan_library``'s.
     Progress is sent at most every ``progress_interval`` seconds (and at the last photo).
     ``method`` is the multiprocessing start method: ``spawn`` (default, safe with threads
     and Qt in the parent) or ``forkserver``.
     """
     if progress_interval < 0:
         raise ValueError(f"progress_interval must be ≥ 0, not {progress_interval}")
+    interval = progress_interval
     context: Any = multiprocessing.get_context(method)
     messages = context.Queue()
     stop = context.Event()
-    kwargs = {"thumbnails": thumbnails, "import_names": import_names, "workers": workers}
+    running = context.Event()
+    running.set()
+    kwargs = {
+        "thumbnails": thumbnails,
+        "import_names": import_names,
+        "workers": workers,
+        "rescan": rescan,
+    }
     process = context.Process(
         target=_child,
-        args=(str(db_path), list(roots), options, kwargs, messages, stop, progress_interval),
+        args=(str(db_path), list(roots), options, kwargs, messages, (stop, running), interval),
         name="faceorganizer-scan",
         daemon=True,  # never outlives the app
     )
     process.start()
-    return ScanProcess(process, messages, stop)
+    return ScanProcess(process, messages, stop, running)
 
 
 class _Forward(logging.Handler):
@@ -190,7 +223,7 @@ def _child(
     options: EngineOptions | None,
     kwargs: dict[str, Any],
     messages: Any,
-    stop: Any,
+    events: tuple[Any, Any],
     interval: float,
 ) -> None:
     """The child process: scan, sending progress; the result or the error goes last."""
@@ -198,7 +231,14 @@ def _child(
     from faceorganizer.core.store.db import Database
 
     logging.getLogger("faceorganizer").addHandler(_Forward(messages))
+    stop, running = events
     last = [0.0]
+
+    def should_stop() -> bool:
+        while not running.wait(0.1):  # paused: wait here, between two photos
+            if stop.is_set():
+                break
+        return bool(stop.is_set())
 
     def progress(state: ScanProgress) -> None:
         now = time.monotonic()
@@ -213,7 +253,8 @@ def _child(
                 roots,
                 options=options,
                 progress=progress,
-                should_stop=stop.is_set,
+                should_stop=should_stop,
+                paused=lambda: not running.is_set(),
                 **kwargs,
             )
         messages.put(("done", summary))
