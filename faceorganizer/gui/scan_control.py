@@ -180,7 +180,9 @@ class ScanControl(WindowBase):
         )
 
     def _scan_failed(self, exc: BaseException) -> None:
-        self.add_errors([("(scan)", f"{type(exc).__name__}: {exc}")])
+        kind = type(exc).__name__
+        # the scan process's failure already names the child's error: "ModelError: …"
+        self.add_errors([("(scan)", str(exc) if kind == "ScanFailed" else f"{kind}: {exc}")])
         self.statusBar().showMessage(f"Scan failed: {exc}", 10000)
 
     def _scan_ended(self) -> None:
