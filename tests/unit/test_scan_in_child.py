@@ -60,21 +60,24 @@ def _scan_on_thread(
 
 
 def test_the_apps_scan_runs_in_a_child_process_and_groups_live(tmp_path: Path) -> None:
-    lib = _junk(tmp_path / "lib", 6)
+    lib = _junk(tmp_path / "lib", 30)
     library = Library(tmp_path / "lib.db")
     states: list[ScanProgress] = []
     people: list[Any] = []
+    grouping: list[bool] = []
     request = ScanRequest(
-        roots=[str(lib)], engine=EngineOptions(threads=1), child_process=True, live_interval=0.2
+        roots=[str(lib)], engine=EngineOptions(threads=1), child_process=True, live_interval=1e-3
     )
-    hooks = ScanHooks(progress=states.append, people=people.append)
+    hooks = ScanHooks(
+        progress=states.append, people=people.append, grouping=lambda: grouping.append(True)
+    )
     outcome = library.scan(request, hooks)
     assert outcome.pid not in (0, os.getpid())  # another process scanned the photos
-    assert outcome.summary.seen == 6 and len(outcome.summary.skipped) == 6
-    assert states and states[-1].done == 6  # the child's progress reached the caller
-    assert people, "no live grouping ran while the child scanned"
-    assert outcome.changes is not None  # the grouping step after the scan ran here
-    assert _photos(tmp_path / "lib.db") == 6
+    assert outcome.summary.seen == 30 and len(outcome.summary.skipped) == 30
+    assert states and states[-1].done == 30  # the child's progress reached the caller
+    assert people, "no live grouping's people reached the caller"
+    assert grouping == [True] and outcome.changes is not None  # the final grouping ran
+    assert _photos(tmp_path / "lib.db") == 30
 
 
 def test_the_command_lines_scan_stays_in_process(tmp_path: Path) -> None:

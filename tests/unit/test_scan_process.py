@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,21 @@ def test_a_killed_child_is_a_failure_not_a_hang(tmp_path: Path) -> None:
 def test_a_bad_interval_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="progress_interval"):
         start_scan(tmp_path / "x.db", [str(tmp_path)], progress_interval=-1)
+
+
+def _pid_between(db: Database) -> int:
+    return os.getpid()
+
+
+def _pid_after(db: Database, summary: object) -> tuple[int, int]:
+    return os.getpid(), len(PhotoRepository(db).index())
+
+
+def test_the_steps_between_photos_and_after_the_scan_run_in_the_child(tmp_path: Path) -> None:
+    lib = _junk(tmp_path / "lib", 5)
+    handle = start_scan(tmp_path / "lib.db", [str(lib)], between=_pid_between, after=_pid_after)
+    handle.wait(timeout=120)
+    events = handle.events()
+    assert ("after", None) in events
+    assert {v for k, v in events if k == "between"} == {handle.pid} != {os.getpid()}
+    assert handle.after_result == (handle.pid, 5)  # after the scan, on its database

@@ -11,6 +11,12 @@ database itself, and tells the parent how far it is through a queue; the parent 
         show(state.done, state.total)
     summary = handle.wait()              # the ScanSummary, or ScanFailed
 
+Work that belongs with the scan but above it (the app's grouping, which this layer may not
+import) is passed in as picklable callables run in the child too: ``between(db)`` between two
+photos (outside the scan's write transaction; what it returns, unless None, reaches the
+parent through ``events()``) and ``after(db, summary)`` once the scan ends uncancelled (its
+result is ``after_result``).
+
 ``pause()`` holds the child between photos (its write transaction committed first, so the
 database stays open to other writers) until ``resume()``; ``cancel()`` asks the child to stop
 between photos (what it wrote stays, as after any cancelled scan); ``terminate()`` ends it at
@@ -26,12 +32,15 @@ import multiprocessing
 import queue as queue_module
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faceorganizer.core.faces.pipeline import EngineOptions
 from faceorganizer.core.faces.scan import NameImporter, ScanProgress, ScanSummary
+
+if TYPE_CHECKING:
+    from faceorganizer.core.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +69,9 @@ class ScanProcess:
         self.warnings: list[str] = []  # the child's warnings (e.g. the device fallback)
         self.error: str | None = None  # one line: why the scan failed
         self.error_detail = ""  # the child's traceback
+        self.after_result: Any = None  # what ``after`` returned (None: not run)
         self._fresh: list[ScanProgress] = []
+        self._events: list[tuple[str, Any]] = []
 
     @property
     def pid(self) -> int | None:
@@ -97,6 +108,12 @@ class ScanProcess:
             yield from out
         out, self._fresh = self._fresh, []
         yield from out
+
+    def events(self) -> list[tuple[str, Any]]:
+        """What the child told since the last call, oldest first: ``("between", value)`` for
+        each result of ``between``, ``("after", None)`` when ``after`` starts."""
+        out, self._events = self._events, []
+        return out
 
     @property
     def paused(self) -> bool:
@@ -146,8 +163,10 @@ class ScanProcess:
             level, text = payload
             self.warnings.append(text)
             log.log(level, "%s", text)
+        elif kind in ("between", "after"):
+            self._events.append((kind, payload))
         elif kind == "done":
-            self.summary = payload
+            self.summary, self.after_result = payload
         elif kind == "error":
             self.error, self.error_detail = payload
         return True
@@ -171,13 +190,16 @@ def start_scan(
     import_names: NameImporter | None = None,
     workers: int | None = None,
     rescan: bool = False,
+    between: Callable[[Database], Any] | None = None,
+    after: Callable[[Database, ScanSummary], Any] | None = None,
     progress_interval: float = 0.1,
     method: str = "spawn",
 ) -> ScanProcess:
     """Start ``scan_library`` of ``roots`` into the database at ``db_path`` in a new process.
 
     ``options``, ``thumbnails``, ``import_names`` (a module-level function, so that it can be
-    sent to the child), ``workers`` and ``rescan`` are ``scan_library``'s.
+    sent to the child), ``workers`` and ``rescan`` are ``scan_library``'s; ``between`` and
+    ``after`` (picklable) run in the child, between photos and after the scan (see above).
     Progress is sent at most every ``progress_interval`` seconds (and at the last photo).
     ``method`` is the multiprocessing start method: ``spawn`` (default, safe with threads
     and Qt in the parent) or ``forkserver``.
@@ -196,9 +218,10 @@ def start_scan(
         "workers": workers,
         "rescan": rescan,
     }
+    steps, control = (between, after), (stop, running)
     process = context.Process(
         target=_child,
-        args=(str(db_path), list(roots), options, kwargs, messages, (stop, running), interval),
+        args=(str(db_path), list(roots), options, kwargs, steps, messages, control, interval),
         name="faceorganizer-scan",
         daemon=True,  # never outlives the app
     )
@@ -222,6 +245,7 @@ def _child(
     roots: list[str],
     options: EngineOptions | None,
     kwargs: dict[str, Any],
+    steps: tuple[Any, Any],
     messages: Any,
     events: tuple[Any, Any],
     interval: float,
@@ -232,13 +256,21 @@ def _child(
 
     logging.getLogger("faceorganizer").addHandler(_Forward(messages))
     stop, running = events
+    between, after = steps
     last = [0.0]
+    database: Database | None = None
 
     def should_stop() -> bool:
         while not running.wait(0.1):  # paused: wait here, between two photos
             if stop.is_set():
                 break
-        return bool(stop.is_set())
+        if stop.is_set():
+            return True
+        if between is not None and database is not None and not database.conn.in_transaction:
+            value = between(database)
+            if value is not None:
+                messages.put(("between", value))
+        return False
 
     def progress(state: ScanProgress) -> None:
         now = time.monotonic()
@@ -257,7 +289,11 @@ def _child(
                 paused=lambda: not running.is_set(),
                 **kwargs,
             )
-        messages.put(("done", summary))
+            result = None
+            if after is not None and not summary.cancelled and not stop.is_set():
+                messages.put(("after", None))
+                result = after(database, summary)
+        messages.put(("done", (summary, result)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, with its cause
         detail = "".join(traceback.format_exception(exc)).rstrip()
         messages.put(("error", (f"{type(exc).__name__}: {exc}", detail)))
