@@ -1,8 +1,9 @@
 """Scan control: start a scan in the background, show its progress, pause, resume, cancel.
 
-The scan itself runs in a child process (``ScanRequest.child_process``): the job on the worker
-thread only relays its progress and groups, so the window never waits for the scan's Python code
-to hand back the interpreter lock. A folder added while a scan runs is scanned when it ends.
+The scan and its grouping run in a child process (``ScanRequest.child_process``): the job on
+the worker thread only relays progress and people, so the window never waits for the scan's
+Python code to hand back the interpreter lock. A folder added while a scan runs is scanned when
+that scan ends.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import os
 import queue as queue_module
 import time
 import traceback
@@ -192,6 +193,7 @@ def start_scan(
     rescan: bool = False,
     between: Callable[[Database], Any] | None = None,
     after: Callable[[Database, ScanSummary], Any] | None = None,
+    niceness: int = 0,
     progress_interval: float = 0.1,
     method: str = "spawn",
 ) -> ScanProcess:
@@ -200,12 +202,16 @@ def start_scan(
     ``options``, ``thumbnails``, ``import_names`` (a module-level function, so that it can be
     sent to the child), ``workers`` and ``rescan`` are ``scan_library``'s; ``between`` and
     ``after`` (picklable) run in the child, between photos and after the scan (see above).
+    ``niceness`` > 0 lowers the child's CPU priority (where the system has ``os.nice``), so a
+    window in the parent, and whatever else the user runs, gets a core first when it needs one.
     Progress is sent at most every ``progress_interval`` seconds (and at the last photo).
     ``method`` is the multiprocessing start method: ``spawn`` (default, safe with threads
     and Qt in the parent) or ``forkserver``.
     """
     if progress_interval < 0:
         raise ValueError(f"progress_interval must be ≥ 0, not {progress_interval}")
+    if not 0 <= niceness <= 19:
+        raise ValueError(f"niceness must be 0 to 19, not {niceness}")
     interval = progress_interval
     context: Any = multiprocessing.get_context(method)
     messages = context.Queue()
@@ -218,7 +224,8 @@ def start_scan(
         "workers": workers,
         "rescan": rescan,
     }
-    steps, control = (between, after), (stop, running)
+    # ``niceness`` travels with the steps: the child applies it before it starts a thread
+    steps, control = (between, after, niceness), (stop, running)
     process = context.Process(
         target=_child,
         args=(str(db_path), list(roots), options, kwargs, steps, messages, control, interval),
@@ -245,18 +252,20 @@ def _child(
     roots: list[str],
     options: EngineOptions | None,
     kwargs: dict[str, Any],
-    steps: tuple[Any, Any],
+    steps: tuple[Any, Any, int],
     messages: Any,
     events: tuple[Any, Any],
     interval: float,
 ) -> None:
     """The child process: scan, sending progress; the result or the error goes last."""
+    between, after, niceness = steps
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)  # per thread on Linux: before any thread is started, so all inherit
     from faceorganizer.core.faces.scan import scan_library
     from faceorganizer.core.store.db import Database
 
     logging.getLogger("faceorganizer").addHandler(_Forward(messages))
     stop, running = events
-    between, after = steps
     last = [0.0]
     database: Database | None = None
 

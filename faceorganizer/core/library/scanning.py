@@ -9,7 +9,8 @@ With ``ScanRequest.child_process`` (the app) the scan runs in a child process
 (``core.faces.scan_process``), which writes the photos and faces and groups them, live and at
 the end, itself: the caller's thread only relays its progress and people, so a window in the
 caller's process never waits for the scan's or the grouping's Python code (or their imports)
-to hand back the interpreter lock. Pausing holds the child too.
+to hand back the interpreter lock; it runs at a lower CPU priority, so the window gets a core
+first when both want one. Pausing holds the child too.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 LIVE_SHARE = 5  # live grouping never takes more than 1/LIVE_SHARE of a scan
 POLL_S = 0.1  # how long the caller waits for the child's next progress before looking again
 CANCEL_WAIT_S = 30.0  # a cancelled child that has not stopped by then is ended
+CHILD_NICENESS = 10  # the child scans at a lower CPU priority: the window gets a core first
 
 
 def incremental_grouping(
@@ -162,6 +164,7 @@ def _scan_in_child(db: Database, request: ScanRequest, hooks: ScanHooks) -> Scan
         rescan=request.rescan,
         between=_LiveGrouping(request) if request.live_interval > 0 else None,
         after=functools.partial(_group_after, grouping=request.grouping, group=request.group),
+        niceness=CHILD_NICENESS,
     )
     pid = handle.pid or 0
     try:
