@@ -62,7 +62,7 @@ def test_the_windows_scan_runs_in_a_child_process(
     assert win.last_summary is not None and win.last_summary.processed == 2
     assert win.last_scan_pid not in (0, os.getpid())  # the photos were written by another
     assert children == [win.last_scan_pid]  # ... and it was the window's scan process
-    assert win.people_model.rowCount() >= 1  # grouped after the scan, here
+    qtbot.waitUntil(lambda: win.people_model.rowCount() >= 1, timeout=10000)  # grouped
     assert not _scan_children()
     _close(qtbot, win)
 
