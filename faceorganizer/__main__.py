@@ -3,6 +3,7 @@ window ("who is in this photo?"), anything else is the command line."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import time
@@ -16,6 +17,7 @@ LOG_NAME = "faceorganizer.log"
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point."""
+    multiprocessing.freeze_support()  # a frozen bundle's scan process starts here (no-op else)
     args = sys.argv[1:] if argv is None else argv
     if not args:
         return main_gui()

@@ -71,7 +71,10 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         self.show_hidden = False
         self.ready = False
         self.scan_job: Job | None = None
+        self.scan_in_child = True
+        self.scan_queue: list[str] = []
         self.last_summary: Any = None
+        self.last_scan_pid = 0
         self.current_person: int | None = None
         self.face_mode = "person"  # or "ignored"
         self.export_dialog: Any = None
@@ -178,7 +181,12 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
             self.settings.db_path = self.db_path
             self.settings.sync()
         self.stack.setCurrentWidget(self.people_view)
-        if self.ready:
+        if self.ready and self.scanning():
+            self.scan_folders([folder])
+            self.statusBar().showMessage(
+                f"{folder} will be scanned when the scan under way ends", 10000
+            )
+        elif self.ready:
             self.start_scan()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

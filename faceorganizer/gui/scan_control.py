@@ -1,4 +1,10 @@
-"""Scan control: start a scan in the background, show its progress, pause, resume, cancel."""
+"""Scan control: start a scan in the background, show its progress, pause, resume, cancel.
+
+The scan and its grouping run in a child process (``ScanRequest.child_process``): the job on
+the worker thread only relays progress and people, so the window never waits for the scan's
+Python code to hand back the interpreter lock. A folder added while a scan runs is scanned when
+that scan ends.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +33,11 @@ class ScanOptions:
     threshold: float | None
     live_interval: float = LIVE_INTERVAL_S
     hidden: bool = False
+    child_process: bool = True  # scan in a child process (False: on the job's thread)
 
 
 def run_scan(ctx: JobContext, library: Library, opts: ScanOptions) -> Any:
-    """The scan job (worker thread): the library's scan, then its grouping step.
+    """The scan job (worker thread): the library's scan, then its grouping step; the outcome.
 
     Every ``opts.live_interval`` seconds the faces found so far are grouped and the people
     sent to the window as progress ``("people", items)``: people appear while the scan runs.
@@ -59,16 +66,17 @@ def run_scan(ctx: JobContext, library: Library, opts: ScanOptions) -> Any:
         live_interval=opts.live_interval,
         include_hidden=opts.hidden,
         thumbnails=True,
+        child_process=opts.child_process,
     )
     hooks = ScanHooks(
         progress=progress,
         should_stop=ctx.should_stop,
+        paused=lambda: ctx.paused,
         cancelled=lambda: ctx.cancelled,
         grouping=lambda: ctx.progress("grouping"),
         people=lambda items: ctx.progress(("people", items)),
     )
-    outcome = library.scan(request, hooks)
-    return outcome.summary, outcome.changes
+    return library.scan(request, hooks)
 
 
 class ScanControl(WindowBase):
@@ -100,6 +108,7 @@ class ScanControl(WindowBase):
             threshold=s.threshold,
             live_interval=self.live_interval_s,
             hidden=self.show_hidden,
+            child_process=self.scan_in_child,
         )
 
     def scanning(self) -> bool:
@@ -108,9 +117,17 @@ class ScanControl(WindowBase):
 
     def start_scan(self) -> None:
         """Scan new and changed photos in the background, then group them."""
-        if not self.ready or self.scanning() or not self.settings.folders:
+        self.scan_folders(self.settings.folders)
+
+    def scan_folders(self, roots: list[str]) -> None:
+        """Scan new and changed photos of ``roots``; while a scan runs, queue them for after it."""
+        if not self.ready or not roots:
+            return
+        if self.scanning():
+            self.scan_queue.extend(r for r in roots if r not in self.scan_queue)
             return
         opts, library = self.scan_options(), self.library
+        opts.roots = list(roots)
         self.scan_started = time.monotonic()
         self.scan_job = self.jobs.submit(
             lambda ctx: run_scan(ctx, library, opts),
@@ -151,9 +168,10 @@ class ScanControl(WindowBase):
         )
         self.people_view.set_scan_status(self.scan_label.text(), p.done, p.total)
 
-    def _scan_done(self, value: Any) -> None:
-        summary, _changes = value
+    def _scan_done(self, outcome: Any) -> None:
+        summary = outcome.summary
         self.last_summary = summary
+        self.last_scan_pid = outcome.pid
         rows = list(summary.skipped) + [(w.path, w.reason) for w in summary.problems]
         self.add_errors(rows)
         self.statusBar().showMessage(
@@ -163,7 +181,9 @@ class ScanControl(WindowBase):
         )
 
     def _scan_failed(self, exc: BaseException) -> None:
-        self.add_errors([("(scan)", f"{type(exc).__name__}: {exc}")])
+        kind = type(exc).__name__
+        # the scan process's failure already names the child's error: "ModelError: …"
+        self.add_errors([("(scan)", str(exc) if kind == "ScanFailed" else f"{kind}: {exc}")])
         self.statusBar().showMessage(f"Scan failed: {exc}", 10000)
 
     def _scan_ended(self) -> None:
@@ -176,6 +196,11 @@ class ScanControl(WindowBase):
         self.refresh_people()
         if self.stack.currentWidget() is self.person_view and self.current_person is not None:
             self.load_person(self.current_person)
+        queued, self.scan_queue = self.scan_queue, []
+        folders = self.settings.folders
+        queued = [f for f in queued if f in folders]  # not removed in the meantime
+        if queued:
+            self.scan_folders(queued)
 
     def toggle_pause(self) -> None:
         """Pause or resume the scan (between photos)."""
@@ -193,6 +218,7 @@ class ScanControl(WindowBase):
     def cancel_scan(self) -> None:
         """Stop the scan; what was scanned stays."""
         if self.scan_job is not None:
+            self.scan_queue.clear()  # folders added meanwhile wait for the next scan too
             self.scan_job.cancel()
             self.statusBar().showMessage("Scan cancelled", 5000)
 

@@ -53,8 +53,11 @@ class WindowBase(QMainWindow):
     face_mode: str
     ops_pending: int
     live_interval_s: float
+    scan_in_child: bool  # the scan runs in a child process (the app's way)
+    scan_queue: list[str]  # folders added while a scan ran: scanned when it ends
     scan_job: Job | None
     last_summary: Any
+    last_scan_pid: int  # the process that scanned the photos last time
     extras: Any  # window_extras.WindowExtras: unsorted, review, redo, back, help
     scan_started: float
     # pages
@@ -127,4 +130,7 @@ class WindowBase(QMainWindow):
         raise NotImplementedError
 
     def start_scan(self) -> None:  # scan_control
+        raise NotImplementedError
+
+    def scan_folders(self, roots: list[str]) -> None:  # scan_control
         raise NotImplementedError

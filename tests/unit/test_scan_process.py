@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,30 @@ def test_a_killed_child_is_a_failure_not_a_hang(tmp_path: Path) -> None:
         handle.wait(timeout=60)
 
 
-def test_a_bad_interval_is_refused(tmp_path: Path) -> None:
+def test_a_bad_interval_or_niceness_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="progress_interval"):
         start_scan(tmp_path / "x.db", [str(tmp_path)], progress_interval=-1)
+    with pytest.raises(ValueError, match="niceness"):
+        start_scan(tmp_path / "x.db", [str(tmp_path)], niceness=20)
+
+
+def _pid_between(db: Database) -> tuple[int, int]:
+    return os.getpid(), os.nice(0)  # the process, and its niceness
+
+
+def _pid_after(db: Database, summary: object) -> tuple[int, int]:
+    return os.getpid(), len(PhotoRepository(db).index())
+
+
+def test_the_steps_between_photos_and_after_the_scan_run_in_the_child(tmp_path: Path) -> None:
+    lib = _junk(tmp_path / "lib", 5)
+    handle = start_scan(
+        tmp_path / "lib.db", [str(lib)], between=_pid_between, after=_pid_after, niceness=5
+    )
+    handle.wait(timeout=120)
+    events = handle.events()
+    assert ("after", None) in events
+    nice = min(19, os.nice(0) + 5)  # the child runs at a lower CPU priority
+    assert {v for k, v in events if k == "between"} == {(handle.pid, nice)}
+    assert handle.pid != os.getpid()
+    assert handle.after_result == (handle.pid, 5)  # after the scan, on its database

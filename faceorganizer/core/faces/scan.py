@@ -393,6 +393,7 @@ def scan_library(
     timings: bool = False,
     engines: int | None = None,
     rescan: bool = False,
+    paused: Callable[[], bool] | None = None,
 ) -> ScanSummary:
     """Scan ``roots`` into ``database``; photos are only read, never written.
 
@@ -407,6 +408,8 @@ def scan_library(
     layer: a people operation is above the scan), names that other tools wrote as face regions
     (MWG or Microsoft, in the file or its XMP sidecar) become user-confirmed faces of them.
     With ``rescan``, every photo found is read and analysed again, changed or not.
+    ``should_stop`` may block while the scan is paused; ``paused`` (never blocking) says a pause
+    is asked for, so that what was written is committed first and other writers get in.
     """
     started = time.monotonic()
     summary = ScanSummary()
@@ -480,7 +483,7 @@ def scan_library(
             refill()
             ready: deque[_Loaded] = deque()
             while pending or ready:
-                if not ready and not pending[0].done():
+                if (not ready and not pending[0].done()) or (paused is not None and paused()):
                     writer.flush()  # never hold the write lock while waiting for a photo
                 if stop():
                     summary.cancelled = True

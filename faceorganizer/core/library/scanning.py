@@ -4,15 +4,24 @@ Grouping is an explicit step after a complete scan (``ScanRequest.group``), and 
 live step during it (``ScanRequest.live_interval``): between two photos, while the scan holds
 no write transaction, the faces found so far are grouped and the people handed to
 ``ScanHooks.people``, so people appear while the scan runs.
+
+With ``ScanRequest.child_process`` (the app) the scan runs in a child process
+(``core.faces.scan_process``), which writes the photos and faces and groups them, live and at
+the end, itself: the caller's thread only relays its progress and people, so a window in the
+caller's process never waits for the scan's or the grouping's Python code (or their imports)
+to hand back the interpreter lock; it runs at a lower CPU priority, so the window gets a core
+first when both want one. Pausing holds the child too.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from faceorganizer.core.store.db import Database
 
@@ -26,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LIVE_SHARE = 5  # live grouping never takes more than 1/LIVE_SHARE of a scan
+POLL_S = 0.1  # how long the caller waits for the child's next progress before looking again
+CANCEL_WAIT_S = 30.0  # a cancelled child that has not stopped by then is ended
+CHILD_NICENESS = 10  # the child scans at a lower CPU priority: the window gets a core first
 
 
 def incremental_grouping(
@@ -49,6 +61,7 @@ class ScanRequest:
     include_hidden: bool = False  # hidden people in the live people lists
     thumbnails: bool = False  # cache face thumbnails from the decoded photos (the app)
     rescan: bool = False  # read and analyse every photo found again, changed or not
+    child_process: bool = False  # scan in a child process (the app), not on the calling thread
 
 
 @dataclass
@@ -57,6 +70,7 @@ class ScanHooks:
 
     progress: Callable[[ScanProgress], None] | None = None
     should_stop: Callable[[], bool] | None = None  # may block while paused
+    paused: Callable[[], bool] | None = None  # never blocks: a pause is asked for
     cancelled: Callable[[], bool] | None = None  # never blocks; asked before grouping
     grouping: Callable[[], None] | None = None  # the grouping step after the scan starts
     people: Callable[[list[PersonItem]], None] | None = None  # people after a live grouping
@@ -70,59 +84,155 @@ class ScanOutcome:
     summary: ScanSummary
     changes: Changes | None
     people: int
+    pid: int = 0  # the process that scanned the photos (a child's with ``child_process``)
 
 
 def run_scan(db: Database, request: ScanRequest, hooks: ScanHooks | None = None) -> ScanOutcome:
     """Scan ``request.roots`` into ``db``; then, unless cancelled, group the new faces."""
+    hooks = hooks or ScanHooks()
+    if request.child_process:
+        return _scan_in_child(db, request, hooks)
+    return _scan_here(db, request, hooks)
+
+
+def _scan_here(db: Database, request: ScanRequest, hooks: ScanHooks) -> ScanOutcome:
+    """Scan and group on the calling thread (the command line)."""
     from faceorganizer.core.faces.scan import scan_library
     from faceorganizer.core.metadata.names import import_names
-    from faceorganizer.core.people.grouping import regroup
-    from faceorganizer.core.store.people import PeopleRepository
 
-    hooks = hooks or ScanHooks()
     stop = hooks.should_stop or (lambda: False)
-    live = _LiveGrouping(db, request, hooks) if request.live_interval > 0 else None
+    live = _LiveGrouping(request) if request.live_interval > 0 else None
+
+    def stop_or_group() -> bool:
+        if stop():
+            return True
+        found = live(db) if live is not None else None
+        if found is not None and hooks.people is not None:
+            hooks.people(found)
+        return False
+
     summary = scan_library(
         db,
         request.roots,
         options=request.engine,
         progress=hooks.progress,
-        should_stop=(lambda: stop() or live.maybe()) if live is not None else stop,
+        should_stop=stop_or_group,
+        paused=hooks.paused,
         thumbnails=request.thumbnails,
         import_names=import_names,
         rescan=request.rescan,
     )
-    changes = None
     cancelled = summary.cancelled or (hooks.cancelled is not None and hooks.cancelled())
-    if request.group and not cancelled:
-        if hooks.grouping is not None:
+    group = request.group and not cancelled
+    if group and hooks.grouping is not None:
+        hooks.grouping()
+    changes, people = _group_after(db, summary, request.grouping, group)
+    return ScanOutcome(summary, changes, people, os.getpid())
+
+
+def _group_after(
+    db: Database, summary: ScanSummary, grouping: GroupingOptions, group: bool
+) -> tuple[Changes | None, int]:
+    """The grouping step after a complete scan, and how many people there are at the end."""
+    from faceorganizer.core.store.people import PeopleRepository
+
+    changes = None
+    if group and not summary.cancelled:
+        from faceorganizer.core.people.grouping import regroup
+
+        changes = regroup(db, grouping)
+    return changes, len(PeopleRepository(db).list_people(include_hidden=True))
+
+
+def _scan_in_child(db: Database, request: ScanRequest, hooks: ScanHooks) -> ScanOutcome:
+    """Scan and group in a child process; relay its progress and people, pause and cancel it.
+
+    ``hooks.should_stop`` blocks while the caller pauses: the child is held first (when
+    ``hooks.paused`` says a pause is asked for) and let go when it returns.
+    """
+    from faceorganizer.core.faces.scan_process import start_scan
+    from faceorganizer.core.metadata.names import import_names
+
+    stop = hooks.should_stop or (lambda: False)
+    paused = hooks.paused or (lambda: False)
+    handle = start_scan(
+        db.path,
+        request.roots,
+        options=request.engine,
+        thumbnails=request.thumbnails,
+        import_names=import_names,
+        rescan=request.rescan,
+        between=_LiveGrouping(request) if request.live_interval > 0 else None,
+        after=functools.partial(_group_after, grouping=request.grouping, group=request.group),
+        niceness=CHILD_NICENESS,
+    )
+    pid = handle.pid or 0
+    try:
+        while not handle.finished:
+            if paused():
+                handle.pause()
+            if stop():  # blocks while paused
+                handle.cancel()
+                break
+            if handle.paused:
+                handle.resume()
+            for state in handle.poll(wait=POLL_S):
+                if hooks.progress is not None:
+                    hooks.progress(state)
+            _relay(handle.events(), hooks)
+        try:
+            summary = handle.wait(timeout=CANCEL_WAIT_S)
+        except TimeoutError:
+            log.warning("the scan did not stop within %.0f s: ended", CANCEL_WAIT_S)
+            handle.terminate()
+            summary = handle.wait(timeout=CANCEL_WAIT_S)
+    finally:
+        if not handle.finished:  # the caller raised: never leave the child running
+            handle.terminate()
+    if handle.after_result is not None:
+        changes, people = handle.after_result
+    else:  # cancelled: no grouping
+        changes, people = _group_after(db, summary, request.grouping, group=False)
+    return ScanOutcome(summary, changes, people, pid)
+
+
+def _relay(events: list[tuple[str, Any]], hooks: ScanHooks) -> None:
+    """The child's people (after a live grouping) and its grouping step, to the hooks."""
+    for kind, value in events:
+        if kind == "between" and hooks.people is not None:
+            hooks.people(value)
+        elif kind == "after" and hooks.grouping is not None:
             hooks.grouping()
-        changes = regroup(db, request.grouping)
-    people = len(PeopleRepository(db).list_people(include_hidden=True))
-    return ScanOutcome(summary, changes, people)
 
 
 class _LiveGrouping:
-    """Groups the faces found so far every so often; always answers "do not stop"."""
+    """Groups the faces found so far every so often; the people then, or None when not due.
 
-    def __init__(self, db: Database, request: ScanRequest, hooks: ScanHooks) -> None:
-        self.db, self.request, self.hooks = db, request, hooks
-        self.at = time.monotonic()
+    Picklable: in the app it runs in the scan's child process (``ScanProcess`` ``between``).
+    """
+
+    def __init__(self, request: ScanRequest) -> None:
+        self.grouping = request.grouping
+        self.include_hidden = request.include_hidden
+        self.interval = request.live_interval
         self.every = request.live_interval
+        self.at: float | None = None  # the clock starts at the first call, in the scanner
 
-    def maybe(self) -> bool:
+    def __call__(self, db: Database) -> list[PersonItem] | None:
         from faceorganizer.core.people.grouping import regroup
         from faceorganizer.core.store.browse import load_people
 
-        if time.monotonic() - self.at < self.every or self.db.conn.in_transaction:
-            return False
-        started = time.monotonic()
+        now = time.monotonic()
+        if self.at is None:
+            self.at = now
+        if now - self.at < self.every or db.conn.in_transaction:
+            return None
+        people = None
         try:
-            regroup(self.db, self.request.grouping)
-            if self.hooks.people is not None:
-                self.hooks.people(load_people(self.db, include_hidden=self.request.include_hidden))
+            regroup(db, self.grouping)
+            people = load_people(db, include_hidden=self.include_hidden)
         except Exception as exc:  # noqa: BLE001 - the final grouping reports errors
             log.warning("live grouping failed: %s", exc)
         self.at = time.monotonic()
-        self.every = max(self.request.live_interval, LIVE_SHARE * (self.at - started))
-        return False
+        self.every = max(self.interval, LIVE_SHARE * (self.at - now))
+        return people
