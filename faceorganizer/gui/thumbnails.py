@@ -39,6 +39,17 @@ def bgr_to_qimage(pixels: np.ndarray) -> QImage:
     return img.copy()
 
 
+def set_cover_icon(item: Any, thumbs: Any, person: Any) -> None:
+    """Give a list row (``QListWidgetItem``) a person's cover face, once its thumbnail is cached."""
+    if thumbs is None or person.cover is None:
+        return
+    pix = thumbs.get(ThumbKey(person.cover.path, person.cover.box))
+    if pix is not None:
+        from PySide6.QtGui import QIcon
+
+        item.setIcon(QIcon(pix))
+
+
 def load_thumbnail(key: ThumbKey) -> QImage:
     """Decode one thumbnail (runs on a worker thread)."""
     from faceorganizer.core.photos.thumbnails import face_thumbnail, photo_thumbnail

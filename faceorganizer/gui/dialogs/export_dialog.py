@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.library import Library
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.dialogs.person_picker import ICON, row_texts
-from faceorganizer.gui.thumbnails import ThumbKey
+from faceorganizer.gui.thumbnails import set_cover_icon
 from faceorganizer.gui.worker import JobContext, Jobs
 
 MODES = [("Copy the photos", "copy"), ("Hard links (no extra space)", "hardlink"),
@@ -151,11 +150,7 @@ class ExportDialog(QDialog):
         layout.addLayout(buttons)
 
     def _set_icon(self, item: QListWidgetItem, p: PersonItem) -> None:
-        if self.thumbs is None or p.cover is None:
-            return
-        pix = self.thumbs.get(ThumbKey(p.cover.path, p.cover.box))
-        if pix is not None:
-            item.setIcon(QIcon(pix))
+        set_cover_icon(item, self.thumbs, p)
 
     def _thumb_ready(self, key: Any) -> None:
         for i in range(self.people_list.count()):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QPixmap
+from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -158,13 +158,9 @@ class PersonPickerDialog(QDialog):
 
     # -- faces --------------------------------------------------------------------------
     def _set_icon(self, item: QListWidgetItem, p: PersonItem) -> None:
-        if self.thumbs is None or p.cover is None:
-            return
-        from faceorganizer.gui.thumbnails import ThumbKey
+        from faceorganizer.gui.thumbnails import set_cover_icon
 
-        pix = self.thumbs.get(ThumbKey(p.cover.path, p.cover.box))
-        if pix is not None:
-            item.setIcon(QIcon(pix))
+        set_cover_icon(item, self.thumbs, p)
 
     def _thumb_ready(self, key: Any) -> None:
         for p in self.people:
