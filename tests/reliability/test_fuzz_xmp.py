@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from faceorganizer.core.export import xmp
@@ -99,8 +99,24 @@ def test_reading_any_sidecar_gives_regions_or_a_reason(data: bytes) -> None:
     _read(data)
 
 
+# found by this fuzzer: an xmpmeta root in another namespace was kept, and our own reader,
+# which looks for x:xmpmeta, then met rdf:RDF without its namespace declarations
+_FOREIGN_ROOT = (
+    b'<x:xmpmeta xmlns:x="dobe:ns:meta/"><rdf:RDF'
+    b' xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about=""'
+    b' xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"'
+    b' xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"><mwg-rs:Regions'
+    b' rdf:parseType="Resource"><mwg-rs:RegionList><rdf:Bag><rdf:li rdf:parseType="Resource">'
+    b'<mwg-rs:Area stArea:x="0.35" stArea:y="0.35" stArea:w="0.3" stArea:h="0.4"'
+    b' stArea:unit="normalized"/><mwg-rs:Name>Alice</mwg-rs:Name><mwg-rs:Type>Face</mwg-rs:Type>'
+    b"</rdf:li></rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions></rdf:Description></rdf:RDF>"
+    b"</x:xmpmeta>"
+)
+
+
 @FUZZ
 @given(mutated())
+@example(_FOREIGN_ROOT)
 def test_merging_into_any_sidecar_gives_a_readable_packet_or_a_reason(data: bytes) -> None:
     counts["write"] += 1
     try:

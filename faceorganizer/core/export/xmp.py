@@ -370,12 +370,15 @@ def _render_sidecar(existing: bytes | None, ours: list[_OutRegion], stored: tupl
     """
     if existing is not None and existing.strip():
         root = rdf.packet_root(existing)
-        if root.tag == q(NS_RDF, "RDF"):
+        if root.tag != q(NS_X, "xmpmeta"):
+            # a bare rdf:RDF, or a root in another namespace: ours wraps the rdf:RDF, so that
+            # every XMP reader (ours included) finds the packet where it looks for it
+            found = root if root.tag == q(NS_RDF, "RDF") else root.find(f".//{q(NS_RDF, 'RDF')}")
+            if found is None:
+                raise MetadataError("sidecar has no rdf:RDF")
             wrapper = ET.Element(q(NS_X, "xmpmeta"))
-            wrapper.append(root)
+            wrapper.append(found)
             root = wrapper
-        if root.find(f".//{q(NS_RDF, 'RDF')}") is None:
-            raise MetadataError("sidecar has no rdf:RDF")
         _keep_prefixes(existing)
     else:
         root = _new_tree()
