@@ -379,6 +379,8 @@ def _render_sidecar(existing: bytes | None, ours: list[_OutRegion], stored: tupl
             wrapper = ET.Element(q(NS_X, "xmpmeta"))
             wrapper.append(found)
             root = wrapper
+        if root.find(f".//{q(NS_RDF, 'RDF')}") is None:
+            raise MetadataError("sidecar has no rdf:RDF")
         _keep_prefixes(existing)
     else:
         root = _new_tree()
