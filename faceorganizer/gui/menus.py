@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QMenu, QWidget
 
 
 def popup_actions(
@@ -22,6 +22,18 @@ def popup_actions(
         else:
             menu.addAction(action)
     menu.popup(view.viewport().mapToGlobal(pos))
+
+
+def page_header(*widgets: QWidget) -> QHBoxLayout:
+    """A page's top row: Back, then the title and what follows it, left-aligned."""
+    row = QHBoxLayout()
+    back, *rest = widgets
+    row.addWidget(back)
+    row.addSpacing(8)
+    for w in rest:
+        row.addWidget(w)
+    row.addStretch(1)
+    return row
 
 
 def page_title(text: str, parent: QWidget) -> QLabel:

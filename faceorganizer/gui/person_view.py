@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
-from faceorganizer.gui.menus import popup_actions
+from faceorganizer.gui.menus import page_header, popup_actions
 from faceorganizer.gui.people_view import setup_grid
 from faceorganizer.gui.thumbnails import ThumbnailCache
 
@@ -94,12 +94,7 @@ class PersonView(QWidget):
         sbox.addLayout(buttons)
         self.suggest_box.hide()
 
-        header = QHBoxLayout()
-        header.addWidget(self.back_button)
-        header.addSpacing(8)
-        header.addWidget(self.title)
-        header.addWidget(self.subtitle)
-        header.addStretch(1)
+        header = page_header(self.back_button, self.title, self.subtitle)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.grid)
         split.addWidget(self.suggest_box)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceorganizer.core.store.browse import FaceRef
-from faceorganizer.gui.menus import page_title
+from faceorganizer.gui.menus import page_header, page_title
 from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
 
 FACE = 112
@@ -108,12 +108,7 @@ class ReviewView(QWidget):
         buttons.addWidget(self.skip_button)
         buttons.addWidget(self.no_button)
         buttons.addWidget(self.yes_button)
-        header = QHBoxLayout()
-        header.addWidget(self.back_button)
-        header.addSpacing(8)
-        header.addWidget(self.title)
-        header.addWidget(self.count)
-        header.addStretch(1)
+        header = page_header(self.back_button, self.title, self.count)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(header)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.store.browse import FaceRef
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
-from faceorganizer.gui.menus import page_title
+from faceorganizer.gui.menus import page_header, page_title
 from faceorganizer.gui.people_view import setup_grid
 from faceorganizer.gui.thumbnails import ThumbnailCache
 
@@ -63,12 +63,7 @@ class UnsortedView(QWidget):
         )
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #666")
-        header = QHBoxLayout()
-        header.addWidget(self.back_button)
-        header.addSpacing(8)
-        header.addWidget(self.title)
-        header.addWidget(self.subtitle)
-        header.addStretch(1)
+        header = page_header(self.back_button, self.title, self.subtitle)
         buttons = QHBoxLayout()
         buttons.addWidget(self.hint, 1)
         for b in (self.ignore_button, self.assign_button, self.name_button):
