@@ -58,18 +58,19 @@ def _bcubed(db: Path, labels: Path) -> dict[str, float]:
 
 
 def test_grouping_of_2257_people_is_precise_and_complete(scale: Path, all_labels: Path) -> None:
-    scores = _bcubed(scale, all_labels)  # measured: P 0.986 R 0.987 F 0.987 (full: 0.989/0.988)
+    scores = _bcubed(scale, all_labels)  # measured: P 0.9905 R 0.9861 F 0.9883 (full regroup:
+    # P 0.9920 R 0.9869 F 0.9895)
     assert scores["P"] >= 0.985 and scores["F"] >= 0.985, scores
 
 
 def test_precision_holds_from_600_to_2257_people(
     scale: Path, all_labels: Path, lfw_library: Path
 ) -> None:
-    small = _bcubed(lfw_library, shared_set("lfw-fold1") / "labels.csv")  # P 0.995
-    large = _bcubed(scale, all_labels)  # P 0.986 (the scan's incremental grouping)
-    # Issue 18 asks for a drop of at most 0.005; measured 0.008 through the incremental path
-    # (0.006 with a full regroup), so this floor guards what is reached, not the target.
-    assert large["P"] >= small["P"] - 0.010, (small, large)
+    small = _bcubed(lfw_library, shared_set("lfw-fold1") / "labels.csv")  # P 0.9945
+    large = _bcubed(scale, all_labels)  # P 0.9905 (the scan's incremental grouping)
+    # Issue 18 asks for a drop of at most 0.005; measured 0.0040 through the incremental path
+    # (0.0025 with a full regroup), with 0.001 kept for another CPU's arithmetic.
+    assert large["P"] >= small["P"] - 0.006, (small, large)
 
 
 def test_lfw_folds2_4_pairs_at_the_default_threshold(scale: Path) -> None:

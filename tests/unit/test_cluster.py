@@ -392,3 +392,31 @@ def test_a_spread_out_person_accepts_a_farther_face_than_a_tight_one() -> None:
     far = _near(b, 0.44, 302)
     assert top3_distance(far, base[10:]) > 0.6
     assert absorb_fragments(np.vstack([base, far]), labels, None, params)[-1] == -1
+
+
+def test_absorption_is_stricter_where_strangers_have_more_chances() -> None:
+    """Issue 18: fragments x large groups is the number of tries a stranger gets; past
+    ``absorb_trials`` the limit tightens by ``absorb_decade`` per tenfold more tries."""
+    from faceorganizer.core.people.cluster import absorb_fragments
+
+    rng = np.random.default_rng(11)
+    a, b = (v / np.linalg.norm(v) for v in rng.normal(size=(2, DIM)))
+    people = [_near(a, 0.3, 100 + i) for i in range(8)] + [_near(b, 0.3, 200 + i) for i in range(8)]
+    face = _near(a, 0.42, 300)
+    x = np.stack([*people, face]).astype(np.float32)
+    distance = float(1.0 - np.sort(x[:8] @ face)[-3:].mean())
+    assert 0.45 < distance < 0.55  # within the fixed limit of 0.55
+    labels = np.r_[np.zeros(8, np.int64), np.ones(8, np.int64), -1]
+    few = ClusterParams(absorb_trials=2.0)  # 1 fragment x 2 groups: not past the limit
+    assert absorb_fragments(x, labels, None, few)[-1] == 0
+    # the same face where 2 tries count as 2,000 times what was measured safe: 0.19 stricter
+    many = ClusterParams(absorb_trials=0.001)
+    assert absorb_fragments(x, labels, None, many)[-1] == -1
+    assert absorb_fragments(x, labels, None, ClusterParams(absorb_trials=None))[-1] == 0
+
+
+def test_scale_params_are_validated() -> None:
+    with pytest.raises(ValueError):
+        ClusterParams(absorb_trials=0.0)
+    with pytest.raises(ValueError):
+        ClusterParams(absorb_decade=-0.1)

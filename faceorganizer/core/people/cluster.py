@@ -55,6 +55,13 @@ __all__ = [
 ]
 
 
+# SFace's impostor tail (docs/thresholds.md, every labelled pair of lfw-fold1 and celeba-wild,
+# retinaface-sface): the false-match rate at cosine similarity 0.40 is ~3e-4 and falls about
+# tenfold per 0.06 of similarity above it (0.45: 3-6e-5; 0.50: under 2e-5).
+_FMR_AT_040 = 3e-4
+_FMR_DECADES_PER_SIM = 17.0
+
+
 @dataclass(frozen=True)
 class ClusterParams:
     """How to cluster.
@@ -93,8 +100,8 @@ class ClusterParams:
     # too but cost lfw-fold1 precision (0.981); without the margin lfw's precision fell to
     # 0.978. absorb_threshold None turns absorption off, absorb_spread None the adaptation.
     absorb_threshold: float | None = 0.55
-    absorb_margin: float = 0.10
-    absorb_small: int = 5
+    absorb_margin: float = 0.06
+    absorb_small: int = 4
     absorb_spread: float | None = 0.25
     absorb_quantile: float = 0.25
     absorb_cap: float = 0.60
@@ -109,6 +116,21 @@ class ClusterParams:
     # P 0.986 -> 0.996; celeba-wild unchanged (F 0.954). None: plain average linkage.
     chance_matches: float | None = 0.1
     established: int = 5
+    # Absorption at scale (issue 18): absorbing is open-set identification. Each fragment
+    # tried against each large group is one chance for a stranger to pass, and in a library of
+    # thousands of people most fragments are people with no group at all, so the expected
+    # number of strangers let in grows with fragments x large groups. Beyond absorb_trials such
+    # tries the limit tightens by absorb_decade (cosine distance) per tenfold more tries, the
+    # slope of SFace's impostor tail (1/17 a decade; the library's own top-3 impostor scores
+    # fall 0.03-0.045 a decade). On the 2,257-person library 7 of the 9 absorptions of the
+    # fixed rule were strangers; now (3,010 fragments x 244 groups) the limit is 0.09 stricter
+    # there, 0.03 on lfw-fold1 (914 x 69), and unchanged on celeba-wild + snapshots (218 x 44).
+    # That made room for a fairer absorption in small libraries (absorb_small 5 -> 4,
+    # absorb_margin 0.10 -> 0.06). BCubed: 2,257 people P 0.989 -> 0.992, F 0.988 -> 0.990;
+    # lfw-fold1 unchanged (P 0.995, F 0.992); celeba-wild F 0.953 -> 0.957 (P 0.996).
+    # None: a fixed limit whatever the library's size.
+    absorb_trials: float | None = 20_000.0
+    absorb_decade: float = 1.0 / _FMR_DECADES_PER_SIM
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work."""
@@ -128,13 +150,10 @@ class ClusterParams:
             raise ValueError("chance_matches must be in (0, 1000]")
         if self.established < 1:
             raise ValueError("established must be >= 1")
-
-
-# SFace's impostor tail (docs/thresholds.md, every labelled pair of lfw-fold1 and celeba-wild,
-# retinaface-sface): the false-match rate at cosine similarity 0.40 is ~3e-4 and falls about
-# tenfold per 0.06 of similarity above it (0.45: 3-6e-5; 0.50: under 2e-5).
-_FMR_AT_040 = 3e-4
-_FMR_DECADES_PER_SIM = 17.0
+        if self.absorb_trials is not None and not self.absorb_trials > 0.0:
+            raise ValueError("absorb_trials must be > 0")
+        if not 0.0 <= self.absorb_decade <= 1.0:
+            raise ValueError("absorb_decade must be in [0, 1]")
 
 
 def lone_threshold(n_faces: int, params: ClusterParams) -> float:
@@ -351,6 +370,11 @@ def absorb_fragments(
         range(len(frag_units)), key=lambda u: (-len(frag_units[u]), int(frag_units[u][0]))
     )
     spread: dict[int, float] = {}
+    stricter = 0.0
+    if params.absorb_trials is not None:
+        tries = float(len(frag_units)) * float(big.size)
+        log.debug("absorb: %d fragments x %d large groups", len(frag_units), big.size)
+        stricter = params.absorb_decade * max(0.0, float(np.log10(tries / params.absorb_trials)))
     for u in order:
         unit = frag_units[u]
         rows = [row_of[int(f)] for f in unit]
@@ -382,6 +406,7 @@ def absorb_fragments(
             if best_lab not in spread:
                 spread[best_lab] = _group_spread(x, np.nonzero(labels == best_lab)[0], params, top)
             limit = min(params.absorb_cap, max(limit, spread[best_lab] + params.absorb_spread))
+        limit -= stricter
         if gated is not None and gated[unit].any():
             limit = min(limit, attach)
         if 1.0 - best_sim > limit or best_sim - second < params.absorb_margin:
