@@ -395,8 +395,9 @@ def test_a_spread_out_person_accepts_a_farther_face_than_a_tight_one() -> None:
 
 
 def test_absorption_is_stricter_where_strangers_have_more_chances() -> None:
-    """Issue 18: fragments x large groups is the number of tries a stranger gets; past
-    ``absorb_trials`` the limit tightens by ``absorb_decade`` per tenfold more tries."""
+    """Issue 18: fragments x large groups x the share of faces outside large groups is the
+    number of tries strangers get; past ``absorb_trials`` the limit tightens by
+    ``absorb_decade`` per tenfold more tries."""
     from faceorganizer.core.people.cluster import absorb_fragments
 
     rng = np.random.default_rng(11)
@@ -407,10 +408,10 @@ def test_absorption_is_stricter_where_strangers_have_more_chances() -> None:
     distance = float(1.0 - np.sort(x[:8] @ face)[-3:].mean())
     assert 0.45 < distance < 0.55  # within the fixed limit of 0.55
     labels = np.r_[np.zeros(8, np.int64), np.ones(8, np.int64), -1]
-    few = ClusterParams(absorb_trials=2.0)  # 1 fragment x 2 groups: not past the limit
+    few = ClusterParams(absorb_trials=0.2)  # 1 fragment x 2 groups x 1/17: 0.12 tries
     assert absorb_fragments(x, labels, None, few)[-1] == 0
-    # the same face where 2 tries count as 2,000 times what was measured safe: 0.19 stricter
-    many = ClusterParams(absorb_trials=0.001)
+    # the same tries counted as 1,000 times what was measured safe: 0.12 stricter
+    many = ClusterParams(absorb_trials=0.000_12)
     assert absorb_fragments(x, labels, None, many)[-1] == -1
     assert absorb_fragments(x, labels, None, ClusterParams(absorb_trials=None))[-1] == 0
 
