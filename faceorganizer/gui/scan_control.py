@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
 from faceorganizer.core.library import Library
+from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.window_base import WindowBase
 from faceorganizer.gui.worker import JobContext
 
@@ -129,6 +130,7 @@ class ScanControl(WindowBase):
         opts, library = self.scan_options(), self.library
         opts.roots = list(roots)
         self.scan_started = time.monotonic()
+        self.scan_heap_frozen = False
         self.scan_job = self.jobs.submit(
             lambda ctx: run_scan(ctx, library, opts),
             on_result=self._scan_done,
@@ -147,6 +149,9 @@ class ScanControl(WindowBase):
         self.act_scan.setEnabled(False)
 
     def _scan_progress(self, p: Any) -> None:
+        if not self.scan_heap_frozen:  # the scan's modules are imported by its first progress
+            self.scan_heap_frozen = True
+            freeze_heap()
         if isinstance(p, tuple) and p[0] == "people":
             self.people_model.set_people(p[1])
             return
