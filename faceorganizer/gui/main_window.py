@@ -163,10 +163,11 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         freeze_heap()  # the window's long-lived objects: no collector pass walks them again
         self.errors.add(skipped)
         self.refresh_people()
+        scan_now = self._autostart and self.settings.folders and self.settings.scan_on_start
+        if scan_now:
+            self.start_scan()  # first: the counts' queries then wait for its end, not run beside it
         self.extras.library_opened()
-        if self._autostart and self.settings.folders and self.settings.scan_on_start:
-            self.start_scan()
-        elif self._autostart:  # a scan may come later (a folder added, Scan): its imports now
+        if not scan_now and self._autostart:  # a scan may come later (a folder added, Scan)
             library = self.library
             self.jobs.submit(
                 lambda _ctx: library.prepare_scan(),

@@ -205,7 +205,9 @@ class ScanControl(WindowBase):
         folders = self.settings.folders
         queued = [f for f in queued if f in folders]  # not removed in the meantime
         if queued:
-            self.scan_folders(queued)
+            self.scan_folders(queued)  # the counts wait for its end
+        else:
+            self.extras.refresh_counts()  # not counted while the scan ran: now, changed or not
 
     def toggle_pause(self) -> None:
         """Pause or resume the scan (between photos)."""

@@ -58,11 +58,12 @@ def prepare_scan() -> None:
     window calls this before its first scan so that they load before the scan, not while the
     window paints the people the scan finds.
     """
-    import faceorganizer.core.faces.scan_process
     import faceorganizer.core.metadata.names
     import faceorganizer.core.people.grouping  # noqa: F401 - imported for its side effect
+    from faceorganizer.core.faces import scan_process
     from faceorganizer.core.photos import thumbnails
 
+    scan_process.prepare()
     thumbnails.preload()
     incremental_grouping()  # the grouping options a request builds (and what they import)
 
