@@ -20,6 +20,7 @@ from faceorganizer.gui.ask import Ask
 from faceorganizer.gui.errors_view import ErrorsPanel
 from faceorganizer.gui.find_control import FIND_TOP, FindControl, local_file
 from faceorganizer.gui.find_view import FindView
+from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.pages import VIEWER_LONG_SIDE, Pages
 from faceorganizer.gui.people_actions import PeopleActions
 from faceorganizer.gui.people_model import PersonListModel
@@ -145,9 +146,13 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
     def _open_library(self) -> None:
         """Create or migrate the database in the background, then load and maybe scan."""
         library = self.library
+        scan_follows = self._autostart and self.settings.scan_on_start and self.settings.folders
 
         def open_db(_ctx: JobContext) -> list[tuple[str, str]]:
-            return library.open()
+            skipped = library.open()
+            if scan_follows:  # its imports now, not while the window paints what it finds
+                library.prepare_scan()
+            return skipped
 
         self.jobs.submit(
             open_db, on_result=self._library_open, on_error=self._library_failed, name="open"
@@ -155,11 +160,23 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
 
     def _library_open(self, skipped: list[tuple[str, str]]) -> None:
         self.ready = True
+        freeze_heap()  # the window's long-lived objects: no collector pass walks them again
         self.errors.add(skipped)
         self.refresh_people()
+        scan_now = self._autostart and self.settings.folders and self.settings.scan_on_start
+        if scan_now:
+            self.start_scan()  # first: the counts' queries then wait for its end, not run beside it
         self.extras.library_opened()
-        if self._autostart and self.settings.folders and self.settings.scan_on_start:
-            self.start_scan()
+        if not scan_now and self._autostart:  # a scan may come later (a folder added, Scan)
+            library = self.library
+            self.jobs.submit(
+                lambda _ctx: library.prepare_scan(),
+                on_result=lambda _r: self._prepared(),
+                name="prepare scan",
+            )
+
+    def _prepared(self) -> None:
+        freeze_heap()
 
     def _library_failed(self, exc: BaseException) -> None:
         self.add_errors([(str(self.db_path), f"cannot open the library: {exc}")])

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
 
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.store.browse import PersonItem
-from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
+from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache
 
 PERSON_MIME = "application/x-faceorganizer-person-ids"
 
@@ -191,8 +191,11 @@ class PersonListModel(QAbstractListModel):
         self._rows = {pid: r for r, pid in enumerate(self._ids)}
 
     def _thumb_ready(self, key: ThumbKey) -> None:
+        if key.box is None or key.size != FACE_SIZE:
+            return  # a photo's thumbnail, or another size: no avatar
         for pid, item in self._items.items():
-            if cover_key(item) == key:
+            cover = item.cover
+            if cover is not None and cover.path == key.path and cover.box == key.box:
                 idx = self.index(self._rows[pid], 0)
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 

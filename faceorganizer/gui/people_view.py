@@ -170,12 +170,16 @@ class PeopleView(QWidget):
             model.rowsInserted,
             model.rowsRemoved,
             model.modelReset,
-            model.dataChanged,
             model.layoutChanged,
         ):
             signal.connect(self._update_count)
+        model.dataChanged.connect(self._data_changed)
         self.set_extra_counts(0, 0)
         self._update_count()
+
+    def _data_changed(self, _first: Any, _last: Any, roles: Any = ()) -> None:
+        if list(roles) != [Qt.ItemDataRole.DecorationRole]:  # an avatar arrived: no count moved
+            self._update_count()
 
     def _update_count(self, *_args: Any) -> None:
         n = self.model.rowCount()

@@ -15,10 +15,14 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
 from faceorganizer.core.library import Library
+from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.window_base import WindowBase
 from faceorganizer.gui.worker import JobContext
 
 LIVE_INTERVAL_S = 4.0
+# the window shows a scan's progress four times a second: each showing repaints the status bar
+# and the People page's placeholder (the child reports every 0.1 s)
+PROGRESS_INTERVAL_S = 0.25
 
 
 @dataclasses.dataclass
@@ -53,7 +57,7 @@ def run_scan(ctx: JobContext, library: Library, opts: ScanOptions) -> Any:
 
     def progress(p: Any) -> None:
         now = time.monotonic()
-        if now - last[0] >= 0.1 or p.done >= p.total:
+        if now - last[0] >= PROGRESS_INTERVAL_S or p.done >= p.total:
             last[0] = now
             ctx.progress(dataclasses.replace(p))
 
@@ -129,6 +133,7 @@ class ScanControl(WindowBase):
         opts, library = self.scan_options(), self.library
         opts.roots = list(roots)
         self.scan_started = time.monotonic()
+        self.scan_heap_frozen = False
         self.scan_job = self.jobs.submit(
             lambda ctx: run_scan(ctx, library, opts),
             on_result=self._scan_done,
@@ -147,6 +152,9 @@ class ScanControl(WindowBase):
         self.act_scan.setEnabled(False)
 
     def _scan_progress(self, p: Any) -> None:
+        if not self.scan_heap_frozen:  # the scan's modules are imported by its first progress
+            self.scan_heap_frozen = True
+            freeze_heap()
         if isinstance(p, tuple) and p[0] == "people":
             self.people_model.set_people(p[1])
             return
@@ -200,7 +208,9 @@ class ScanControl(WindowBase):
         folders = self.settings.folders
         queued = [f for f in queued if f in folders]  # not removed in the meantime
         if queued:
-            self.scan_folders(queued)
+            self.scan_folders(queued)  # the counts wait for its end
+        else:
+            self.extras.refresh_counts()  # not counted while the scan ran: now, changed or not
 
     def toggle_pause(self) -> None:
         """Pause or resume the scan (between photos)."""

@@ -60,6 +60,7 @@ class WindowBase(QMainWindow):
     last_scan_pid: int  # the process that scanned the photos last time
     extras: Any  # window_extras.WindowExtras: unsorted, review, redo, back, help
     scan_started: float
+    scan_heap_frozen: bool  # freeze_heap() ran since the scan started
     # pages
     stack: QStackedWidget
     welcome: WelcomeView

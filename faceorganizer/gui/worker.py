@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable
@@ -34,6 +35,14 @@ def running_jobs() -> int:
     """How many job functions are executing now (all pools)."""
     with _running_lock:
         return _running
+
+
+def thumbnail_threads(cores: int | None = None) -> int:
+    """Threads that load thumbnails: two, but one on a machine of two cores or fewer, where a
+    second would take the CPU (and the interpreter lock) from the GUI thread while it paints
+    the thumbnails the first one loaded (``benchmarks/gui_bench.py --explain``)."""
+    cores = cores if cores is not None else (os.cpu_count() or 1)
+    return 1 if cores <= 2 else 2
 
 
 def all_pools() -> list[QThreadPool]:
@@ -155,7 +164,7 @@ class Jobs(QObject):
         ops = QThreadPool(self)
         ops.setMaxThreadCount(1)  # user operations run one after another, in order
         thumbs = QThreadPool(self)
-        thumbs.setMaxThreadCount(2)
+        thumbs.setMaxThreadCount(thumbnail_threads())
         self.pools: dict[str, QThreadPool] = {"work": work, "ops": ops, "thumbs": thumbs}
         self._generation: dict[str, int] = {}
         self._active: set[Job] = set()

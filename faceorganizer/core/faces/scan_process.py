@@ -182,6 +182,23 @@ class ScanProcess:
             self.error = f"the scan process ended without a result (exit code {code})"
 
 
+def prepare(method: str = "spawn") -> None:
+    """Import now what ``start_scan`` would import on its first call (the start method's
+    machinery), and start the semaphore tracker its queue needs: a caller's warm-up."""
+    import importlib
+    from multiprocessing import resource_tracker
+
+    kind = "win32" if os.name == "nt" else "posix"
+    names = ["connection", "queues", "synchronize", "spawn", f"popen_{method}_{kind}"]
+    for name in names:
+        try:
+            importlib.import_module(f"multiprocessing.{name}")
+        except ImportError:  # a start method this system lacks: start_scan says so
+            continue
+    if os.name != "nt":
+        resource_tracker.ensure_running()
+
+
 def start_scan(
     db_path: str | Path,
     roots: list[str],

@@ -15,7 +15,13 @@ from faceorganizer.core.library.finding import (
     IndexFactory,
     PhotoFind,
 )
-from faceorganizer.core.library.scanning import ScanHooks, ScanOutcome, ScanRequest, run_scan
+from faceorganizer.core.library.scanning import (
+    ScanHooks,
+    ScanOutcome,
+    ScanRequest,
+    prepare_scan,
+    run_scan,
+)
 from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.core.store.db import Database
 
@@ -218,6 +224,10 @@ class Library:
             )
 
     # -- scanning and finding ------------------------------------------------------------------
+    def prepare_scan(self) -> None:
+        """Import what a scan needs in this process now (``scanning.prepare_scan``)."""
+        prepare_scan()
+
     def scan(self, request: ScanRequest, hooks: ScanHooks | None = None) -> ScanOutcome:
         """Scan new and changed photos, then group their faces (see ``scanning.run_scan``)."""
         with self.connect() as db:

@@ -49,6 +49,25 @@ def incremental_grouping(
     return GroupingOptions(incremental=True).with_method(method, threshold)
 
 
+def prepare_scan() -> None:
+    """Import now what a scan in a child process needs in the caller's process.
+
+    Relaying a scan and reading its thumbnails import numpy, OpenCV, multiprocessing, the
+    metadata readers and the grouping's modules here (about 90 modules); an import holds the
+    interpreter lock, for tens of milliseconds at a time in an extension's initialisation. A
+    window calls this before its first scan so that they load before the scan, not while the
+    window paints the people the scan finds.
+    """
+    import faceorganizer.core.metadata.names
+    import faceorganizer.core.people.grouping  # noqa: F401 - imported for its side effect
+    from faceorganizer.core.faces import scan_process
+    from faceorganizer.core.photos import thumbnails
+
+    scan_process.prepare()
+    thumbnails.preload()
+    incremental_grouping()  # the grouping options a request builds (and what they import)
+
+
 @dataclass
 class ScanRequest:
     """What to scan and what to do around it."""

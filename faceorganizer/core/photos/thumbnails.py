@@ -58,6 +58,12 @@ def _cache_path(kind: str, path: str, size: int, box: Box | None) -> Path | None
     return cache_dir() / digest[:2] / f"{digest}.png"
 
 
+def preload() -> None:
+    """Import the image codec thumbnails are read with (a caller's warm-up; see
+    ``library.scanning.prepare_scan``)."""
+    import cv2  # noqa: F401 - imported for its side effect
+
+
 def _load_cached(file: Path | None) -> np.ndarray | None:
     if file is None or not file.is_file():
         return None
