@@ -101,7 +101,7 @@ def test_pick_device_says_why_once_and_remembers(monkeypatch: Any, caplog: Any) 
 def test_cpu_scan_uses_every_core_without_a_cap(monkeypatch: Any) -> None:
     monkeypatch.setattr(pipeline, "pick_device", lambda options: "cpu")
     plan = plan_scan(EngineOptions(threads=16))
-    assert (plan.engines, plan.threads, plan.batch) == (16, 1, 1)
+    assert (plan.engines, plan.threads, plan.batch) == (16, 1, scan.CPU_BATCH)
     one_core = plan_scan(EngineOptions(threads=1))  # the app's default: the scan on one core
     assert (one_core.engines, one_core.decoders) == (1, 0)  # reads in its own engine thread
     assert plan_scan(EngineOptions(threads=16), workers=4).threads == 4
