@@ -466,7 +466,12 @@ def scan_library(
             pending: deque[Future[list[_Loaded]]] = deque()
             queued: deque[Future[_Loaded]] = deque()  # decode jobs, to cancel on stop
             queue = iter(todo)
-            ahead = max(prefetch, 2 * plan.engines + 2) if plan.batch == 1 else plan.engines + 2
+            # chunks in flight: each engine's, and one or two waiting (decoded photos take
+            # memory: 9 MB each for a 12 MP photo, so a CPU scan keeps one chunk waiting)
+            if plan.batch == 1:
+                ahead = max(prefetch, 2 * plan.engines + 2)
+            else:
+                ahead = plan.engines + (2 if plan.device == "cuda" else 1)
 
             def refill() -> None:
                 while len(pending) < ahead:
