@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+from faceorganizer.core.models.providers import opencv_threads, thread_budget
 from faceorganizer.core.photos.decode import (
     DecodedPhoto,
     DecodeError,
@@ -171,7 +172,6 @@ def plan_scan(
     core (the app's default, so the window stays fluid).
     """
     from faceorganizer.core.faces.pipeline import pick_device
-    from faceorganizer.core.models.providers import thread_budget
 
     for name, value in (("workers", workers), ("engines", engines)):
         if value is not None and value < 1:
@@ -306,7 +306,6 @@ def _plan(
     engines: int | None = None,
 ) -> ScanPlan:
     """``plan_scan``, or the layout the given engines imply; no device probe when idle."""
-    from faceorganizer.core.models.providers import thread_budget
 
     if batch is not None and batch < 1:
         raise ValueError(f"batch must be at least 1, not {batch}")
@@ -453,6 +452,7 @@ def scan_library(
     given = [] if engine is None else [engine] if isinstance(engine, FaceEngine) else list(engine)
     plan = _plan(options or EngineOptions(), workers, given, batch, bool(todo), engines)
     summary.workers = plan.engines
+    budget = thread_budget(options.threads if options else None)
     analysers = _Engines(options, plan.threads, given)
     analysers.timed = timings
     stages: dict[str, float] = {"read+decode": 0.0, "write": 0.0, "wait": 0.0}
@@ -460,6 +460,7 @@ def scan_library(
     writer = _Writer(database)
     try:
         with (
+            opencv_threads(max(1, budget // plan.engines) if plan.device == "cpu" else None),
             ThreadPoolExecutor(max(1, plan.decoders), thread_name_prefix="decode") as decoding,
             ThreadPoolExecutor(plan.engines, thread_name_prefix="engine") as analysing,
         ):
