@@ -53,6 +53,9 @@ class FakeEngine:
             self.release.wait(30)
         return [fake_face(self.calls)]
 
+    def analyse_batch(self, photos: list[Any]) -> list[list[NewFace]]:
+        return [self.analyse(photo) for photo in photos]
+
 
 def small_library(path: Path, photos: int = 3, faces_per_photo: int = 1) -> Database:
     """A database of ``photos`` photos with fake faces (no models involved)."""

@@ -101,7 +101,7 @@ def test_pick_device_says_why_once_and_remembers(monkeypatch: Any, caplog: Any) 
 def test_cpu_scan_uses_every_core_without_a_cap(monkeypatch: Any) -> None:
     monkeypatch.setattr(pipeline, "pick_device", lambda options: "cpu")
     plan = plan_scan(EngineOptions(threads=16))
-    assert (plan.engines, plan.threads, plan.batch) == (16, 1, 1)
+    assert (plan.engines, plan.threads, plan.batch) == (16, 1, scan.CPU_BATCH)
     one_core = plan_scan(EngineOptions(threads=1))  # the app's default: the scan on one core
     assert (one_core.engines, one_core.decoders) == (1, 0)  # reads in its own engine thread
     assert plan_scan(EngineOptions(threads=16), workers=4).threads == 4
@@ -209,3 +209,30 @@ def test_a_stop_mid_scan_keeps_what_was_written(tmp_path: Path) -> None:
         )
         stored = len(PhotoRepository(db).index())
     assert summary.cancelled and stored == 5
+
+
+def test_cpu_scan_keeps_opencv_to_each_engines_share_of_the_cores(tmp_path: Path) -> None:
+    import cv2
+
+    _library(tmp_path / "lib", 6)
+    engines = [_FakeEngine("cpu"), _FakeEngine("cpu")]
+    during: list[int] = []
+    for fake in engines:
+        real = fake.analyse
+
+        def analyse(photo: DecodedPhoto, real: Any = real) -> list[NewFace]:
+            during.append(cv2.getNumThreads())
+            return real(photo)
+
+        fake.analyse = analyse  # type: ignore[method-assign]
+    before = cv2.getNumThreads()
+    with Database(tmp_path / "t.db") as db:
+        summary = scan_library(
+            db,
+            [str(tmp_path / "lib")],
+            options=EngineOptions(threads=6),
+            engine=engines,  # type: ignore[arg-type]
+        )
+    assert summary.processed == 6
+    assert set(during) == {3}  # 6 cores, 2 engines: OpenCV's pool is each engine's share
+    assert cv2.getNumThreads() == before  # and as it was afterwards

@@ -93,3 +93,49 @@ def test_multi_frame_uses_first_frame() -> None:
     frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
     d = decode_bytes(buf.getvalue())
     assert d.pixels.shape == (32, 32, 3)
+
+
+@pytest.mark.parametrize(
+    ("size", "mode", "orientation", "work_long_side"),
+    [
+        ((640, 480), "RGB", None, 1600),
+        ((301, 199), "L", 6, 1600),  # odd sides, grey, turned
+        ((4000, 3000), "RGB", 8, 1000),  # DCT-scaled to a quarter
+        ((3001, 2001), "RGB", 3, 1600),  # DCT-scaled to half, odd sides
+    ],
+)
+def test_jpeg_pixels_are_pillows_to_the_bit(
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+    mode: str,
+    orientation: int | None,
+    work_long_side: int,
+) -> None:
+    from faceorganizer.core.photos import decode
+
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    img = Image.fromarray(noise).convert(mode)
+    buf = io.BytesIO()
+    kwargs = {}
+    if orientation:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        kwargs["exif"] = exif.tobytes()
+    img.save(buf, "JPEG", quality=90, **kwargs)
+    data = buf.getvalue()
+    real, taken = decode._jpeg_bgr, []
+
+    def spy(*args: object) -> object:
+        out = real(*args)  # type: ignore[arg-type]
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(decode, "_jpeg_bgr", spy)
+    fast = decode_bytes(data, work_long_side=work_long_side)
+    assert taken == [True], "the JPEG did not take OpenCV's way"
+    monkeypatch.setattr(decode, "_jpeg_bgr", lambda *a: None)  # Pillow decodes it all
+    slow = decode_bytes(data, work_long_side=work_long_side)
+    assert fast.pixels.shape == slow.pixels.shape
+    assert np.array_equal(fast.pixels, slow.pixels)
+    assert (fast.width, fast.height, fast.scale) == (slow.width, slow.height, slow.scale)

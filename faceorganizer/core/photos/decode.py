@@ -448,6 +448,48 @@ def _decode_raw(data: bytes, max_pixels: int, work_long_side: int | None) -> Dec
     return DecodedPhoto(bgr, w, h, 1.0, orientation, taken, fmt)
 
 
+_JPEG_EOI = b"\xff\xd9"
+
+
+def _jpeg_bgr(data: bytes, img: Any, size: tuple[int, int], factor: int) -> np.ndarray | None:
+    """BGR pixels of a JPEG at the DCT scale Pillow's ``draft`` chose, decoded by OpenCV; None
+    where Pillow decodes instead.
+
+    Both wrap libjpeg-turbo with the same settings (accurate integer IDCT, smooth chroma
+    upsampling), so the pixels are the same to the bit (checked on 2,784 shared and 12 MP
+    photos, and by a test); OpenCV writes BGR straight from the decoder, where Pillow unpacks
+    to RGBX, packs to RGB and needs a colour conversion after: decode_bytes took 3.2 ms
+    against 4.7 for a 516×960 snapshot, 21 against 27 for a 12-megapixel photo decoded at
+    half scale (one core, the two interleaved). Only colour and grey
+    images that end where a JPEG ends (a truncated file stays Pillow's "truncated" error) and
+    need no further reduction take this way. (A file corrupt in its middle decodes as with
+    Pillow, but libjpeg prints its warning on stderr.)
+    """
+    if factor != 1 or img.mode not in ("RGB", "L") or not data.endswith(_JPEG_EOI):
+        return None
+    import cv2
+
+    (w, h), (dw, dh) = size, img.size  # before and after ``draft``
+    flags = {
+        1: cv2.IMREAD_COLOR,
+        2: cv2.IMREAD_REDUCED_COLOR_2,
+        4: cv2.IMREAD_REDUCED_COLOR_4,
+        8: cv2.IMREAD_REDUCED_COLOR_8,
+    }
+    scale = next((s for s in flags if -(-w // s) == dw and -(-h // s) == dh), None)
+    if scale is None:
+        return None
+    try:
+        bgr = cv2.imdecode(
+            np.frombuffer(data, np.uint8), flags[scale] | cv2.IMREAD_IGNORE_ORIENTATION
+        )
+    except cv2.error:
+        return None  # Pillow then gives the reason
+    if bgr is None or bgr.shape != (dh, dw, 3):
+        return None
+    return np.asarray(bgr)
+
+
 @contextlib.contextmanager
 def _memory_slot(needed: int) -> Iterator[None]:
     """Large decodes take turns; small ones run at once."""
@@ -505,8 +547,10 @@ def decode_bytes(
             if shrink and work_long_side:
                 factor = max(1, max(dw, dh) // work_long_side)
             with _memory_slot(needed):
-                img.load()  # the first frame or page only: never count or visit the others
-                rgb = _reduced_rgb(img, factor)
+                bgr_direct = _jpeg_bgr(data, img, (w, h), factor) if fmt == "JPEG" else None
+                if bgr_direct is None:
+                    img.load()  # the first frame or page only: never count or visit the others
+                    rgb = _reduced_rgb(img, factor)
                 img.close()
     except DecodeError:
         raise
@@ -521,15 +565,18 @@ def decode_bytes(
         raise DecodeError(f"corrupt or truncated image: {exc or type(exc).__name__}") from exc
     finally:
         img.close()
-    if rgb.ndim != 3 or rgb.shape[0] == 0 or rgb.shape[1] == 0:
-        raise DecodeError("image has no pixels")
-    if orientation != 1:
-        rgb = _orient(rgb, orientation)
     full_w, full_h = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
     import cv2
 
-    # cvtColor, not a reversed-slice copy: 1.5 ms instead of 15 ms on a 2000×1500 photo
-    bgr = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
+    if bgr_direct is not None:
+        bgr = _orient(bgr_direct, orientation) if orientation != 1 else bgr_direct
+    else:
+        if rgb.ndim != 3 or rgb.shape[0] == 0 or rgb.shape[1] == 0:
+            raise DecodeError("image has no pixels")
+        if orientation != 1:
+            rgb = _orient(rgb, orientation)
+        # cvtColor, not a reversed-slice copy: 1.5 ms instead of 15 ms on a 2000×1500 photo
+        bgr = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
     if shrink and work_long_side:
         r = work_long_side / max(bgr.shape[:2])
         size = (max(1, round(bgr.shape[1] * r)), max(1, round(bgr.shape[0] * r)))
