@@ -146,7 +146,7 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
     def _open_library(self) -> None:
         """Create or migrate the database in the background, then load and maybe scan."""
         library = self.library
-        scan_follows = self._autostart and self.settings.scan_on_start and self.settings.folders
+        scan_follows = self._scan_on_open()
 
         def open_db(_ctx: JobContext) -> list[tuple[str, str]]:
             skipped = library.open()
@@ -163,7 +163,7 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         freeze_heap()  # the window's long-lived objects: no collector pass walks them again
         self.errors.add(skipped)
         self.refresh_people()
-        scan_now = self._autostart and self.settings.folders and self.settings.scan_on_start
+        scan_now = self._scan_on_open()
         if scan_now:
             self.start_scan()  # first: the counts' queries then wait for its end, not run beside it
         self.extras.library_opened()
@@ -174,6 +174,10 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
                 on_result=lambda _r: self._prepared(),
                 name="prepare scan",
             )
+
+    def _scan_on_open(self) -> bool:
+        """Whether opening the library starts a scan of the known folders."""
+        return bool(self._autostart and self.settings.folders and self.settings.scan_on_start)
 
     def _prepared(self) -> None:
         freeze_heap()

@@ -194,8 +194,7 @@ class PersonListModel(QAbstractListModel):
         if key.box is None or key.size != FACE_SIZE:
             return  # a photo's thumbnail, or another size: no avatar
         for pid, item in self._items.items():
-            cover = item.cover
-            if cover is not None and cover.path == key.path and cover.box == key.box:
+            if cover_key(item) == key:
                 idx = self.index(self._rows[pid], 0)
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
