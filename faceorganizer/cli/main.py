@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         eval_cmd,
         export_cmd,
         faces_cmd,
+        import_cmd,
         models_cmd,
         people_cmd,
         scan_cmd,
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         eval_cmd,
         search_cmd,
         xmp_cmd,
+        import_cmd,
         models_cmd,
     ):
         module.register(sub)

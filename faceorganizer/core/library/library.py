@@ -28,6 +28,8 @@ from faceorganizer.core.store.db import Database
 if TYPE_CHECKING:
     from faceorganizer.core.export.albums import Album, ExportResult
     from faceorganizer.core.faces.pipeline import EngineOptions
+    from faceorganizer.core.library.importing import ImportRequest
+    from faceorganizer.core.metadata.names import NamesImport
     from faceorganizer.core.people.changes import Changes
     from faceorganizer.core.people.grouping import GroupingOptions
     from faceorganizer.core.people.ops import PeopleOps
@@ -286,6 +288,24 @@ class Library:
 
         with self.connect() as db:
             return import_names(db, engine_factory=lambda: shared_engine(None))
+
+    def import_from(
+        self,
+        request: ImportRequest,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> NamesImport:
+        """Import names tagged in Picasa, digiKam or Google Takeout (``importing.import_from``):
+        one undoable people operation, or with ``request.dry_run`` nothing written."""
+        from faceorganizer.core.library.importing import import_from
+
+        return import_from(
+            lambda readonly: self.connect(readonly=readonly),
+            request,
+            progress=progress,
+            should_stop=should_stop,
+        )
 
     def write_xmp(self, *, person_names: list[str] | None, naming: Any, dry_run: bool) -> Any:
         """Write named faces to XMP sidecars (XmpError when a person is unknown)."""

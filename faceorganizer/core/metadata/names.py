@@ -1,8 +1,9 @@
 """Names other tools wrote as face regions become faces of those people.
 
-``import_names`` is what ``scan`` and ``xmp import`` run. Every named Face or Pet region of a
-photo becomes a confirmed face of that person: the detected face it overlaps, else a new face
-*from metadata* made from the region's crop (``faces.from_region``). Reading happens first,
+``import_names`` is what ``scan`` and ``xmp import`` run; ``import_foreign`` is what
+``import picasa|digikam|takeout`` runs on the records of a reader (``foreign.py``). Every
+named Face or Pet region of a photo becomes a confirmed face of that person: the detected face
+it overlaps, else a new face *from metadata* made from the region's crop (``faces.from_region``). Reading happens first,
 with no write transaction held; then one people operation (``PeopleOps.import_names``) stores
 everything as one undo step. A bad sidecar or photo is reported and skipped, never raised.
 """
@@ -10,13 +11,22 @@ everything as one undo step. A bad sidecar or photo is reported and skipped, nev
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from faceorganizer.core.metadata.regions import Region, SidecarFinder, read_photo_regions
+from faceorganizer.core.metadata.foreign import ForeignRead, ForeignRegion
+from faceorganizer.core.metadata.regions import (
+    Region,
+    SidecarFinder,
+    clamp_box,
+    read_photo_regions,
+    stored_to_displayed,
+)
 from faceorganizer.core.people.ops import NameClaim, NameImportResult, PeopleOps
+from faceorganizer.core.people.text import clean_text
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.regions import PhotoFrame, face_boxes, photos_for_import
 
@@ -70,13 +80,32 @@ class RegionCounts:
 
 @dataclass
 class NamesImport:
-    """What ``import_names`` did."""
+    """What ``import_names`` (or ``import_foreign``) did."""
 
     photos: int = 0
     counts: RegionCounts = field(default_factory=RegionCounts)
     result: NameImportResult = field(default_factory=NameImportResult)
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (path, name): not placed
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    ambiguous: list[tuple[str, str]] = field(default_factory=list)  # (path, name): no box, unsure
+    not_in_library: list[str] = field(default_factory=list)  # photos the source names, unscanned
+    files: int = 0  # source files read (ini files, sidecars, a database)
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    def summary(self, source: str) -> str:
+        """``import: source=… photos=N names=N matched=N from_metadata=N ambiguous=N …``."""
+        result = self.result
+        names = {n.casefold() for _, n, _ in result.assigned + result.already}
+        return (
+            f"import: source={source} files={self.files} photos={self.photos}"
+            f" names={len(names)} assigned={len(result.assigned)} already={len(result.already)}"
+            f" matched={self.counts.matched} from_metadata={self.counts.from_metadata}"
+            f" ambiguous={len(self.ambiguous)} conflicts={len(result.conflicts)}"
+            f" unmatched={len(self.unmatched)} not_in_library={len(self.not_in_library)}"
+            f" new_people={len(result.created_people)} problems={len(self.skipped)}"
+            f" seconds={self.seconds:.2f} dry_run={'yes' if self.dry_run else 'no'}"
+        )
 
     @property
     def regions(self) -> int:
@@ -104,6 +133,63 @@ def _pair(
     return pairs
 
 
+def people_regions(regions: Iterable[Region], taken: set[str] | None = None) -> list[Region]:
+    """The named Face/Pet regions, names cleaned as every stored name is, one per person.
+
+    ``taken``: names (casefolded) already placed in this photo, updated in place.
+    """
+    seen = taken if taken is not None else set()
+    out: list[Region] = []
+    for r in regions:
+        name = clean_text(r.name)[:200] if r.name else ""
+        if r.is_person and name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            out.append(replace(r, name=name))
+    return out
+
+
+class _Placer:
+    """Named regions of a photo -> claims: the detected face each overlaps, else a face made
+    from the region (the engine loaded once, only when needed; none in a dry run)."""
+
+    def __init__(
+        self,
+        database: Database,
+        report: NamesImport,
+        engine: FaceEngine | None,
+        engine_factory: Callable[[], FaceEngine] | None,
+    ) -> None:
+        self.database = database
+        self.report = report
+        self.engine = engine
+        self.engine_factory = engine_factory
+
+    def place(self, photo: PhotoFrame, people: list[Region]) -> list[NameClaim]:
+        counts, report = self.report.counts, self.report
+        pairs = _pair(people, face_boxes(self.database, photo.id), photo.width, photo.height)
+        missing = [r for i, r in enumerate(people) if i not in pairs]
+        claims = [
+            NameClaim(photo.id, photo.path, people[i].name or "", face_id)
+            for i, face_id in pairs.items()
+        ]
+        counts.matched += len(pairs)
+        if not missing:
+            return claims
+        if report.dry_run:
+            # what the import would do: a face made from each region (nothing embedded now)
+            claims.extend(NameClaim(photo.id, photo.path, r.name or "") for r in missing)
+            counts.from_metadata += len(missing)
+            return claims
+        if self.engine is None and self.engine_factory is not None:
+            factory, self.engine_factory = self.engine_factory, None  # tried once
+            try:
+                self.engine = factory()
+            except Exception as exc:  # noqa: BLE001 - names of detected faces still count
+                log.warning("no face engine for faces from metadata", exc_info=True)
+                report.skipped.append(("models", f"cannot load the face models: {exc}"))
+        return claims + _from_metadata(photo, missing, self.engine, report)
+
+
 def import_names(
     database: Database,
     photo_ids: Iterable[int] | None = None,
@@ -114,13 +200,23 @@ def import_names(
 ) -> NamesImport:
     """Name faces from the regions in the metadata of stored photos (all, or ``photo_ids``).
 
+    Besides XMP, a photo's folder's ``.picasa.ini`` and its Google Takeout sidecar are read
+    (``foreign_files.PhotoSources``): Picasa's boxes like XMP regions, Takeout's names by the
+    per-photo rule of ``elimination`` (one face left, one name left).
+
     ``engine`` (or one made by ``engine_factory``, only when a region has no detected face)
     embeds the faces from metadata; without either, such regions are reported as unmatched.
     """
+    from faceorganizer.core.metadata.foreign_files import PhotoSources
+
     report = NamesImport()
     finder = SidecarFinder()
+    sources = PhotoSources(finder)
+    placer = _Placer(database, report, engine, engine_factory)
     claims: list[NameClaim] = []
     folders: set[str] = set()
+    listed: dict[int, list[str]] = {}
+    frames: dict[int, PhotoFrame] = {}
     stop = should_stop or (lambda: False)
     for photo in photos_for_import(database, photo_ids):
         if stop():
@@ -136,38 +232,183 @@ def import_names(
             continue
         report.photos += 1
         report.skipped.extend((photo.path, p) for p in found.problems)
+        regions = list(found.regions)
+        unusable = found.unusable
+        foreign = sources.for_photo(photo.path, report.skipped)
+        boxed = [r for r in foreign if r.box is not None]
+        for fr in boxed:
+            region = to_region(fr, photo)
+            if region is None:
+                unusable += 1
+            else:
+                regions.append(region)
         counts = report.counts
-        counts.read += len(found.regions) + found.unusable
-        people: list[Region] = []
-        seen: set[str] = set()
-        for r in found.regions:
-            if r.is_person and r.name and r.name.casefold() not in seen:
-                seen.add(r.name.casefold())
-                people.append(r)
-        counts.ignored += len(found.regions) + found.unusable - len(people)
+        counts.read += len(regions) + unusable
+        taken: set[str] = set()
+        people = people_regions(regions, taken)
+        counts.ignored += len(regions) + unusable - len(people)
         counts.named += len(people)
-        if not people:
-            continue
-        pairs = _pair(people, face_boxes(database, photo.id), photo.width, photo.height)
-        missing = [r for i, r in enumerate(people) if i not in pairs]
-        for i, face_id in pairs.items():
-            claims.append(NameClaim(photo.id, photo.path, people[i].name or "", face_id))
-            counts.matched += 1
-        if missing:
-            if engine is None and engine_factory is not None:
-                factory, engine_factory = engine_factory, None  # tried once
-                try:
-                    engine = factory()
-                except Exception as exc:  # noqa: BLE001 - names of detected faces still count
-                    log.warning("no face engine for faces from metadata", exc_info=True)
-                    report.skipped.append(("models", f"cannot load the face models: {exc}"))
-            claims.extend(_from_metadata(photo, missing, engine, report))
+        names = [clean_text(r.name)[:200] for r in foreign if r.box is None and r.name]
+        names = [n for n in dict.fromkeys(names) if n and n.casefold() not in taken]
+        if names:
+            listed[photo.id] = names
+            frames[photo.id] = photo
+        if people:
+            claims.extend(placer.place(photo, people))
     for folder in sorted(folders):
         for orphan in finder.orphans(folder):
             report.skipped.append((str(orphan), "sidecar without a photo beside it"))
+    if listed:
+        # names without boxes: in a scan only one photo at a time can say which face is whom
+        claims.extend(_eliminate(database, listed, frames, claims, report, groups=False))
     if claims:
         report.result = PeopleOps(database).import_names(claims)
     return report
+
+
+def to_region(fr: ForeignRegion, photo: PhotoFrame) -> Region | None:
+    """A foreign record's box as a Region in the frame the app shows the photo; None if unusable."""
+    if fr.box is None:
+        return None
+    x, y, w, h = fr.box
+    width, height, turn = photo.width, photo.height, photo.orientation
+    stored = (height, width) if turn in (5, 6, 7, 8) else (width, height)
+    frame = fr.frame
+    if fr.unit == "pixel":
+        dims = (width, height) if frame == "displayed" else stored
+        older = frame == "displayed" and stored != dims and not _fits((x, y, w, h), dims)
+        if older and _fits((x, y, w, h), stored):  # an older database: the stored frame
+            dims, frame = stored, "stored"
+        x, y, w, h = x / dims[0], y / dims[1], w / dims[0], h / dims[1]
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        return None
+    box = clamp_box((x, y, w, h))
+    if box is None:
+        return None
+    if frame == "stored":
+        box = stored_to_displayed(box, turn)
+    return Region(fr.name, *box, source=f"{fr.source}:{frame}")
+
+
+def _fits(box: Box, dims: tuple[int, int]) -> bool:
+    slack = 0.02 * max(dims)
+    return box[0] + box[2] <= dims[0] + slack and box[1] + box[3] <= dims[1] + slack
+
+
+def import_foreign(
+    database: Database,
+    read: ForeignRead,
+    *,
+    engine_factory: Callable[[], FaceEngine] | None = None,
+    dry_run: bool = False,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> NamesImport:
+    """Place the records a reader found (``picasa``, ``digikam``, ``takeout``) on the library's
+    faces exactly as XMP regions are placed, and store them as one people operation.
+
+    Boxes: the detected face each overlaps, else a face from metadata. Names without boxes:
+    ``elimination.place_names`` across the photos, with the library's groups. ``dry_run``
+    decides everything and writes nothing (faces from metadata are counted, not embedded).
+    """
+    report = NamesImport(files=read.files, dry_run=dry_run)
+    report.skipped.extend(read.problems)
+    frames = {p.path: p for p in photos_for_import(database, None)}
+    folded: dict[str, PhotoFrame] = {}
+    for p in frames.values():  # Picasa and digiKam on Windows name files in any letter case
+        folded.setdefault(os.path.normcase(p.path).casefold(), p)
+    by_photo: dict[str, list[ForeignRegion]] = {}
+    for fr in read.regions:
+        by_photo.setdefault(fr.path, []).append(fr)
+    placer = _Placer(database, report, None, engine_factory)
+    claims: list[NameClaim] = []
+    listed: dict[int, list[str]] = {}
+    placed_frames: dict[int, PhotoFrame] = {}
+    stop = should_stop or (lambda: False)
+    total = len(by_photo)
+    for done, (path, records) in enumerate(sorted(by_photo.items()), 1):
+        if stop():
+            break
+        if progress is not None:
+            progress(done, total)
+        photo = frames.get(path) or frames.get(os.path.normpath(path))
+        if photo is None:
+            photo = folded.get(os.path.normcase(os.path.normpath(path)).casefold())
+        if photo is None or photo.width <= 0 or photo.height <= 0:
+            report.not_in_library.append(path)
+            continue
+        report.photos += 1
+        counts = report.counts
+        regions: list[Region] = []
+        unusable = 0
+        for fr in records:
+            if fr.box is None:
+                continue
+            region = to_region(fr, photo)
+            if region is None:
+                unusable += 1
+            else:
+                regions.append(region)
+        taken: set[str] = set()
+        people = people_regions(regions, taken)
+        names = [clean_text(fr.name)[:200] for fr in records if fr.box is None and fr.name]
+        names = [n for n in dict.fromkeys(names) if n and n.casefold() not in taken]
+        counts.read += len(regions) + unusable + len(names)
+        counts.ignored += len(regions) + unusable - len(people)
+        counts.named += len(people) + len(names)
+        if names:
+            listed[photo.id] = names
+            placed_frames[photo.id] = photo
+        if people:
+            claims.extend(placer.place(photo, people))
+    if listed and not stop():
+        claims.extend(_eliminate(database, listed, placed_frames, claims, report, groups=True))
+    if claims and not stop():
+        report.result = PeopleOps(database).import_names(claims, dry_run=dry_run)
+    return report
+
+
+def _eliminate(
+    database: Database,
+    listed: dict[int, list[str]],
+    frames: dict[int, PhotoFrame],
+    claims: list[NameClaim],
+    report: NamesImport,
+    *,
+    groups: bool,
+) -> list[NameClaim]:
+    """Claims for names listed without boxes (see ``elimination``); the rest is ambiguous.
+
+    Faces already claimed by a boxed region of the same import count as placed.
+    """
+    from faceorganizer.core.metadata.elimination import place_names
+    from faceorganizer.core.store.regions import face_owners
+
+    faces: dict[int, list[int]] = {}
+    group_of: dict[int, int] = {}
+    fixed: dict[int, str] = {}
+    claimed = {c.face_id: c.name for c in claims if c.face_id is not None}
+    for owner in face_owners(database, sorted(listed)):
+        faces.setdefault(owner.photo_id, []).append(owner.face_id)
+        if owner.face_id in claimed:
+            fixed[owner.face_id] = claimed[owner.face_id]
+        elif owner.confirmed and owner.person_name:
+            fixed[owner.face_id] = owner.person_name
+        elif owner.confirmed:
+            # someone the user confirmed but did not name: no listed name (all are cleaned of
+            # control characters) can equal this
+            fixed[owner.face_id] = f"\x00{owner.person_id}"
+        if groups and owner.person_id is not None:
+            group_of[owner.face_id] = owner.person_id
+    outcome = place_names(listed, faces, group_of, fixed)
+    out = []
+    for photo_id, name, face_id in outcome.placed:
+        if face_id in claimed:
+            continue  # the boxed region's claim already says it
+        out.append(NameClaim(photo_id, frames[photo_id].path, name, face_id))
+        report.counts.matched += 1
+    report.ambiguous.extend((frames[p].path, n) for p, n in outcome.ambiguous)
+    return out
 
 
 def _from_metadata(

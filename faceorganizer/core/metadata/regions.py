@@ -207,6 +207,10 @@ class SidecarFinder:
             self._listings[folder] = found
         return found
 
+    def names_in(self, folder: str | Path) -> list[str]:
+        """The file names of a folder (listed once; none when it cannot be listed)."""
+        return [n for names in self._listing(Path(folder)).values() for n in names]
+
     def same_file(self, path: Path) -> Path:
         """``path``, or the existing file whose name differs from it only in letter case."""
         found = self._existing(path.parent, path.name)

@@ -6,6 +6,7 @@ may touch as they were before; ``undo`` puts exactly those rows back.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -368,7 +369,9 @@ class PeopleOps:
         changes = self._run("add_face", "Add a face by hand", [], [], body, added)
         return added[0], changes
 
-    def import_names(self, claims: Iterable[NameClaim]) -> NameImportResult:
+    def import_names(
+        self, claims: Iterable[NameClaim], *, dry_run: bool = False
+    ) -> NameImportResult:
         """Names from photos' metadata as user decisions, in one transaction and one undo step.
 
         A claim on a stored face makes it a confirmed face of the person (found by name ignoring
@@ -376,6 +379,9 @@ class PeopleOps:
         or ignored is left alone and reported as a conflict. A claim with ``new_face`` adds that
         face to its photo first (a face from metadata: undo takes its name back, the face stays,
         as a scanned face does).
+
+        ``dry_run`` decides every claim the same way and writes nothing: a claim with neither a
+        face nor ``new_face`` stands for a face that would be made from its region.
         """
         from faceorganizer.core.store.regions import add_face
 
@@ -383,7 +389,8 @@ class PeopleOps:
         result = NameImportResult()
         if not claims:
             return result
-        with self.database.transaction():
+        # a dry run only reads: no write lock, so it may run on a read-only connection
+        with contextlib.nullcontext() if dry_run else self.database.transaction():
             repo = self.repo
             assignments, rejected, ignored = repo.assignments(), repo.rejections(), repo.ignored()
             people: dict[str, int | None] = {}
@@ -404,9 +411,12 @@ class PeopleOps:
                 pid = people[key]
                 face_id = c.face_id
                 if face_id is None:
-                    if c.new_face is None:
+                    if dry_run:
+                        face_id = -1 - len(result.added_faces)  # a face it would make
+                    elif c.new_face is None:
                         continue
-                    face_id = add_face(self.database, c.photo_id, c.new_face, c.pack_id)
+                    else:
+                        face_id = add_face(self.database, c.photo_id, c.new_face, c.pack_id)
                     result.added_faces.append(face_id)
                 else:
                     current = assignments.get(face_id)
@@ -426,7 +436,12 @@ class PeopleOps:
                         continue
                     if current is not None:
                         result.changes.people.add(current.person_id)
-                if pid is None:
+                if pid is None and dry_run:
+                    pid = -1 - len(created)  # a person it would create
+                    created.append(pid)
+                    result.created_people.append(c.name)
+                    people[key] = pid
+                elif pid is None:
                     try:
                         pid = repo.create(c.name[:200])
                     except sqlite3.IntegrityError:
@@ -442,11 +457,13 @@ class PeopleOps:
                 result.assigned.append((c.path, c.name, face_id))
                 result.changes.people.add(pid)
                 result.changes.faces.add(face_id)
+            n = len(rows)
+            result.changes.label = f"Import {n} name{'' if n == 1 else 's'} from metadata"
+            if dry_run:
+                return result
             if rows:
                 repo.assign_many(rows)
             result.changes.created_people = set(created)
-            n = len(rows)
-            result.changes.label = f"Import {n} name{'' if n == 1 else 's'} from metadata"
             if rows or created:
                 result.history_id = repo.push_history(
                     "import", result.changes.label, before, sorted(created)

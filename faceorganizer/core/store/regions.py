@@ -123,3 +123,35 @@ def confirmed_named_faces(
         frame = PhotoFrame(r[0], os.fsdecode(bytes(r[1])), r[2] or 0, r[3] or 0, r[4] or 1)
         out.append(NamedFace(frame, r[5], r[10], (r[6], r[7], r[8], r[9])))
     return out
+
+
+@dataclass(frozen=True)
+class FaceOwner:
+    """A face of a photo with whom it belongs to (what name elimination needs)."""
+
+    photo_id: int
+    face_id: int
+    person_id: int | None
+    confirmed: bool
+    person_name: str | None
+
+
+def face_owners(database: Database, photo_ids: list[int]) -> list[FaceOwner]:
+    """The faces of these photos that are not ignored, with their person (if any)."""
+    out: list[FaceOwner] = []
+    for start in range(0, len(photo_ids), 500):
+        chunk = photo_ids[start : start + 500]
+        rows = database.conn.execute(
+            f"""
+            SELECT f.photo_id, f.id, fp.person_id, coalesce(fp.confirmed, 0), pe.name
+            FROM faces f
+            LEFT JOIN face_person fp ON fp.face_id = f.id
+            LEFT JOIN people pe ON pe.id = fp.person_id
+            WHERE f.photo_id IN ({_marks(len(chunk))})
+              AND f.id NOT IN (SELECT face_id FROM ignored_faces)
+            ORDER BY f.photo_id, f.idx
+            """,
+            chunk,
+        )
+        out.extend(FaceOwner(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows)
+    return out
