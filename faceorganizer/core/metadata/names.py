@@ -3,9 +3,11 @@
 ``import_names`` is what ``scan`` and ``xmp import`` run; ``import_foreign`` is what
 ``import picasa|digikam|takeout`` runs on the records of a reader (``foreign.py``). Every
 named Face or Pet region of a photo becomes a confirmed face of that person: the detected face
-it overlaps, else a new face *from metadata* made from the region's crop (``faces.from_region``). Reading happens first,
-with no write transaction held; then one people operation (``PeopleOps.import_names``) stores
-everything as one undo step. A bad sidecar or photo is reported and skipped, never raised.
+it overlaps, else a new face *from metadata* made from the region's crop
+(``faces.from_region``). Names without boxes (Takeout) are placed by ``elimination``. Reading
+happens first, with no write transaction held; then one people operation
+(``PeopleOps.import_names``) stores everything as one undo step. A bad sidecar or photo is
+reported and skipped, never raised.
 """
 
 from __future__ import annotations
