@@ -48,6 +48,7 @@ class WindowMenus(WindowBase):
         self.act_scan = a("&Scan for New Photos", w.start_scan, "Ctrl+R")
         self.act_find_photo = a("&Find by Photo…", w.find_by_photo, "Ctrl+F")
         self.act_export = a("&Export Albums…", w.open_export, "Ctrl+E")
+        self.act_import_names = a("&Import Names From…", self.open_import_names)
         self.act_settings = a("Se&ttings…", w.open_settings, QKeySequence.StandardKey.Preferences)
         self.act_quit = a("&Quit", w.close, QKeySequence.StandardKey.Quit)
         self.act_undo = a("&Undo", w.undo, QKeySequence.StandardKey.Undo)
@@ -76,6 +77,7 @@ class WindowMenus(WindowBase):
             self.act_find_photo,
             None,
             self.act_export,
+            self.act_import_names,
             None,
         ):
             file_menu.addSeparator() if act is None else file_menu.addAction(act)
@@ -129,6 +131,20 @@ class WindowMenus(WindowBase):
         self.stack.currentChanged.connect(lambda _i: self.update_photos_action())
         self.people_model.dataChanged.connect(lambda *_a: self.update_photos_action())
         self.update_photos_action()
+
+    def open_import_names(self) -> None:
+        """File ▸ Import Names From…: Picasa, digiKam or Takeout names (preview, then import)."""
+        from faceorganizer.gui.dialogs.import_dialog import ImportNamesDialog
+
+        w = cast("MainWindow", self)
+
+        def imported(changes: Any) -> None:
+            w.refresh_people()
+            w._after_change(changes)
+            w.extras.after_change(changes)  # the undo offer, Undo's name, the counts
+
+        self.import_dialog = ImportNamesDialog(w.jobs, w.library, imported, parent=self)
+        self.import_dialog.open()
 
     def update_photos_action(self) -> None:
         """Name the photos action after whom it shows: the person page's person, or the

@@ -137,7 +137,11 @@ def faces_of_ini(
             name = None if cid in ("", UNNAMED) else names.get(cid)
             if name is None and cid not in ("", UNNAMED):
                 read.problems.append(
-                    (str(ini), f"[{section}]: contact {cid} has no name (give --contacts)")
+                    (
+                        str(ini),
+                        f"[{section}]: contact {cid} has no name here (Picasa's contacts.xml:"
+                        " import picasa --contacts)",
+                    )
                 )
             read.regions.append(ForeignRegion(photo, name, box, "stored", "normalized", "picasa"))
 
