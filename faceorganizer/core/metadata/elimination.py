@@ -8,7 +8,8 @@ Rules, applied until nothing changes; a name is placed only when one face is lef
 2. A group (the machine's grouping, or a person) whose faces appear in photos that list one name
    more often than any other — in at least 2 photos and more than half of the group's listed
    photos — or whose faces already placed all carry one name, is that name: its face in each
-   photo that lists the name is placed, unless another face of that photo claims the same name.
+   photo that lists the name is placed, unless another face of that photo claims the same name
+   as surely (a group holding a face already placed with the name is surer than co-occurrence).
 
 What stays is reported as ambiguous, never guessed.
 """
@@ -76,22 +77,29 @@ def place_names(
             if len(open_names[photo]) == 1 and len(open_faces[photo]) == 1:
                 place(photo, next(iter(open_names[photo])), next(iter(open_faces[photo])))
                 changed = True
-        proposals: dict[tuple[int, str], set[int]] = {}
+        # (photo, name) -> faces proposed, by strength: 1 the group already holds a face placed
+        # with the name, 0 it was seen with the name; the stronger evidence wins a photo
+        proposals: dict[tuple[int, str], dict[int, set[int]]] = {}
         for photos in members.values():  # rule 2
-            group_name = _group_name(photos, listed, name_of_face)
-            if group_name is None:
+            found = _group_name(photos, listed, name_of_face)
+            if found is None:
                 continue
+            group_name, strength = found
             for photo, in_photo in photos.items():
                 unnamed = [f for f in in_photo if f in open_faces[photo]]
                 if len(unnamed) == 1 and group_name in open_names[photo]:
-                    proposals.setdefault((photo, group_name), set()).add(unnamed[0])
-        claimed = Counter(f for proposed in proposals.values() for f in proposed)
-        for (photo, k), proposed in sorted(proposals.items()):
-            if len(proposed) == 1:
-                face = next(iter(proposed))
-                if claimed[face] == 1 and k in open_names[photo] and face in open_faces[photo]:
-                    place(photo, k, face)
-                    changed = True
+                    by = proposals.setdefault((photo, group_name), {})
+                    by.setdefault(strength, set()).add(unnamed[0])
+        chosen: dict[tuple[int, str], int] = {}
+        for slot, by in proposals.items():
+            best = by[max(by)]
+            if len(best) == 1:
+                chosen[slot] = next(iter(best))
+        claimed = Counter(chosen.values())
+        for (photo, k), face in sorted(chosen.items()):
+            if claimed[face] == 1 and k in open_names[photo] and face in open_faces[photo]:
+                place(photo, k, face)
+                changed = True
     for photo in sorted(open_names):
         out.ambiguous.extend((photo, n) for n in open_names[photo].values())
     return out
@@ -99,17 +107,18 @@ def place_names(
 
 def _group_name(
     photos: dict[int, list[int]], listed: dict[int, list[str]], name_of_face: dict[int, str]
-) -> str | None:
-    """The one name a group is, by its placed faces or by co-occurrence; None when unsure."""
+) -> tuple[str, int] | None:
+    """The one name a group is and how sure: (name, 1) by its placed faces, (name, 0) by
+    co-occurrence; None when unsure."""
     placed = {name_of_face[f] for fs in photos.values() for f in fs if f in name_of_face}
     if len(placed) > 1:
         return None  # the group holds two people: nothing is inferred from it
     if len(placed) == 1:
-        return next(iter(placed))
+        return next(iter(placed)), 1
     counts = Counter(k for photo in photos for k in {n.casefold() for n in listed[photo]})
     if not counts:
         return None
     (best, n), *rest = counts.most_common(2) + [("", 0)]
     if n < MIN_SUPPORT or n * 2 <= len(photos) or (rest and rest[0][1] == n):
         return None
-    return best
+    return best, 0
