@@ -161,6 +161,8 @@ def test_takeout_sidecar_names_as_takeout_writes_them() -> None:
             "d.jpg(2).json",
             "e.jpg.json",
             "F.JPG.SUPPLEMENTAL-METADATA.JSON",
+            "g.jpg.suppl.json",
+            "h.jpg..json",
         ]
     )
     assert found.sidecar("a.jpg") == "a.jpg.supplemental-metadata.json"
@@ -171,6 +173,9 @@ def test_takeout_sidecar_names_as_takeout_writes_them() -> None:
     assert found.sidecar("d(2).jpg") == "d.jpg(2).json"
     assert found.sidecar("e-edited.jpg") == "e.jpg.json"
     assert found.sidecar("f.jpg") == "F.JPG.SUPPLEMENTAL-METADATA.JSON"
+    assert found.sidecar("g.jpg") == "g.jpg.suppl.json"
+    assert found.sidecar("h.jpg") == "h.jpg..json"
+    assert found.sidecar("g.jp") is None and found.sidecar("h.jpeg") is None
     assert max(len(n) for n in sidecar_names("x" * 80 + ".jpg")) > 51  # the whole name first
     assert any(len(n) == 51 for n in sidecar_names("x" * 80 + ".jpg"))  # then as cut
 
@@ -250,3 +255,64 @@ def test_a_dry_run_decides_the_same_and_writes_nothing(tmp_path: Path) -> None:
     real = ops.import_names(claims[:2])
     assert [a[1] for a in dry.assigned] == ["Alice", "Rex"] and len(dry.conflicts) == 1
     assert [a[1] for a in real.assigned] == ["Alice"] and real.conflicts == dry.conflicts
+
+
+def test_hostile_picasa_files_cost_only_themselves(tmp_path: Path) -> None:
+    good = tmp_path / "good"
+    good.mkdir()
+    fx.write_picasa(good, [fx.Tag("a.jpg", "Ann", (0.1, 0.1, 0.2, 0.2))], {})
+    huge = tmp_path / "huge"
+    huge.mkdir()
+    with open(huge / ".picasa.ini", "wb") as fh:  # sparse: refused from its size, never read
+        fh.truncate(17 * 1024 * 1024)
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "Picasa.ini").write_bytes(bytes(range(256)) * 50 + b"\n[x.jpg]\nfaces=rect64(zz),1")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / ".picasa.ini").symlink_to(good / ".picasa.ini")
+    if hasattr(os, "mkfifo"):
+        piped = tmp_path / "piped"
+        piped.mkdir()
+        os.mkfifo(piped / ".picasa.ini")
+    read = read_picasa(tmp_path)
+    assert [(Path(r.path).parent.name, r.name) for r in read.regions] == [("good", "Ann")]
+    problems = {Path(f).parent.name: why for f, why in read.problems}
+    assert "too large" in problems["huge"] and "symbolic link" in problems["linked"]
+    assert "unreadable face" in problems["garbage"]
+    if hasattr(os, "mkfifo"):
+        assert "not a regular file" in problems["piped"]
+    bomb = tmp_path / "contacts.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
+        '<contacts><contact id="1" name="&b;"/></contacts>'
+    )
+    with pytest.raises(SourceError, match="refused"):
+        read_picasa(good, bomb)
+    with pytest.raises(SourceError, match="no such folder"):
+        read_picasa(tmp_path / "missing")
+
+
+def test_the_command_says_one_line_for_an_unusable_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from faceorganizer.cli.main import run
+
+    (tmp_path / "digikam4.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    db = str(tmp_path / "lib.db")
+    for args in (
+        ["import", "digikam", str(tmp_path / "digikam4.db")],
+        ["import", "takeout", str(tmp_path / "nowhere")],
+        ["import", "picasa", str(tmp_path), "--contacts", str(tmp_path / "none.xml")],
+        ["import", "digikam", str(tmp_path / "digikam4.db"), "--root", "nothing"],
+        ["import", "takeout", str(tmp_path), "--root", "a=b"],
+    ):
+        assert run([*args, "--db", db]) == 2, args
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error: "), (args, err)
+    assert not (tmp_path / "lib.db").exists()  # nothing was created for an unusable source
+    Database(db).close()
+    assert run(["import", "picasa", str(tmp_path), "--db", db, "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith("import: source=picasa files=0 photos=0 names=0 assigned=0")
+    assert out[-1].endswith("dry_run=yes")

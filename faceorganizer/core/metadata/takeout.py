@@ -5,9 +5,10 @@ The names come without boxes; ``elimination.py`` decides which face each one is.
 
 * ``IMG.jpg.supplemental-metadata.json`` (since 2024), then ``IMG.jpg.json``;
 * either cut so that the whole file name is at most 51 characters
-  (``IMG_20250801_120808_LongTitle.jpg.supplemental-metad.json``);
+  (``IMG_20250801_120808_LongTitle.jpg.supplemental-metad.json``), or cut shorter when the
+  whole path was too long (``IMG.jpg.suppl.json``, ``IMG.jpg..json``);
 * for a duplicate ``IMG(1).jpg``: ``IMG.jpg.supplemental-metadata(1).json``, ``IMG.jpg(1).json``;
-* for an edited copy ``IMG-edited.jpg``: the original's sidecar;
+* for an edited copy ``IMG-edited.jpg`` (or a localised suffix): the original's sidecar;
 * ``IMG.json`` (older exports).
 """
 
@@ -37,7 +38,7 @@ MAX_JSON_BYTES = 4 * 1024 * 1024  # real sidecars are about 1 KB
 MAX_PEOPLE = 1000
 _MIN_CUT = 40  # a prefix this long names one photo (cut names are 46 characters and more)
 _DUPLICATE = re.compile(r"^(?P<base>.*)\((?P<n>\d{1,4})\)(?P<ext>\.[^.]+)$")
-_EDITED = "-edited"
+_EDITED = ("-edited", "-bearbeitet", "-modifié", "-editado")  # Takeout localises the suffix
 
 
 def _cut(key: str, suffix: str = "") -> str:
@@ -66,8 +67,9 @@ def sidecar_names(photo_name: str) -> list[str]:
     if m is not None:
         forms(m["base"] + m["ext"], f"({m['n']})")
     stem, dot, ext = photo_name.rpartition(".")
-    if dot and stem.lower().endswith(_EDITED):
-        forms(stem[: -len(_EDITED)] + "." + ext)
+    for edited in _EDITED:
+        if dot and stem.lower().endswith(edited):
+            forms(stem[: -len(edited)] + "." + ext)
     if dot:
         add(stem + ".json")
     return names
@@ -103,8 +105,7 @@ class TakeoutFinder:
         for n in names:
             self._folded.setdefault(n.casefold(), n)
 
-        # names Takeout cut short: any cut length seen in the wild, matched by prefix
-        self._cut = [n for n in names if len(n) >= _MIN_CUT + len(".json")]
+        self._json = [n for n in names if n.lower().endswith(".json")]
 
     def sidecar(self, photo_name: str) -> str | None:
         """The file name of the photo's sidecar in this folder, or None."""
@@ -114,10 +115,13 @@ class TakeoutFinder:
             found = self._folded.get(wanted.casefold())
             if found is not None:
                 return found
-        key = photo_name + SUPPLEMENTAL
-        for name in self._cut:
-            stem = name[: -len(".json")]
-            if len(stem) < len(key) and key.startswith(stem):
+        # cut at any length when the whole path was too long (".suppl.json", "..json"), or
+        # within a long photo name; a prefix this long names one photo
+        key = (photo_name + SUPPLEMENTAL).casefold()
+        for name in self._json:
+            stem = name[: -len(".json")].casefold()
+            long_enough = len(stem) > len(photo_name) or len(stem) >= _MIN_CUT
+            if long_enough and len(stem) < len(key) and key.startswith(stem):
                 return name
         return None
 
