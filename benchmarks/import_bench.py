@@ -5,8 +5,8 @@ the copy is scanned once; labels.csv names the largest face of each labelled pho
 is then written as its program writes it, with that face's box moved and grown as another
 detector would draw it (Picasa rect64 in the stored frame, digiKam pixels in the shown frame)
 or, for Takeout, the name alone; ``faceorganizer import`` runs on a copy of the scanned library
-and each labelled photo is scored: right (the largest face got the name), wrong (another face
-got it) or left unplaced. Then a round trip: the Picasa import written with ``xmp write`` and
+and each labelled photo is scored: right (the largest face, by its area inside the photo, got
+the name), wrong (another face got it) or left unplaced. Then a round trip: the Picasa import written with ``xmp write`` and
 read back with ``exiftool -j -XMP-mwg-rs:all``.
 
     .venv/bin/python benchmarks/import_bench.py            # --sets celebrities,lfw-fold1
@@ -82,8 +82,15 @@ def faces_of(db: Path) -> dict[str, list[tuple[int, tuple[float, ...], int, int,
         out.setdefault(Path(path).name, []).append((fid, (x, y, fw, fh), w, h, turn))
     conn.close()
     for faces in out.values():
-        faces.sort(key=lambda f: -f[1][2] * f[1][3])
+        faces.sort(key=lambda f: -_shown_area(f[1], f[2], f[3]))
     return out
+
+
+def _shown_area(box: tuple[float, ...], width: int, height: int) -> float:
+    """The area of a box inside the photo: an edge face cut off is not the subject."""
+    x0, y0 = max(0.0, box[0]), max(0.0, box[1])
+    x1, y1 = min(float(width), box[0] + box[2]), min(float(height), box[1] + box[3])
+    return max(0.0, x1 - x0) * max(0.0, y1 - y0)
 
 
 def drawn(box: tuple[float, ...], w: int, h: int, rng: random.Random) -> fx.Box:
