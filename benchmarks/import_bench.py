@@ -6,8 +6,8 @@ is then written as its program writes it, with that face's box moved and grown a
 detector would draw it (Picasa rect64 in the stored frame, digiKam pixels in the shown frame)
 or, for Takeout, the name alone; ``faceorganizer import`` runs on a copy of the scanned library
 and each labelled photo is scored: right (the largest face, by its area inside the photo, got
-the name), wrong (another face got it) or left unplaced. Then a round trip: the Picasa import written with ``xmp write`` and
-read back with ``exiftool -j -XMP-mwg-rs:all``.
+the name), wrong (another face got it) or left unplaced. Then a round trip: the Picasa import
+written with ``xmp write`` and read back with ``exiftool -j -XMP-mwg-rs:all``.
 
     .venv/bin/python benchmarks/import_bench.py            # --sets celebrities,lfw-fold1
                                                            # --work /tmp/import-bench
