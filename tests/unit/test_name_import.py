@@ -108,3 +108,35 @@ def test_scan_does_not_import_the_export_package() -> None:
     assert not [m for m in imported if m.startswith("faceorganizer.core.export")]
     assert "faceorganizer.core.metadata.names" in imported
     assert os.path.exists(REPO / "faceorganizer/core/store/regions.py")
+
+
+def test_names_from_files_are_cleaned_as_every_stored_name_is(db: Database, tmp_path: Path) -> None:
+    """An invisible character in a tool's name never makes a second person of that name."""
+    from faceorganizer.core.metadata.names import import_names
+
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xd9")
+    with db.transaction():
+        db.conn.execute(
+            "UPDATE photos SET path = ?, raw_path = ? WHERE id = 1", (str(photo), bytes(photo))
+        )
+    region = (
+        '<rdf:li rdf:parseType="Resource"><mwg-rs:Name>{}</mwg-rs:Name><mwg-rs:Type>Face'
+        '</mwg-rs:Type><mwg-rs:Area stArea:x="0.175" stArea:y="0.175" stArea:w="0.25"'
+        ' stArea:h="0.25" stArea:unit="normalized"/></rdf:li>'
+    )
+    (tmp_path / "a.jpg.xmp").write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF'
+        ' xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:mwg-rs="http://www.metadataworkinggroup.com/schemas/regions/"'
+        ' xmlns:stArea="http://ns.adobe.com/xmp/sType/Area#"><mwg-rs:Regions'
+        ' rdf:parseType="Resource"><mwg-rs:RegionList><rdf:Bag>'
+        + region.format("A\u200bnn\u202e")
+        + "</rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions></rdf:Description></rdf:RDF>"
+        "</x:xmpmeta>",
+        encoding="utf-8",
+    )
+    PeopleOps(db).create_person("Ann", [2])
+    report = import_names(db)
+    assert [(n, f) for _, n, f in report.result.assigned] == [("Ann", 1)], report
+    assert report.result.created_people == []
