@@ -169,7 +169,7 @@ def read_picasa(path: str | Path, contacts_xml: str | Path | None = None) -> For
     root = Path(path)
     contacts = read_contacts_xml(contacts_xml) if contacts_xml else {}
     read = ForeignRead()
-    if root.is_file() or root.is_symlink():
+    if root.is_file() or (root.is_symlink() and not root.is_dir()):
         if not is_picasa_ini(root.name):
             raise SourceError(f"{root}: not a Picasa file (.picasa.ini or Picasa.ini)")
         read_ini_file(root, contacts, read)
