@@ -114,6 +114,27 @@ def test_outliers_flag_the_stranger_only(db: Database) -> None:
     assert outliers(db, _groups(db)["B"]) == {}
 
 
+def test_a_group_of_3_flags_nothing_and_the_flag_means_the_same_at_every_size(
+    db: Database,
+) -> None:
+    """Issue 31: with 2 mates the face's own -inf was among its "3 best": all 3 were flagged."""
+    ops = PeopleOps(db)
+    ids, b = _ids(db), _groups(db)["B"]
+    ops.move([ids["B3"]], ops.create_person("Other", [ids["B4"]])[0])
+    assert len(ops.repo.faces_of(b)) == 3
+    assert outliers(db, b) == {}  # too little to judge: say nothing
+    assert all(fit_in_group(db, f).similarity is None for f in ops.repo.faces_of(b))
+    # A stranger among exactly 3 mates is flagged as it is among 4, and no one else is.
+    a = _groups(db)["A"]
+    assert set(outliers(db, a)) == {ids["S0"]}
+    ops.move([ids["A3"]], b)
+    assert len(ops.repo.faces_of(a)) == 4
+    assert set(outliers(db, a)) == {ids["S0"]}
+    # The GUI's outline and the naming question agree face by face.
+    for face in ops.repo.faces_of(a):
+        assert fit_in_group(db, face).odd == (face in outliers(db, a))
+
+
 def test_rank_people_puts_the_right_group_first(db: Database) -> None:
     ranked = list(rank_people(db, [_ids(db)["B4"]]))
     assert ranked[0] == _groups(db)["B"]

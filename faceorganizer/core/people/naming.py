@@ -14,6 +14,8 @@ The rule for naming one face (the photo viewer's "Who is this?", the unsorted fa
 ``ODD_FLOOR`` is the "different people" threshold of ``docs/thresholds.md`` (cosine 0.28,
 false-non-match rate 1 % on LFW fold 1 pairs), applied to the mean of the face's 3 best
 similarities to its group mates: a face below it looks like a stranger to every one of them.
+The score is always the mean of exactly 3 mates, so a flag means the same in a group of 4 as in
+a group of 400; a face with fewer than 3 mates is never judged (a face is never its own mate).
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from faceorganizer.core.store.faces import FaceRepository
 
 ODD_FLOOR = 0.28  # "different people" below this (docs/thresholds.md)
 TOP = 3
-MIN_GROUP = 3  # a face is "unlike the rest" only when there is a rest of 2 or more
+# A face is judged only against exactly TOP mates: with fewer, "the mean of its 3 best" would
+# mean something else (and, counting the face itself, always flagged a group of 3).
+MIN_GROUP = TOP + 1
 
 Scope = Literal["auto", "group", "face"]
 
@@ -71,6 +75,17 @@ def _top_mean(sims: np.ndarray, top: int = TOP) -> np.ndarray:
     return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
 
+def _mates_mean(sims: np.ndarray) -> np.ndarray:
+    """Each row's mean of its TOP best similarities to its mates.
+
+    Rows hold at least TOP mates; the caller marks a face's similarity to itself ``-inf``, so
+    it never counts among them.
+    """
+    if sims.shape[1] - int(np.isinf(sims[0]).sum()) < TOP:
+        raise ValueError(f"a face needs {TOP} mates to be judged")
+    return np.sort(sims, axis=1)[:, -TOP:].mean(axis=1)
+
+
 def fit_in_group(database: Database, face_id: int) -> Fit:
     """Whether a face looks like the rest of the group it is in."""
     ops = PeopleOps(database)
@@ -82,17 +97,18 @@ def fit_in_group(database: Database, face_id: int) -> Fit:
         return Fit(face_id, where.person_id, None)
     vecs = _vectors(database, [face_id, *mates])
     mates = [m for m in mates if m in vecs]
-    if face_id not in vecs or not mates:
+    if face_id not in vecs or len(mates) < TOP:
         return Fit(face_id, where.person_id, None)
     sims = np.stack([vecs[m] for m in mates]) @ vecs[face_id]
-    return Fit(face_id, where.person_id, float(_top_mean(sims[None])[0]))
+    return Fit(face_id, where.person_id, float(_mates_mean(sims[None])[0]))
 
 
 def outliers(database: Database, person_id: int) -> dict[int, float]:
     """Faces of a person that look unlike the rest of it: face id -> similarity to the rest.
 
-    Each face is compared with the others by the mean of its 3 best similarities; below
-    ``ODD_FLOOR`` it is flagged ("looks unlike the others"). Groups under 3 faces flag nothing.
+    Each face is compared with the others (never itself) by the mean of its 3 best
+    similarities; below ``ODD_FLOOR`` it is flagged ("looks unlike the others"). Groups under
+    4 faces flag nothing: a face needs 3 mates to be judged the same way at every size.
     """
     faces = PeopleOps(database).repo.faces_of(person_id)
     if len(faces) < MIN_GROUP:
@@ -104,7 +120,7 @@ def outliers(database: Database, person_id: int) -> dict[int, float]:
     x = np.stack([vecs[f] for f in faces])
     sims = x @ x.T
     np.fill_diagonal(sims, -np.inf)
-    score = _top_mean(sims)
+    score = _mates_mean(sims)
     return {f: float(s) for f, s in zip(faces, score, strict=True) if s < ODD_FLOOR}
 
 
