@@ -104,7 +104,7 @@ class ScanControl(WindowBase):
         """The scan's options from the settings."""
         s = self.settings
         return ScanOptions(
-            roots=s.folders,
+            roots=self.folders,
             device=s.device,
             detect_score=s.detect_score,
             threads=s.threads,
@@ -121,7 +121,7 @@ class ScanControl(WindowBase):
 
     def start_scan(self) -> None:
         """Scan new and changed photos in the background, then group them."""
-        self.scan_folders(self.settings.folders)
+        self.scan_folders(self.folders)
 
     def scan_folders(self, roots: list[str]) -> None:
         """Scan new and changed photos of ``roots``; while a scan runs, queue them for after it."""
@@ -205,7 +205,7 @@ class ScanControl(WindowBase):
         if self.stack.currentWidget() is self.person_view and self.current_person is not None:
             self.load_person(self.current_person)
         queued, self.scan_queue = self.scan_queue, []
-        folders = self.settings.folders
+        folders = self.folders
         queued = [f for f in queued if f in folders]  # not removed in the meantime
         if queued:
             self.scan_folders(queued)  # the counts wait for its end

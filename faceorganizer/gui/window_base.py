@@ -49,6 +49,7 @@ class WindowBase(QMainWindow):
     people_model: PersonListModel
     show_hidden: bool
     ready: bool
+    folders: list[str]  # the library's folders (the library keeps them; this is its answer)
     current_person: int | None
     face_mode: str
     ops_pending: int

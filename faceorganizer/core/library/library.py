@@ -97,6 +97,35 @@ class Library:
         with self.connect() as db:
             return skipped_photos(db)
 
+    # -- the library's folders -----------------------------------------------------------------
+    def folders(self) -> list[str]:
+        """The folders the library is made of (``scan`` records its roots; the window edits)."""
+        from faceorganizer.core.library.folders import library_folders
+
+        with self.connect(readonly=True) as db:
+            return library_folders(db)
+
+    def add_folders(self, paths: list[str]) -> list[str]:
+        """Add folders to the library (a folder inside a listed one adds nothing); the list."""
+        from faceorganizer.core.library.folders import add_folders
+
+        with self.connect() as db:
+            return add_folders(db, paths)
+
+    def remove_folders(self, paths: list[str]) -> list[str]:
+        """Forget folders; the library's folders afterwards."""
+        from faceorganizer.core.library.folders import remove_folders
+
+        with self.connect() as db:
+            return remove_folders(db, paths)
+
+    def photo_count(self) -> int:
+        """How many photos the library has seen (readable or not)."""
+        from faceorganizer.core.store.photos import PhotoRepository
+
+        with self.connect(readonly=True) as db:
+            return PhotoRepository(db).count()
+
     # -- reading -------------------------------------------------------------------------------
     def people(
         self, *, include_hidden: bool = False, person_ids: list[int] | None = None
