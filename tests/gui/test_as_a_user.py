@@ -103,6 +103,43 @@ def test_export_list_rows_are_distinct(qtbot: Any, library_window: Any) -> None:
     _idle(qtbot, win)
 
 
+def test_export_shows_who_will_be_written_and_writes_exactly_them(
+    qtbot: Any, library_window: Any, tmp_path: Any
+) -> None:
+    """Issue 31, point 2: a person pre-ticked below the visible rows was exported unseen."""
+    win = library_window
+    ids = win.people_model.ids()
+    hidden_tick, other = ids[-1], ids[1]
+    win.people_view.select_ids([hidden_tick])
+    win.open_export()
+    dialog = win.export_dialog
+    rows = dialog.people_list
+    assert rows.item(0).data(Qt.ItemDataRole.UserRole) == hidden_tick  # ticked: shown first
+    first = dialog.checked()[0][1]
+    assert dialog.chosen.text().startswith("1 person will be exported") and first in (
+        dialog.chosen.text()
+    )
+    assert dialog.export_button.text() == "Export 1 album"
+    row = next(
+        i for i in range(rows.count()) if rows.item(i).data(Qt.ItemDataRole.UserRole) == other
+    )
+    rows.item(row).setCheckState(Qt.CheckState.Checked)
+    names = [name for _pid, name in dialog.checked()]
+    assert len(names) == 2 and dialog.chosen.text().startswith("2 people will be exported")
+    assert all(n in dialog.chosen.text() for n in names)
+    assert dialog.export_button.text() == "Export 2 albums"
+    dialog.target.setText(str(tmp_path / "albums"))
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.result_value is not None, timeout=20000)
+    written = sorted(p.name for p in (tmp_path / "albums").iterdir() if not p.name.startswith("."))
+    assert written == sorted(names)
+    for i in range(rows.count()):
+        rows.item(i).setCheckState(Qt.CheckState.Unchecked)
+    assert "No one is chosen" in dialog.chosen.text() and not dialog.export_button.isEnabled()
+    dialog.close()
+    _idle(qtbot, win)
+
+
 # -- 4: suggestion buttons say what they act on -------------------------------------------------
 def test_suggestion_buttons_say_what_they_act_on(qtbot: Any) -> None:
     from faceorganizer.gui.person_view import PersonView
