@@ -184,7 +184,7 @@ class PeopleActions(WindowBase):
             return
         target, new_name = pick
         if target is not None:
-            self.run_op(lambda ops: ops.move(faces, target), label="move")
+            self.extras.flows.move_faces(faces, target)  # asks when already in their photo
         elif new_name:
             self.run_op(lambda ops: ops.create_person(new_name, faces)[1], label="create")
 

@@ -201,36 +201,98 @@ class PeopleFlows(QObject):
                 if item is not None and item.name:
                     self.name_faces(face_ids, item.name)
                 else:
-                    self.win.run_op(lambda ops: ops.move(face_ids, target), label="move")
+                    self.move_faces(face_ids, target)
             elif new_name:
                 self.name_faces(face_ids, new_name)
 
         self.win.jobs.submit(job, on_result=ranked, channel="rank", replace=True)
 
-    def name_faces(self, face_ids: list[int], name: str) -> None:
+    def name_faces(self, face_ids: list[int], name: str, same_photo: bool = False) -> None:
         """Name faces: one face by ``name_face``'s rule, several together."""
         if len(face_ids) == 1:
-            self.name_face(face_ids[0], name)
+            self.name_face(face_ids[0], name, same_photo=same_photo)
             return
         from faceorganizer.core.people.naming import name_faces
 
-        self.win.run_op(lambda ops: name_faces(ops.database, face_ids, name), label="name faces")
+        self.win.run_op(
+            lambda ops: name_faces(ops.database, face_ids, name, same_photo=same_photo),
+            label="name faces",
+            on_error=self._same_photo_or(lambda: self.name_faces(face_ids, name, True)),
+        )
 
-    def name_face(self, face_id: int, name: str, scope: str = "auto") -> None:
-        """Name a face; an odd face of a group asks first (showing the group's faces)."""
+    def move_faces(
+        self, face_ids: list[int], person_id: int, same_photo: bool = False, label: str = ""
+    ) -> None:
+        """Move faces to a person (asking first when the person is already in their photo)."""
+        from faceorganizer.core.people.naming import move_faces
+
+        self.win.run_op(
+            lambda ops: move_faces(
+                ops.database, face_ids, person_id, same_photo=same_photo, label=label or None
+            ),
+            label="move",
+            on_error=self._same_photo_or(lambda: self.move_faces(face_ids, person_id, True, label)),
+        )
+
+    def name_face(
+        self, face_id: int, name: str, scope: str = "auto", same_photo: bool = False
+    ) -> None:
+        """Name a face; an odd face of a group asks first (showing the group's faces), and so
+        does a face whose photo already shows that person."""
         from faceorganizer.core.people.naming import AskScope, name_face
+
+        again = self._same_photo_or(lambda: self.name_face(face_id, name, scope, True))
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, AskScope):
                 self._ask_scope(exc)
             else:
-                self.win._op_error(exc)
+                again(exc)
 
         self.win.run_op(
-            lambda ops: name_face(ops.database, face_id, name, scope),  # type: ignore[arg-type]
+            lambda ops: name_face(
+                ops.database,
+                face_id,
+                name,
+                scope,  # type: ignore[arg-type]
+                same_photo=same_photo,
+            ),
             label="name face",
             on_error=failed,
         )
+
+    def _same_photo_or(self, anyway: Any) -> Any:
+        """An error handler: ``SamePhoto`` asks (showing both faces) and runs ``anyway`` when
+        the user agrees; any other error is reported as usual."""
+        from faceorganizer.core.people.same_photo import SamePhoto
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, SamePhoto):
+                self.win._op_error(exc)
+                return
+            clashes = dict(exc.clashes)
+            load = self._load_faces([*clashes, *clashes.values()])
+
+            def loaded(refs: list[FaceRef]) -> None:
+                moving = [f for f in refs if f.id in clashes]
+                there = [f for f in refs if f.id not in clashes]
+                n = len(moving)
+                add = "Add it anyway" if n == 1 else f"Add all {n} anyway"
+                this = "this face" if n == 1 else "these faces"
+                answer = self._choose(
+                    "Already in this photo",
+                    f"{exc.who[:1].upper()}{exc.who[1:]} is already in the photo of {this}. "
+                    "A photo shows each person once (unless a mirror or a poster shows "
+                    "them twice). Add anyway?",
+                    [("Adding", moving[:GROUP_FACES]), ("Already there", there[:GROUP_FACES])],
+                    ["Cancel", add],
+                )
+                if answer == add:
+                    anyway()
+
+            load(loaded)
+
+        return failed
 
     def _ask_scope(self, exc: Any) -> None:
         group_faces, face_id, name = list(exc.group_faces), exc.face_id, exc.name

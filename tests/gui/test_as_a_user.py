@@ -488,3 +488,43 @@ def test_a_face_drawn_in_the_viewer_is_added_named_and_undone(
     qtbot.waitUntil(lambda: {f.id for f in canvas.faces} == before, timeout=10000)
     assert viewer.current() == photo_id
     _idle(qtbot, win)
+
+
+def test_a_face_put_in_a_person_already_in_its_photo_asks_first(
+    qtbot: Any, library_window: Any
+) -> None:
+    """Issue 31, point 3: Move to… (and naming) put a second face of one photo in a person."""
+    win = library_window
+    by_photo: dict[int, list[FaceRef]] = {}
+    with Database(win.db_path) as db:
+        from faceorganizer.core.store.browse import faces_by_id
+
+        ids = [f.id for f in win.library.faces()]
+        for ref in faces_by_id(db, ids).values():
+            by_photo.setdefault(ref.photo_id, []).append(ref)
+    there, adding = next(
+        (a, b)
+        for refs in by_photo.values()
+        for a in refs
+        for b in refs
+        if a.person_id is not None and b.person_id != a.person_id
+    )
+    pid = there.person_id
+    assert pid is not None
+
+    def members() -> list[int]:
+        with Database(win.db_path) as db:
+            return PeopleRepository(db).faces_of(pid)
+
+    win.ask.choices.append("Cancel")
+    win.extras.flows.move_faces([adding.id], pid)
+    qtbot.waitUntil(lambda: bool(win.ask.choices_shown), timeout=10000)
+    _idle(qtbot, win)
+    text, groups, buttons = win.ask.choices_shown[-1]
+    assert "already in the photo" in text and buttons == ["Cancel", "Add it anyway"]
+    assert [f.id for f in groups[0][1]] == [adding.id] and groups[1][1][0].id == there.id
+    assert adding.id not in members()  # refused: nothing moved
+    win.extras.flows.move_faces([adding.id], pid)  # this time the user agrees
+    qtbot.waitUntil(lambda: len(win.ask.choices_shown) == 2, timeout=10000)
+    _idle(qtbot, win)
+    assert adding.id in members()

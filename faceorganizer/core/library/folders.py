@@ -30,13 +30,13 @@ def _inside(path: str, folder: str) -> bool:
 
 def library_folders(db: Database) -> list[str]:
     """The library's folders, in the order they were added."""
-    return FolderRepository(db).list()
+    return FolderRepository(db).paths()
 
 
 def add_folders(db: Database, paths: Iterable[str]) -> list[str]:
     """Add folders (see the module's rule); the library's folders afterwards."""
     repo = FolderRepository(db)
-    known = repo.list()
+    known = repo.paths()
     added: list[str] = []
     for path in (normalised(p) for p in paths):
         if any(_inside(path, k) for k in [*known, *added]):
@@ -49,12 +49,12 @@ def add_folders(db: Database, paths: Iterable[str]) -> list[str]:
     if covered:
         repo.remove(covered)
     repo.add(added)
-    return repo.list()
+    return repo.paths()
 
 
 def remove_folders(db: Database, paths: Iterable[str]) -> list[str]:
     """Forget folders (their photos stay until a scan of the library); the folders afterwards."""
     repo = FolderRepository(db)
     gone = {normalised(p) for p in paths}
-    repo.remove([k for k in repo.list() if k in gone])
-    return repo.list()
+    repo.remove([k for k in repo.paths() if k in gone])
+    return repo.paths()

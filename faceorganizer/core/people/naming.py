@@ -26,7 +26,8 @@ from typing import Literal
 import numpy as np
 
 from faceorganizer.core.people.changes import Changes
-from faceorganizer.core.people.ops import PeopleError, PeopleOps
+from faceorganizer.core.people.ops import PeopleError, PeopleOps, who
+from faceorganizer.core.people.same_photo import check_same_photo
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 
@@ -154,18 +155,33 @@ def rank_people(
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
-def name_face(database: Database, face_id: int, name: str, scope: Scope = "auto") -> Changes:
+def name_face(
+    database: Database,
+    face_id: int,
+    name: str,
+    scope: Scope = "auto",
+    *,
+    same_photo: bool = False,
+) -> Changes:
     """Say who a face is (see the module's rule); returns what changed.
 
     ``scope="group"`` names (or merges) the face's whole group, ``"face"`` moves only the face,
-    ``"auto"`` decides and raises ``AskScope`` for an odd face in an unnamed group.
+    ``"auto"`` decides and raises ``AskScope`` for an odd face in an unnamed group. A face (or
+    group) that would join a person already in its photo raises ``SamePhoto`` unless
+    ``same_photo`` says the user agreed.
     """
     ops = PeopleOps(database)
     name = ops._clean_name(name)
     existing = ops.repo.by_name(name)
     where = ops.repo.assignments().get(face_id)
+
+    def check(faces: list[int]) -> None:
+        if existing is not None:
+            check_same_photo(database, faces, existing.id, who(existing), allowed=same_photo)
+
     if where is None:  # unsorted or ignored: only this face
         if existing is not None:
+            check([face_id])
             return ops.move([face_id], existing.id)
         return ops.create_person(name, [face_id])[1]
     group = ops.resolve(where.person_id)
@@ -181,22 +197,48 @@ def name_face(database: Database, face_id: int, name: str, scope: Scope = "auto"
             scope = "group"
     if scope == "face":
         if existing is not None:
+            check([face_id])
             return ops.move([face_id], existing.id)
         return ops.create_person(name, [face_id])[1]
     # the whole group
     if existing is not None:
+        check(ops.repo.faces_of(group.id))
         return ops.merge(existing.id, [group.id])
     return ops.name(group.id, name)
 
 
-def name_faces(database: Database, face_ids: list[int], name: str) -> Changes:
+def name_faces(
+    database: Database, face_ids: list[int], name: str, *, same_photo: bool = False
+) -> Changes:
     """Say who several faces are: one face follows ``name_face``; several move together to
-    the person of that name, or become a new person (never a second person of one name)."""
+    the person of that name, or become a new person (never a second person of one name).
+    ``SamePhoto`` as for ``name_face`` (also for two of the faces in one photo)."""
     faces = list(dict.fromkeys(face_ids))
     if len(faces) == 1:
-        return name_face(database, faces[0], name)
+        return name_face(database, faces[0], name, same_photo=same_photo)
     ops = PeopleOps(database)
-    existing = ops.repo.by_name(ops._clean_name(name))
+    clean = ops._clean_name(name)
+    existing = ops.repo.by_name(clean)
+    target = existing.id if existing is not None else None
+    check_same_photo(
+        database, faces, target, who(existing) if existing else clean, allowed=same_photo
+    )
     if existing is not None:
         return ops.move(faces, existing.id)
     return ops.create_person(name, faces)[1]
+
+
+def move_faces(
+    database: Database,
+    face_ids: list[int],
+    person_id: int,
+    *,
+    same_photo: bool = False,
+    label: str | None = None,
+) -> Changes:
+    """Move faces to a person as the user's decision (``PeopleOps.move``); ``SamePhoto`` when
+    the person is already in one of their photos, unless ``same_photo`` says the user agreed."""
+    ops = PeopleOps(database)
+    target = ops.resolve(person_id)
+    check_same_photo(database, face_ids, target.id, who(target), allowed=same_photo)
+    return ops.move(face_ids, target.id, label=label)

@@ -13,7 +13,7 @@ class FolderRepository:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def list(self) -> list[str]:
+    def paths(self) -> list[str]:
         """Every folder, oldest first."""
         rows = self.database.conn.execute(
             "SELECT path FROM library_folders ORDER BY added_at, rowid"
