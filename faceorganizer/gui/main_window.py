@@ -90,6 +90,7 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         self.face_mode = "person"  # or "ignored"
         self.export_dialog: Any = None
         self.settings_dialog: Any = None
+        self.compare_dialog: Any = None
         self.ops_pending = 0
         self._build_pages()
         self._build_status()

@@ -59,6 +59,7 @@ class WindowBase(QMainWindow):
     scan_job: Job | None
     last_summary: Any
     last_scan_pid: int  # the process that scanned the photos last time
+    compare_dialog: Any  # the last "Same person?" dialog
     extras: Any  # window_extras.WindowExtras: unsorted, review, redo, back, help
     scan_started: float
     scan_heap_frozen: bool  # freeze_heap() ran since the scan started

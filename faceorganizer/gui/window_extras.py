@@ -41,6 +41,7 @@ class WindowExtras(QObject):
         self.unsorted.assign_faces.connect(lambda ids: self._name_unsorted(ids, False))
         self.unsorted.ignore_faces.connect(self._ignore_unsorted)
         self.unsorted.open_face.connect(self._open_unsorted_face)
+        self.unsorted.menu_actions = [win.act_compare_faces]  # two faces selected
         self.review.back.connect(win.show_people)
         self.review.answered.connect(self._answered)
         win.people_view.open_unsorted.connect(self.show_unsorted)

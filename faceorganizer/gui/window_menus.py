@@ -47,6 +47,8 @@ class WindowMenus(WindowBase):
         self.act_add_folder = a("&Add Photo Folder…", w.add_folder, "Ctrl+O")
         self.act_scan = a("&Scan for New Photos", w.start_scan, "Ctrl+R")
         self.act_find_photo = a("&Find by Photo…", w.find_by_photo, "Ctrl+F")
+        self.act_compare_photos = a("&Compare Two Photos…", w.compare_photos)
+        self.act_compare_faces = a("&Same Person?", w.compare_selected_faces)
         self.act_export = a("&Export Albums…", w.open_export, "Ctrl+E")
         self.act_settings = a("Se&ttings…", w.open_settings, QKeySequence.StandardKey.Preferences)
         self.act_quit = a("&Quit", w.close, QKeySequence.StandardKey.Quit)
@@ -74,6 +76,7 @@ class WindowMenus(WindowBase):
             self.act_add_folder,
             self.act_scan,
             self.act_find_photo,
+            self.act_compare_photos,
             None,
             self.act_export,
             None,
@@ -94,6 +97,8 @@ class WindowMenus(WindowBase):
             self.act_move,
             self.act_ignore,
             self.act_cover,
+            None,
+            self.act_compare_faces,
         ):
             edit.addSeparator() if act is None else edit.addAction(act)
         view = menu.addMenu("&View")
@@ -120,6 +125,8 @@ class WindowMenus(WindowBase):
             self.act_move,
             self.act_ignore,
             self.act_cover,
+            None,
+            self.act_compare_faces,  # two faces selected
         ]
         self._person_toolbar()
         # "Photos of NAME" / "Photos with all of them": the action says whose photos it shows

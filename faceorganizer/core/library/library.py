@@ -28,6 +28,7 @@ from faceorganizer.core.store.db import Database
 if TYPE_CHECKING:
     from faceorganizer.core.export.albums import Album, ExportResult
     from faceorganizer.core.faces.pipeline import EngineOptions
+    from faceorganizer.core.library.comparing import FaceComparison, PhotoComparison
     from faceorganizer.core.people.changes import Changes
     from faceorganizer.core.people.grouping import GroupingOptions
     from faceorganizer.core.people.ops import PeopleOps
@@ -280,6 +281,20 @@ class Library:
     def find_face(self, face_id: int, *, top: int) -> FaceFind:
         """Who is this stored face? The library's people ranked for it."""
         return self.finder.by_face(lambda: self.connect(readonly=True), face_id, top=top)
+
+    def compare_photos(self, path_a: str, path_b: str, options: EngineOptions) -> PhotoComparison:
+        """Same person? The largest faces of two photos, judged as ``compare`` judges them
+        (the find engine is loaded once and kept)."""
+        from faceorganizer.core.library.comparing import compare_photos
+
+        return compare_photos(self.finder.analyse, path_a, path_b, options)
+
+    def compare_faces(self, face_a: int, face_b: int) -> FaceComparison:
+        """Same person? Two stored faces, judged as ``compare`` judges two photos' faces."""
+        from faceorganizer.core.library.comparing import compare_stored_faces
+
+        with self.connect(readonly=True) as db:
+            return compare_stored_faces(db, face_a, face_b)
 
     # -- out of the library --------------------------------------------------------------------
     def export_albums(
