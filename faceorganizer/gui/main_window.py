@@ -82,6 +82,7 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         self.show_hidden = False
         self.ready = False
         self.scan_job: Job | None = None
+        self.scan_pace_from: tuple[int, float] | None = None
         self.scan_in_child = True
         self.scan_queue: list[str] = []
         self.last_summary: Any = None

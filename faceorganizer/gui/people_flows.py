@@ -155,47 +155,29 @@ class PeopleFlows(QObject):
 
     # -- naming a face ----------------------------------------------------------------------
     def who_is(
-        self, faces: list[FaceRef], avoid: QRect | None = None, *, allow_new: bool = True
+        self,
+        faces: list[FaceRef],
+        avoid: QRect | None = None,
+        *,
+        allow_new: bool = True,
+        face_image: Any = None,
     ) -> None:
         """Ask who these faces are (people ranked by likeness to them), then name them by the
         core's rule (one face: its group follows; several: they move together)."""
         if not faces:
             return
-        library, face_ids = self.win.library, [f.id for f in faces]
         own = {f.person_id for f in faces if f.person_id is not None}
+        # the faces' own person is listed too (marked "now"): picking it confirms them
+        current = next(iter(own)) if len(own) == 1 else None
+        if len(faces) == 1:
+            face = faces[0]
+            now = face.person_name or ("an unnamed group" if face.person_id else "no one yet")
+            title = f"Who is this? (now: {now})"
+        else:
+            title = f"Who are these {len(faces)} faces?"
+        face_ids = [f.id for f in faces]
 
-        def job(_ctx: JobContext) -> dict[int, float]:
-            from faceorganizer.core.people.naming import rank_people
-
-            with library.connect() as db:
-                return rank_people(db, face_ids)
-
-        def ranked(scores: dict[int, float]) -> None:
-            from faceorganizer.gui.thumbnails import ThumbKey
-
-            # the faces' own person is listed too (marked "now"): picking it confirms them
-            current = next(iter(own)) if len(own) == 1 else None
-            people = [p for p in self.win.people_items() if p.id not in own or p.id == current]
-            if len(faces) == 1:
-                face = faces[0]
-                now = face.person_name or ("an unnamed group" if face.person_id else "no one yet")
-                title = f"Who is this? (now: {now})"
-            else:
-                title = f"Who are these {len(faces)} faces?"
-            pick = self.win.ask.pick_person(
-                self.win,
-                title,
-                people,
-                allow_new,
-                scores={p.id: scores[p.id] for p in people if p.id in scores},
-                thumbs=self.win.thumbs,
-                avoid=avoid,
-                face_image=self.win.thumbs.get(ThumbKey(faces[0].path, faces[0].box)),
-                current=current,
-            )
-            if pick is None:
-                return
-            target, new_name = pick
+        def picked(target: int | None, new_name: str | None) -> None:
             if target is not None:
                 item = self.win.people_model.item(target)
                 if item is not None and item.name:
@@ -204,6 +186,81 @@ class PeopleFlows(QObject):
                     self.move_faces(face_ids, target)
             elif new_name:
                 self.name_faces(face_ids, new_name)
+
+        self.pick_for(
+            faces,
+            title,
+            lambda p: p.id not in own or p.id == current,
+            picked,
+            allow_new=allow_new,
+            avoid=avoid,
+            current=current,
+            face_image=face_image,
+        )
+
+    def move_to(self, faces: list[FaceRef], away_from: int | None) -> None:
+        """ "Move to…": the chooser of "Who is this?" (faces, most alike first); the faces move
+        (only they: their group stays), or become a new person."""
+        if not faces:
+            return
+        face_ids = [f.id for f in faces]
+        n = len(faces)
+        title = "Move this face to…" if n == 1 else f"Move {n} faces to…"
+
+        def picked(target: int | None, new_name: str | None) -> None:
+            if target is not None:
+                self.move_faces(face_ids, target)
+            elif new_name:
+                self.win.run_op(
+                    lambda ops: ops.create_person(new_name, face_ids)[1], label="create"
+                )
+
+        self.pick_for(faces, title, lambda p: p.id != away_from, picked)
+
+    def pick_for(
+        self,
+        faces: list[FaceRef],
+        title: str,
+        listed: Any,
+        then: Any,
+        *,
+        allow_new: bool = True,
+        avoid: QRect | None = None,
+        current: int | None = None,
+        face_image: Any = None,
+    ) -> None:
+        """Rank people by likeness to ``faces`` (background), show the chooser with their
+        pictures, and call ``then(person id or None, new name or None)`` with the pick."""
+        library, face_ids = self.win.library, [f.id for f in faces]
+
+        def job(_ctx: JobContext) -> dict[int, float]:
+            from faceorganizer.core.people.naming import rank_people
+
+            with library.connect() as db:
+                return rank_people(db, face_ids)
+
+        def ranked(scores: dict[int, float]) -> None:
+            from PySide6.QtGui import QPixmap
+
+            from faceorganizer.gui.thumbnails import ThumbKey
+
+            people = [p for p in self.win.people_items() if listed(p)]
+            image = self.win.thumbs.get(ThumbKey(faces[0].path, faces[0].box))
+            if image is None and face_image is not None:
+                image = QPixmap.fromImage(face_image)
+            pick = self.win.ask.pick_person(
+                self.win,
+                title,
+                people,
+                allow_new,
+                scores={p.id: scores[p.id] for p in people if p.id in scores},
+                thumbs=self.win.thumbs,
+                avoid=avoid,
+                face_image=image,
+                current=current,
+            )
+            if pick is not None:
+                then(*pick)
 
         self.win.jobs.submit(job, on_result=ranked, channel="rank", replace=True)
 

@@ -62,6 +62,7 @@ class WindowBase(QMainWindow):
     compare_dialog: Any  # the last "Same person?" dialog
     extras: Any  # window_extras.WindowExtras: unsorted, review, redo, back, help
     scan_started: float
+    scan_pace_from: tuple[int, float] | None  # (photos done, seconds) when the pace is timed from
     scan_heap_frozen: bool  # freeze_heap() ran since the scan started
     # pages
     stack: QStackedWidget

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, QRect, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -285,26 +285,36 @@ class WindowExtras(QObject):
         if add_face is None:
             return
 
-        def job(_ctx: JobContext) -> tuple[FaceRef | None, str]:
+        def job(_ctx: JobContext) -> tuple[FaceRef | None, str, Any]:
             from faceorganizer.core.people.ops import PeopleOps
+            from faceorganizer.core.photos.thumbnails import face_thumbnail
             from faceorganizer.core.store.browse import faces_by_id
+            from faceorganizer.gui.thumbnails import bgr_to_qimage
 
             with library.connect() as db:
                 face_id = int(add_face(db, photo_id, box))
                 label = PeopleOps(db).undo_label() or ""
-                return faces_by_id(db, [face_id]).get(face_id), label
+                face = faces_by_id(db, [face_id]).get(face_id)
+            image = None
+            if face is not None:  # the chooser's preview: no thumbnail is cached for it yet
+                try:
+                    image = bgr_to_qimage(face_thumbnail(face.path, face.box))
+                except Exception:  # noqa: BLE001 - the picture is optional
+                    image = None
+            return face, label, image
 
-        def added(value: tuple[FaceRef | None, str]) -> None:
+        def added(value: tuple[FaceRef | None, str, Any]) -> None:
             from faceorganizer.core.people.changes import Changes
 
-            face, label = value
+            face, label, image = value
             self.flows.after_change(Changes(label=label))  # "Add a face by hand" [Undo]
             if self.win.viewer.current() == photo_id:
                 self.win._load_photo(photo_id)
             if face is not None:
-                canvas = self.win.viewer.canvas
-                box = canvas.box_rect(face).toAlignedRect()  # before the reload shows it
-                self.flows.who_is([face], QRect(canvas.mapToGlobal(box.topLeft()), box.size()))
+                # centred on the window (no face rectangle to keep clear of: the box was just
+                # drawn, and its place on screen before the reload put the chooser at the top
+                # edge), with the drawn face as its preview
+                self.flows.who_is([face], face_image=image)
             self._counts_timer.start()
 
         def failed(exc: BaseException) -> None:

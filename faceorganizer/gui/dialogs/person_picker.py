@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.search.compare import DIFFERENT_THRESHOLD as DIFFERENT
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.captions import distinct_captions, photos_text, unnamed_caption
 
@@ -38,7 +39,9 @@ def person_row_text(
     """One line for a person: the name (or ``caption``, "Another unnamed group of 3 photos"),
     the photo count, how alike, and whether the face is theirs now. Never a file name: the
     row's picture shows the face."""
-    alike = f" · {max(0.0, score):.0%} alike" if score is not None else ""
+    # below the "different people" verdict a likeness is noise ("28% alike" offered Musk for
+    # Jolie): the row is listed, without a number that reads as a chance
+    alike = f" · {score:.0%} alike" if score is not None and score >= DIFFERENT else ""
     now = " (now)" if current else ""
     if p.name:
         return f"{caption or p.name}{now} · {photos_text(p.photo_count)}{alike}"
