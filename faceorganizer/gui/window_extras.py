@@ -21,7 +21,6 @@ from faceorganizer.gui.worker import JobContext
 
 log = logging.getLogger(__name__)
 
-QUESTIONS = 20  # "same person?" questions loaded at once (best first; more come as answered)
 REVIEW_FACES = 5
 
 
@@ -44,6 +43,7 @@ class WindowExtras(QObject):
         self.unsorted.menu_actions = [win.act_compare_faces]  # two faces selected
         self.review.back.connect(win.show_people)
         self.review.answered.connect(self._answered)
+        self.review.someone_new.connect(self._someone_new)
         win.people_view.open_unsorted.connect(self.show_unsorted)
         win.people_view.open_review.connect(self.show_review)
         self.add_face = manual_face_adder()
@@ -175,11 +175,11 @@ class WindowExtras(QObject):
 
             with library.connect() as db:
                 unsorted = len(PeopleRepository(db).unsorted_faces())
-                return unsorted, len(suggest_pairs(db, limit=QUESTIONS + 1))
+                return unsorted, len(suggest_pairs(db, limit=None))  # exact: each answer is one
 
         self.win.jobs.submit(
             job,
-            on_result=lambda v: self.win.people_view.set_extra_counts(*v, cap=QUESTIONS),
+            on_result=lambda v: self.win.people_view.set_extra_counts(*v),
             channel="extra-counts",
             replace=True,
         )
@@ -244,7 +244,8 @@ class WindowExtras(QObject):
             from faceorganizer.core.store.browse import faces_by_id, load_people
 
             with library.connect() as db:
-                questions = suggest_pairs(db, limit=QUESTIONS)
+                # all of them: the page's count is the number of answers it will ask for
+                questions = suggest_pairs(db, limit=None)
                 ids = sorted({p for s in questions for p in (s.a, s.b)})
                 people = {p.id: p for p in load_people(db, include_hidden=True, person_ids=ids)}
                 face_ids = [f for s in questions for f in (*s.faces_a, *s.faces_b)]
@@ -270,6 +271,14 @@ class WindowExtras(QObject):
             from faceorganizer.core.people.suggest import reject
 
             self.win.run_op(lambda ops: reject(ops.database, s), label="not the same person")
+
+    def _someone_new(self, question: Question) -> None:
+        """ "Someone new — name them": the unnamed group gets a name of its own (a name that
+        exists offers the merge, as naming does everywhere)."""
+        group = int(question.suggestion.b)
+        name = self.win.ask.text(self.win, "Someone new", "Who is this?", "")
+        if name and name.strip():
+            self.win.name_person(group, name.strip())
 
     # -- the viewer -------------------------------------------------------------------------
     def who_is(self, face_id: int) -> None:

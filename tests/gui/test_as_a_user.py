@@ -235,6 +235,41 @@ def test_same_person_questions_answer_with_keys(qtbot: Any, library_window: Any)
     _idle(qtbot, win)
 
 
+def test_same_person_page_counts_exactly_and_offers_someone_new(
+    qtbot: Any, library_window: Any
+) -> None:
+    """Issue 31, point 4: the counter is the number of answers the page asks for (each answer
+    takes one question off), and "Someone new — name them" names the unnamed group."""
+    win = library_window
+    win.extras.show_review()
+    page = win.extras.review
+    qtbot.waitUntil(lambda: page.current is not None, timeout=15000)
+    _idle(qtbot, win)
+    n = len(page.questions)
+    assert page.count.text() == (f"{n} question{'s' if n != 1 else ''} left")
+    assert len({q.suggestion.b for q in page.questions}) == n  # one question per group
+    group = page.current.suggestion.b
+    win.ask.texts.append("Someone Else")
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: win.people_model.item(group) is not None
+        and win.people_model.item(group).name == "Someone Else",
+        timeout=10000,
+    )
+    _idle(qtbot, win)
+    # named, the group is no longer asked about (it may now be asked about as a candidate)
+    qtbot.waitUntil(lambda: group not in {q.suggestion.b for q in page.questions}, timeout=10000)
+    _idle(qtbot, win)
+    if page.current is not None:  # a "no" takes exactly one question off
+        left = len(page.questions)
+        qtbot.keyClick(page, Qt.Key.Key_N)
+        _idle(qtbot, win)
+        qtbot.waitUntil(lambda: len(page.questions) == left - 1, timeout=10000)
+        _idle(qtbot, win)
+        assert len(page.questions) == left - 1
+        assert page.count.text().startswith(f"{left - 1} question") or left == 1
+
+
 # -- 7: undo and redo, named, offered after each change ------------------------------------------
 def test_undo_and_redo_are_named_and_offered(qtbot: Any, library_window: Any) -> None:
     win, model = library_window, library_window.people_model
