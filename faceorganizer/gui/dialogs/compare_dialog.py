@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.gui.dialogs.sizing import fit_title
+
 PICTURE = 160  # pixels a face is shown at
 
 
@@ -24,6 +26,7 @@ class CompareDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("compareDialog")
         self.setWindowTitle("Same person?")
+        fit_title(self)  # the title bar shows it whole
         self.setMinimumWidth(2 * PICTURE + 120)
         self.pictures = [QLabel(self), QLabel(self)]
         self.captions = [QLabel(self), QLabel(self)]

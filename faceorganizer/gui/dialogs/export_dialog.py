@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.library import Library
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.dialogs.person_picker import ICON, row_texts
+from faceorganizer.gui.dialogs.sizing import fit_title
 from faceorganizer.gui.thumbnails import set_cover_icon
 from faceorganizer.gui.worker import JobContext, Jobs
 
@@ -71,6 +72,7 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export albums")
+        fit_title(self)  # the title bar shows it whole
         self.resize(520, 560)
         self.jobs = jobs
         self.library = library

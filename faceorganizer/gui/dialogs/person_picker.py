@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.search.compare import DIFFERENT_THRESHOLD as DIFFERENT
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.captions import distinct_captions, photos_text, unnamed_caption
+from faceorganizer.gui.dialogs.sizing import fit_title
 
 SURE = 0.38  # "same person" at or above (docs/thresholds.md): FMR below 0.1 % on every set
 SURE_MARGIN = 0.05  # and clearly ahead of the next person
@@ -90,6 +91,7 @@ class PersonPickerDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("personPicker")
         self.setWindowTitle(title)
+        fit_title(self)  # the title bar shows it whole
         self.resize(420, 520)
         self.allow_new = allow_new
         self.scores = dict(scores or {})

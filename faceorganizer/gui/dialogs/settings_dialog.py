@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.gui.dialogs.sizing import fit_title
 from faceorganizer.gui.settings import DEVICES, METHODS, AppSettings
 
 DEVICE_WORDS = {
@@ -45,6 +46,7 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        fit_title(self)  # the title bar shows it whole
         self.settings = settings
         self.ask_folder = ask_folder
         # The folders are the library's (the window applies the edit); the settings' own
