@@ -252,8 +252,10 @@ def test_same_person_page_counts_exactly_and_offers_someone_new(
     win.ask.texts.append("Someone Else")
     qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: win.people_model.item(group) is not None
-        and win.people_model.item(group).name == "Someone Else",
+        lambda: (
+            win.people_model.item(group) is not None
+            and win.people_model.item(group).name == "Someone Else"
+        ),
         timeout=10000,
     )
     _idle(qtbot, win)

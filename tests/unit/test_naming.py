@@ -352,5 +352,3 @@ def test_each_answer_takes_exactly_one_question_off_the_page(tmp_path: Path) -> 
         after = suggest.suggest_pairs(database, limit=None)
         assert len(after) == len(page) - 1
         page = after
-
-
