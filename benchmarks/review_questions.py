@@ -1,7 +1,8 @@
 """The "Same person?" page as a user who knows the labels meets it: how many questions it
 asks, how many were obvious "no"s, and whether its counter told the truth.
 
-    .venv/bin/python benchmarks/review_questions.py --db LIB.db --labels ../shared/data/celeba-wild/labels.csv
+    .venv/bin/python benchmarks/review_questions.py --db LIB.db \
+        --labels ../shared/data/celeba-wild/labels.csv
 
 On a copy of the library (grouped first if it is not): the user names the largest unnamed
 group of each labelled person (as a new user does first), leaving that person's other groups
@@ -70,7 +71,8 @@ def main() -> int:
             skip: set[tuple[int, int]] = set()
             counts: list[int] = []
             while True:
-                page = [s for s in suggest.suggest_pairs(db, limit=10_000) if (s.a, s.b) not in skip]
+                page = suggest.suggest_pairs(db, limit=10_000)
+                page = [s for s in page if (s.a, s.b) not in skip]
                 counts.append(len(page))
                 if not page:
                     break
