@@ -1051,7 +1051,7 @@ class Journey:
                 answer, key = "skip", Qt.Key.Key_S
                 skipped.add((a, b))
             self.key(key)
-            self.act("merge" if answer == "yes" else "other", f"Same person? {answer}")
+            self.act("merge" if answer == "yes" else "step", f"Same person? {answer}")
             self.settle()
             review["answers"].append([answer, before, left()])
         review["last"] = count.text() if count else ""
