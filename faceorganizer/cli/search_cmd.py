@@ -56,7 +56,12 @@ def _box(box: tuple[float, float, float, float]) -> list[float]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare the faces of two photos."""
-    from faceorganizer.core.search.compare import compare_faces, thresholds
+    from faceorganizer.core.search.compare import (
+        compare_faces,
+        describe,
+        thresholds,
+        thresholds_text,
+    )
 
     found = _faces_of([args.photo_a, args.photo_b], args.device)
     if found is None:
@@ -95,18 +100,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"no faces found in {shown(path)}")
     if not pairs:
         return 0
-    t = thresholds()
     for c in pairs:
         where = f"face {c.index_a} vs face {c.index_b}: " if args.all else ""
-        print(
-            f"{where}{c.verdict}  similarity={c.similarity:.3f}"
-            f"  probability={100 * c.probability:.1f}%"
-        )
-    print(
-        f"(cosine similarity; same person ≥ {t['same_person_at_or_above']}, "
-        f"different people < {t['different_people_below']}, possibly between; "
-        "probability assumes even odds — see docs/thresholds.md)"
-    )
+        print(f"{where}{describe(c.similarity)}")  # the window shows the same words
+    print(thresholds_text())
     return 0
 
 

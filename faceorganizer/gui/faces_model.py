@@ -16,6 +16,7 @@ ScoreRole = Qt.ItemDataRole.UserRole + 3
 FlagRole = Qt.ItemDataRole.UserRole + 4  # "looks unlike the others" (similarity to the rest)
 OriginRole = Qt.ItemDataRole.UserRole + 5  # "drawn by hand" / "from the file", else None
 UNLIKE = "Looks unlike the others"
+UNLIKE_SHORT = "⚠ Unlike the rest"  # the caption under a face: fits a cell, never elided
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -42,7 +43,7 @@ class FaceListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             score = self._scores.get(face.id)
             if score is None and face.id in self._flags:
-                return f"⚠ {UNLIKE}"
+                return UNLIKE_SHORT
             return f"{score:.0%}" if score is not None else ""
         if role == FlagRole:
             return self._flags.get(face.id)

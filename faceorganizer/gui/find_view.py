@@ -191,7 +191,10 @@ class FindView(QWidget):
             else:
                 who = "An unnamed group" if UNNAMED_ID.match(p.person or "") else p.person
             head = QHBoxLayout()
-            best = face.faces.get(p.best_face_id)
+            # the person's cover, as the People page shows them (after a merge the face most
+            # like the query was another, and the two pages showed two faces for one person)
+            best = item.cover if item is not None and item.cover is not None else None
+            best = best or face.faces.get(p.best_face_id)
             if best is not None:
                 head.addWidget(self._face_label(box, best))
             label = QLabel(f"<b>{who}</b> — {verdict_words(p.score, p.verdict)}", box)
@@ -206,7 +209,7 @@ class FindView(QWidget):
         return box
 
     def _face_label(self, parent: QWidget, face: FaceRef) -> QLabel:
-        """The person's face most like the query (shows who the group is)."""
+        """The person's cover face (shows who the group is, as the People page does)."""
         label = QLabel(parent)
         label.setObjectName("foundPersonFace")
         label.setFixedSize(FACE_ICON, FACE_ICON)

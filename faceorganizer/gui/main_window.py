@@ -9,6 +9,7 @@ loads), ``scan_control``, ``find_control``, ``people_actions`` and ``window_menu
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -47,6 +48,15 @@ __all__ = [
 GUI_SWITCH_INTERVAL_S = 0.0005
 
 
+@dataclass
+class OpenedLibrary:
+    """What opening the library found: unreadable photos, its folders, how many photos."""
+
+    skipped: list[tuple[str, str]]
+    folders: list[str]
+    photos: int
+
+
 class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
     """FaceOrganizer's window."""
 
@@ -72,6 +82,7 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         self.show_hidden = False
         self.ready = False
         self.scan_job: Job | None = None
+        self.scan_pace_from: tuple[int, float] | None = None
         self.scan_in_child = True
         self.scan_queue: list[str] = []
         self.last_summary: Any = None
@@ -80,13 +91,18 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         self.face_mode = "person"  # or "ignored"
         self.export_dialog: Any = None
         self.settings_dialog: Any = None
+        self.compare_dialog: Any = None
         self.ops_pending = 0
         self._build_pages()
         self._build_status()
         self._build_actions()
         self.extras = install_extras(self)  # unsorted, review, redo, back, help
         self.live_interval_s = LIVE_INTERVAL_S
-        if self.settings.folders:
+        # The library's folders live in the library; until it answers, what an older version
+        # kept in the settings (adopted into the library once it opens) or, for a library
+        # that exists, the people page (a library scanned from the command line is not empty).
+        self.folders: list[str] = list(self.settings.folders)
+        if self.folders or self.db_path.exists():
             self.stack.setCurrentWidget(self.people_view)
         else:
             self.stack.setCurrentWidget(self.welcome)
@@ -146,22 +162,33 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
     def _open_library(self) -> None:
         """Create or migrate the database in the background, then load and maybe scan."""
         library = self.library
-        scan_follows = self._scan_on_open()
+        legacy = list(self.settings.folders)
+        scan_setting = bool(self._autostart and self.settings.scan_on_start)
 
-        def open_db(_ctx: JobContext) -> list[tuple[str, str]]:
+        def open_db(_ctx: JobContext) -> OpenedLibrary:
             skipped = library.open()
-            if scan_follows:  # its imports now, not while the window paints what it finds
+            # Folders an older version kept in the settings join the library's own, once.
+            folders = library.add_folders(legacy) if legacy else library.folders()
+            if scan_setting and folders:  # its imports now, not while the window paints
                 library.prepare_scan()
-            return skipped
+            return OpenedLibrary(skipped, folders, library.photo_count())
 
         self.jobs.submit(
             open_db, on_result=self._library_open, on_error=self._library_failed, name="open"
         )
 
-    def _library_open(self, skipped: list[tuple[str, str]]) -> None:
+    def _library_open(self, opened: OpenedLibrary) -> None:
         self.ready = True
         freeze_heap()  # the window's long-lived objects: no collector pass walks them again
-        self.errors.add(skipped)
+        self.folders = opened.folders
+        if self.settings.folders:  # adopted by the library: the settings no longer hold them
+            self.settings.folders = []
+            self.settings.db_path = self.db_path
+            self.settings.sync()
+        if self.stack.currentWidget() in (self.welcome, self.people_view):
+            empty = not opened.folders and not opened.photos
+            self.stack.setCurrentWidget(self.welcome if empty else self.people_view)
+        self.errors.add(opened.skipped)
         self.refresh_people()
         scan_now = self._scan_on_open()
         if scan_now:
@@ -177,7 +204,7 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
 
     def _scan_on_open(self) -> bool:
         """Whether opening the library starts a scan of the known folders."""
-        return bool(self._autostart and self.settings.folders and self.settings.scan_on_start)
+        return bool(self._autostart and self.folders and self.settings.scan_on_start)
 
     def _prepared(self) -> None:
         freeze_heap()
@@ -195,12 +222,19 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         folder = self.ask.folder(self, "Add a photo folder")
         if not folder:
             return
-        folders = self.settings.folders
-        if folder not in folders:
-            folders.append(folder)
-            self.settings.folders = folders
+        if folder not in self.folders:
+            self.folders.append(folder)  # at once: the scan below reads it
             self.settings.db_path = self.db_path
             self.settings.sync()
+            library = self.library
+            self.jobs.submit(
+                lambda _ctx: library.add_folders([folder]),
+                on_result=self._folders_saved,
+                on_error=self._library_failed,
+                channel="folders",
+                pool="ops",
+                name="add folder",
+            )
         self.stack.setCurrentWidget(self.people_view)
         if self.ready and self.scanning():
             self.scan_folders([folder])
@@ -209,6 +243,9 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
             )
         elif self.ready:
             self.start_scan()
+
+    def _folders_saved(self, folders: list[str]) -> None:
+        self.folders = folders
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_file(event.mimeData()) is not None:
@@ -246,10 +283,35 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         """The settings dialog (non-blocking)."""
         from faceorganizer.gui.dialogs.settings_dialog import SettingsDialog
 
-        self.settings_dialog = SettingsDialog(
-            self.settings, ask_folder=self.ask.folder, parent=self
+        dialog = SettingsDialog(
+            self.settings, ask_folder=self.ask.folder, parent=self, folders=list(self.folders)
         )
-        self.settings_dialog.open()
+        dialog.accepted.connect(lambda: self._set_folders(dialog.chosen_folders()))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _set_folders(self, chosen: list[str]) -> None:
+        """Write the Settings dialog's folder list to the library."""
+        gone = [f for f in self.folders if f not in chosen]
+        new = [f for f in chosen if f not in self.folders]
+        if not gone and not new:
+            return
+        self.folders = list(chosen)
+        library = self.library
+
+        def save(_ctx: JobContext) -> list[str]:
+            if gone:
+                library.remove_folders(gone)
+            return library.add_folders(new) if new else library.folders()
+
+        self.jobs.submit(
+            save,
+            on_result=self._folders_saved,
+            on_error=self._library_failed,
+            channel="folders",
+            pool="ops",
+            name="folders",
+        )
 
     # -- closing ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -39,7 +39,7 @@ class Pages(WindowBase):
     def show_people(self) -> None:
         """The people page."""
         self.current_person = None
-        if not self.settings.folders and not self.people_model.rowCount():
+        if not self.folders and not self.people_model.rowCount():
             self.stack.setCurrentWidget(self.welcome)
         else:
             self.stack.setCurrentWidget(self.people_view)

@@ -174,19 +174,14 @@ class PeopleActions(WindowBase):
             self.run_op(lambda ops: ops.set_cover(pid, face), label="cover")
 
     def move_faces(self, faces: list[int] | None = None) -> None:
-        """Move faces to a person picked from a list (or a new person)."""
+        """Move faces to a person picked from the chooser of "Who is this?" (their pictures,
+        people most alike first), or to a new person."""
         faces = faces or self._selected_faces()
         if not faces:
             return
-        people = [p for p in self.people_items() if p.id != self.current_person]
-        pick = self.ask.pick_person(self, "Move to…", people)
-        if pick is None:
-            return
-        target, new_name = pick
-        if target is not None:
-            self.run_op(lambda ops: ops.move(faces, target), label="move")
-        elif new_name:
-            self.run_op(lambda ops: ops.create_person(new_name, faces)[1], label="create")
+        shown = {f.id: f for f in self.person_view.faces.faces()}
+        refs = [shown[f] for f in faces if f in shown]
+        self.extras.flows.move_to(refs, self.current_person)
 
     def _accept_suggested(self, faces: list[int]) -> None:
         pid = self.current_person

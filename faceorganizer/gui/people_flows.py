@@ -155,14 +155,83 @@ class PeopleFlows(QObject):
 
     # -- naming a face ----------------------------------------------------------------------
     def who_is(
-        self, faces: list[FaceRef], avoid: QRect | None = None, *, allow_new: bool = True
+        self,
+        faces: list[FaceRef],
+        avoid: QRect | None = None,
+        *,
+        allow_new: bool = True,
+        face_image: Any = None,
     ) -> None:
         """Ask who these faces are (people ranked by likeness to them), then name them by the
         core's rule (one face: its group follows; several: they move together)."""
         if not faces:
             return
-        library, face_ids = self.win.library, [f.id for f in faces]
         own = {f.person_id for f in faces if f.person_id is not None}
+        # the faces' own person is listed too (marked "now"): picking it confirms them
+        current = next(iter(own)) if len(own) == 1 else None
+        if len(faces) == 1:
+            face = faces[0]
+            now = face.person_name or ("an unnamed group" if face.person_id else "no one yet")
+            title = f"Who is this? (now: {now})"
+        else:
+            title = f"Who are these {len(faces)} faces?"
+        face_ids = [f.id for f in faces]
+
+        def picked(target: int | None, new_name: str | None) -> None:
+            if target is not None:
+                item = self.win.people_model.item(target)
+                if item is not None and item.name:
+                    self.name_faces(face_ids, item.name)
+                else:
+                    self.move_faces(face_ids, target)
+            elif new_name:
+                self.name_faces(face_ids, new_name)
+
+        self.pick_for(
+            faces,
+            title,
+            lambda p: p.id not in own or p.id == current,
+            picked,
+            allow_new=allow_new,
+            avoid=avoid,
+            current=current,
+            face_image=face_image,
+        )
+
+    def move_to(self, faces: list[FaceRef], away_from: int | None) -> None:
+        """ "Move to…": the chooser of "Who is this?" (faces, most alike first); the faces move
+        (only they: their group stays), or become a new person."""
+        if not faces:
+            return
+        face_ids = [f.id for f in faces]
+        n = len(faces)
+        title = "Move this face to…" if n == 1 else f"Move {n} faces to…"
+
+        def picked(target: int | None, new_name: str | None) -> None:
+            if target is not None:
+                self.move_faces(face_ids, target)
+            elif new_name:
+                self.win.run_op(
+                    lambda ops: ops.create_person(new_name, face_ids)[1], label="create"
+                )
+
+        self.pick_for(faces, title, lambda p: p.id != away_from, picked)
+
+    def pick_for(
+        self,
+        faces: list[FaceRef],
+        title: str,
+        listed: Any,
+        then: Any,
+        *,
+        allow_new: bool = True,
+        avoid: QRect | None = None,
+        current: int | None = None,
+        face_image: Any = None,
+    ) -> None:
+        """Rank people by likeness to ``faces`` (background), show the chooser with their
+        pictures, and call ``then(person id or None, new name or None)`` with the pick."""
+        library, face_ids = self.win.library, [f.id for f in faces]
 
         def job(_ctx: JobContext) -> dict[int, float]:
             from faceorganizer.core.people.naming import rank_people
@@ -171,17 +240,14 @@ class PeopleFlows(QObject):
                 return rank_people(db, face_ids)
 
         def ranked(scores: dict[int, float]) -> None:
+            from PySide6.QtGui import QPixmap
+
             from faceorganizer.gui.thumbnails import ThumbKey
 
-            # the faces' own person is listed too (marked "now"): picking it confirms them
-            current = next(iter(own)) if len(own) == 1 else None
-            people = [p for p in self.win.people_items() if p.id not in own or p.id == current]
-            if len(faces) == 1:
-                face = faces[0]
-                now = face.person_name or ("an unnamed group" if face.person_id else "no one yet")
-                title = f"Who is this? (now: {now})"
-            else:
-                title = f"Who are these {len(faces)} faces?"
+            people = [p for p in self.win.people_items() if listed(p)]
+            image = self.win.thumbs.get(ThumbKey(faces[0].path, faces[0].box))
+            if image is None and face_image is not None:
+                image = QPixmap.fromImage(face_image)
             pick = self.win.ask.pick_person(
                 self.win,
                 title,
@@ -190,47 +256,100 @@ class PeopleFlows(QObject):
                 scores={p.id: scores[p.id] for p in people if p.id in scores},
                 thumbs=self.win.thumbs,
                 avoid=avoid,
-                face_image=self.win.thumbs.get(ThumbKey(faces[0].path, faces[0].box)),
+                face_image=image,
                 current=current,
             )
-            if pick is None:
-                return
-            target, new_name = pick
-            if target is not None:
-                item = self.win.people_model.item(target)
-                if item is not None and item.name:
-                    self.name_faces(face_ids, item.name)
-                else:
-                    self.win.run_op(lambda ops: ops.move(face_ids, target), label="move")
-            elif new_name:
-                self.name_faces(face_ids, new_name)
+            if pick is not None:
+                then(*pick)
 
         self.win.jobs.submit(job, on_result=ranked, channel="rank", replace=True)
 
-    def name_faces(self, face_ids: list[int], name: str) -> None:
+    def name_faces(self, face_ids: list[int], name: str, same_photo: bool = False) -> None:
         """Name faces: one face by ``name_face``'s rule, several together."""
         if len(face_ids) == 1:
-            self.name_face(face_ids[0], name)
+            self.name_face(face_ids[0], name, same_photo=same_photo)
             return
         from faceorganizer.core.people.naming import name_faces
 
-        self.win.run_op(lambda ops: name_faces(ops.database, face_ids, name), label="name faces")
+        self.win.run_op(
+            lambda ops: name_faces(ops.database, face_ids, name, same_photo=same_photo),
+            label="name faces",
+            on_error=self._same_photo_or(lambda: self.name_faces(face_ids, name, True)),
+        )
 
-    def name_face(self, face_id: int, name: str, scope: str = "auto") -> None:
-        """Name a face; an odd face of a group asks first (showing the group's faces)."""
+    def move_faces(
+        self, face_ids: list[int], person_id: int, same_photo: bool = False, label: str = ""
+    ) -> None:
+        """Move faces to a person (asking first when the person is already in their photo)."""
+        from faceorganizer.core.people.naming import move_faces
+
+        self.win.run_op(
+            lambda ops: move_faces(
+                ops.database, face_ids, person_id, same_photo=same_photo, label=label or None
+            ),
+            label="move",
+            on_error=self._same_photo_or(lambda: self.move_faces(face_ids, person_id, True, label)),
+        )
+
+    def name_face(
+        self, face_id: int, name: str, scope: str = "auto", same_photo: bool = False
+    ) -> None:
+        """Name a face; an odd face of a group asks first (showing the group's faces), and so
+        does a face whose photo already shows that person."""
         from faceorganizer.core.people.naming import AskScope, name_face
+
+        again = self._same_photo_or(lambda: self.name_face(face_id, name, scope, True))
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, AskScope):
                 self._ask_scope(exc)
             else:
-                self.win._op_error(exc)
+                again(exc)
 
         self.win.run_op(
-            lambda ops: name_face(ops.database, face_id, name, scope),  # type: ignore[arg-type]
+            lambda ops: name_face(
+                ops.database,
+                face_id,
+                name,
+                scope,  # type: ignore[arg-type]
+                same_photo=same_photo,
+            ),
             label="name face",
             on_error=failed,
         )
+
+    def _same_photo_or(self, anyway: Any) -> Any:
+        """An error handler: ``SamePhoto`` asks (showing both faces) and runs ``anyway`` when
+        the user agrees; any other error is reported as usual."""
+        from faceorganizer.core.people.same_photo import SamePhoto
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, SamePhoto):
+                self.win._op_error(exc)
+                return
+            clashes = dict(exc.clashes)
+            load = self._load_faces([*clashes, *clashes.values()])
+
+            def loaded(refs: list[FaceRef]) -> None:
+                moving = [f for f in refs if f.id in clashes]
+                there = [f for f in refs if f.id not in clashes]
+                n = len(moving)
+                add = "Add it anyway" if n == 1 else f"Add all {n} anyway"
+                this = "this face" if n == 1 else "these faces"
+                answer = self._choose(
+                    "Already in this photo",
+                    f"{exc.who[:1].upper()}{exc.who[1:]} is already in the photo of {this}. "
+                    "A photo shows each person once (unless a mirror or a poster shows "
+                    "them twice). Add anyway?",
+                    [("Adding", moving[:GROUP_FACES]), ("Already there", there[:GROUP_FACES])],
+                    ["Cancel", add],
+                )
+                if answer == add:
+                    anyway()
+
+            load(loaded)
+
+        return failed
 
     def _ask_scope(self, exc: Any) -> None:
         group_faces, face_id, name = list(exc.group_faces), exc.face_id, exc.name

@@ -31,9 +31,16 @@ HiddenRole = Qt.ItemDataRole.UserRole + 6
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-def sort_key(item: PersonItem) -> tuple[bool, int, str, int]:
-    """Named first (most photos first, then by name), then unnamed groups by size."""
-    return (item.name is None, -item.face_count, (item.name or "").casefold(), item.id)
+def sort_key(item: PersonItem) -> tuple[bool, str, int, int]:
+    """Named people first, by name; then unnamed groups, the largest first.
+
+    Named people are not ordered by size: each naming (a merge into a name) changed counts and
+    the named tiles jumped about under the pointer (issue 31); by name, a tile stays put and a
+    newly named one lands where its name says.
+    """
+    if item.name is not None:
+        return (False, item.name.casefold(), 0, item.id)
+    return (True, "", -item.face_count, item.id)
 
 
 def cover_key(item: PersonItem) -> ThumbKey | None:

@@ -48,6 +48,7 @@ class ReviewView(QWidget):
 
     back = Signal()
     answered = Signal(object, str)  # Question, "yes" | "no"
+    someone_new = Signal(object)  # Question: its unnamed group is someone else: name them
 
     def __init__(self, thumbs: ThumbnailCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,14 +97,19 @@ class ReviewView(QWidget):
         self.no_button.setObjectName("reviewNo")
         self.skip_button = QPushButton("Skip (S)", self)
         self.skip_button.setObjectName("reviewSkip")
+        self.new_button = QPushButton("Someone new — name them… (W)", self)
+        self.new_button.setObjectName("reviewSomeoneNew")
+        self.new_button.setToolTip("Neither: give the second group a name of its own")
+        self.new_button.clicked.connect(lambda: self.answer("new"))
         self.yes_button.clicked.connect(lambda: self.answer("yes"))
         self.no_button.clicked.connect(lambda: self.answer("no"))
         self.skip_button.clicked.connect(lambda: self.answer("skip"))
-        for key, what in (("Y", "yes"), ("N", "no"), ("S", "skip")):
+        for key, what in (("Y", "yes"), ("N", "no"), ("S", "skip"), ("W", "new")):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda w=what: self.answer(w))
         buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
         buttons.addStretch(1)
         buttons.addWidget(self.skip_button)
         buttons.addWidget(self.no_button)
@@ -132,6 +138,9 @@ class ReviewView(QWidget):
         q = self.current
         if q is None:
             return
+        if what == "new":  # answered by naming it: the page reloads once the name is given
+            self.someone_new.emit(q)
+            return
         self.questions = [x for x in self.questions if x.key != q.key]
         if what == "skip":
             self.skipped.add(q.key)
@@ -150,7 +159,7 @@ class ReviewView(QWidget):
         self.count.setText(f"{n} question{'s' if n != 1 else ''} left" if n else "")
         has = self.current is not None
         self.card.setVisible(has)
-        for b in (self.yes_button, self.no_button, self.skip_button):
+        for b in (self.yes_button, self.no_button, self.skip_button, self.new_button):
             b.setEnabled(has)
         if not has:
             self.message.setText(

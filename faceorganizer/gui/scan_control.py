@@ -23,6 +23,7 @@ LIVE_INTERVAL_S = 4.0
 # the window shows a scan's progress four times a second: each showing repaints the status bar
 # and the People page's placeholder (the child reports every 0.1 s)
 PROGRESS_INTERVAL_S = 0.25
+PACE_PHOTOS = 3  # photos timed after the first before the time left is estimated
 
 
 @dataclasses.dataclass
@@ -104,7 +105,7 @@ class ScanControl(WindowBase):
         """The scan's options from the settings."""
         s = self.settings
         return ScanOptions(
-            roots=s.folders,
+            roots=self.folders,
             device=s.device,
             detect_score=s.detect_score,
             threads=s.threads,
@@ -121,7 +122,7 @@ class ScanControl(WindowBase):
 
     def start_scan(self) -> None:
         """Scan new and changed photos in the background, then group them."""
-        self.scan_folders(self.settings.folders)
+        self.scan_folders(self.folders)
 
     def scan_folders(self, roots: list[str]) -> None:
         """Scan new and changed photos of ``roots``; while a scan runs, queue them for after it."""
@@ -133,6 +134,7 @@ class ScanControl(WindowBase):
         opts, library = self.scan_options(), self.library
         opts.roots = list(roots)
         self.scan_started = time.monotonic()
+        self.scan_pace_from = None
         self.scan_heap_frozen = False
         self.scan_job = self.jobs.submit(
             lambda ctx: run_scan(ctx, library, opts),
@@ -167,14 +169,29 @@ class ScanControl(WindowBase):
         self.scan_bar.setValue(p.done)
         self.scan_bar.setFormat(f"{p.done} / {p.total}")
         left = ""
-        if p.done and p.total > p.done:
-            secs = p.elapsed / p.done * (p.total - p.done)
+        secs = self._time_left(p.done, p.total, p.elapsed)
+        if secs is not None:
             left = f" · about {_duration(secs)} left"
         paused = " (paused)" if self.scan_job is not None and self.scan_job.ctx.paused else ""
         self.scan_label.setText(
             f"Scanning: {p.done} of {p.total} photos, {p.faces} faces{left}{paused}"
         )
         self.people_view.set_scan_status(self.scan_label.text(), p.done, p.total)
+
+    def _time_left(self, done: int, total: int, elapsed: float) -> float | None:
+        """Seconds left, from the pace since the first photo was done: the time before it
+        (loading the models, walking the folders) is paid once, and counting it made the
+        first estimate 8× too long (issue 31). None until a pace is known."""
+        if not done or total <= done:
+            return None
+        if self.scan_pace_from is None or done < self.scan_pace_from[0]:
+            self.scan_pace_from = (done, elapsed)
+            return None
+        first_done, first_elapsed = self.scan_pace_from
+        if done - first_done < PACE_PHOTOS:
+            return None
+        per_photo = (elapsed - first_elapsed) / (done - first_done)
+        return per_photo * (total - done)
 
     def _scan_done(self, outcome: Any) -> None:
         summary = outcome.summary
@@ -205,7 +222,7 @@ class ScanControl(WindowBase):
         if self.stack.currentWidget() is self.person_view and self.current_person is not None:
             self.load_person(self.current_person)
         queued, self.scan_queue = self.scan_queue, []
-        folders = self.settings.folders
+        folders = self.folders
         queued = [f for f in queued if f in folders]  # not removed in the meantime
         if queued:
             self.scan_folders(queued)  # the counts wait for its end

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.store.browse import FaceRef
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
-from faceorganizer.gui.menus import page_header, page_title
+from faceorganizer.gui.menus import page_header, page_title, popup_actions
 from faceorganizer.gui.people_view import setup_grid
 from faceorganizer.gui.thumbnails import ThumbnailCache
 
@@ -46,6 +47,11 @@ class UnsortedView(QWidget):
         self.grid.setModel(self.faces)
         self.grid.setItemDelegate(ThumbDelegate(FACE_CELL, self.grid))
         self.grid.activated.connect(self._activated)
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.grid.customContextMenuRequested.connect(
+            lambda pos: popup_actions(self, self.grid, pos, self.menu_actions)
+        )
+        self.menu_actions: list[QAction | None] = []  # the window's (Same person?)
         self.grid.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.name_button = QPushButton("Name…", self)
         self.name_button.setObjectName("unsortedName")

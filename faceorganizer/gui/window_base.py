@@ -49,6 +49,7 @@ class WindowBase(QMainWindow):
     people_model: PersonListModel
     show_hidden: bool
     ready: bool
+    folders: list[str]  # the library's folders (the library keeps them; this is its answer)
     current_person: int | None
     face_mode: str
     ops_pending: int
@@ -58,8 +59,10 @@ class WindowBase(QMainWindow):
     scan_job: Job | None
     last_summary: Any
     last_scan_pid: int  # the process that scanned the photos last time
+    compare_dialog: Any  # the last "Same person?" dialog
     extras: Any  # window_extras.WindowExtras: unsorted, review, redo, back, help
     scan_started: float
+    scan_pace_from: tuple[int, float] | None  # (photos done, seconds) when the pace is timed from
     scan_heap_frozen: bool  # freeze_heap() ran since the scan started
     # pages
     stack: QStackedWidget

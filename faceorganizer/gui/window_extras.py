@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, QRect, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -21,7 +21,6 @@ from faceorganizer.gui.worker import JobContext
 
 log = logging.getLogger(__name__)
 
-QUESTIONS = 20  # "same person?" questions loaded at once (best first; more come as answered)
 REVIEW_FACES = 5
 
 
@@ -41,8 +40,10 @@ class WindowExtras(QObject):
         self.unsorted.assign_faces.connect(lambda ids: self._name_unsorted(ids, False))
         self.unsorted.ignore_faces.connect(self._ignore_unsorted)
         self.unsorted.open_face.connect(self._open_unsorted_face)
+        self.unsorted.menu_actions = [win.act_compare_faces]  # two faces selected
         self.review.back.connect(win.show_people)
         self.review.answered.connect(self._answered)
+        self.review.someone_new.connect(self._someone_new)
         win.people_view.open_unsorted.connect(self.show_unsorted)
         win.people_view.open_review.connect(self.show_review)
         self.add_face = manual_face_adder()
@@ -174,11 +175,11 @@ class WindowExtras(QObject):
 
             with library.connect() as db:
                 unsorted = len(PeopleRepository(db).unsorted_faces())
-                return unsorted, len(suggest_pairs(db, limit=QUESTIONS + 1))
+                return unsorted, len(suggest_pairs(db, limit=None))  # exact: each answer is one
 
         self.win.jobs.submit(
             job,
-            on_result=lambda v: self.win.people_view.set_extra_counts(*v, cap=QUESTIONS),
+            on_result=lambda v: self.win.people_view.set_extra_counts(*v),
             channel="extra-counts",
             replace=True,
         )
@@ -243,7 +244,8 @@ class WindowExtras(QObject):
             from faceorganizer.core.store.browse import faces_by_id, load_people
 
             with library.connect() as db:
-                questions = suggest_pairs(db, limit=QUESTIONS)
+                # all of them: the page's count is the number of answers it will ask for
+                questions = suggest_pairs(db, limit=None)
                 ids = sorted({p for s in questions for p in (s.a, s.b)})
                 people = {p.id: p for p in load_people(db, include_hidden=True, person_ids=ids)}
                 face_ids = [f for s in questions for f in (*s.faces_a, *s.faces_b)]
@@ -270,6 +272,14 @@ class WindowExtras(QObject):
 
             self.win.run_op(lambda ops: reject(ops.database, s), label="not the same person")
 
+    def _someone_new(self, question: Question) -> None:
+        """ "Someone new — name them": the unnamed group gets a name of its own (a name that
+        exists offers the merge, as naming does everywhere)."""
+        group = int(question.suggestion.b)
+        name = self.win.ask.text(self.win, "Someone new", "Who is this?", "")
+        if name and name.strip():
+            self.win.name_person(group, name.strip())
+
     # -- the viewer -------------------------------------------------------------------------
     def who_is(self, face_id: int) -> None:
         """The viewer's "Who is this?" for one face box (the chooser keeps clear of it)."""
@@ -284,26 +294,36 @@ class WindowExtras(QObject):
         if add_face is None:
             return
 
-        def job(_ctx: JobContext) -> tuple[FaceRef | None, str]:
+        def job(_ctx: JobContext) -> tuple[FaceRef | None, str, Any]:
             from faceorganizer.core.people.ops import PeopleOps
+            from faceorganizer.core.photos.thumbnails import face_thumbnail
             from faceorganizer.core.store.browse import faces_by_id
+            from faceorganizer.gui.thumbnails import bgr_to_qimage
 
             with library.connect() as db:
                 face_id = int(add_face(db, photo_id, box))
                 label = PeopleOps(db).undo_label() or ""
-                return faces_by_id(db, [face_id]).get(face_id), label
+                face = faces_by_id(db, [face_id]).get(face_id)
+            image = None
+            if face is not None:  # the chooser's preview: no thumbnail is cached for it yet
+                try:
+                    image = bgr_to_qimage(face_thumbnail(face.path, face.box))
+                except Exception:  # noqa: BLE001 - the picture is optional
+                    image = None
+            return face, label, image
 
-        def added(value: tuple[FaceRef | None, str]) -> None:
+        def added(value: tuple[FaceRef | None, str, Any]) -> None:
             from faceorganizer.core.people.changes import Changes
 
-            face, label = value
+            face, label, image = value
             self.flows.after_change(Changes(label=label))  # "Add a face by hand" [Undo]
             if self.win.viewer.current() == photo_id:
                 self.win._load_photo(photo_id)
             if face is not None:
-                canvas = self.win.viewer.canvas
-                box = canvas.box_rect(face).toAlignedRect()  # before the reload shows it
-                self.flows.who_is([face], QRect(canvas.mapToGlobal(box.topLeft()), box.size()))
+                # centred on the window (no face rectangle to keep clear of: the box was just
+                # drawn, and its place on screen before the reload put the chooser at the top
+                # edge), with the drawn face as its preview
+                self.flows.who_is([face], face_image=image)
             self._counts_timer.start()
 
         def failed(exc: BaseException) -> None:

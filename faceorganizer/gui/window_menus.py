@@ -47,6 +47,8 @@ class WindowMenus(WindowBase):
         self.act_add_folder = a("&Add Photo Folder…", w.add_folder, "Ctrl+O")
         self.act_scan = a("&Scan for New Photos", w.start_scan, "Ctrl+R")
         self.act_find_photo = a("&Find by Photo…", w.find_by_photo, "Ctrl+F")
+        self.act_compare_photos = a("&Compare Two Photos…", w.compare_photos)
+        self.act_compare_faces = a("&Same Person?", w.compare_selected_faces)
         self.act_export = a("&Export Albums…", w.open_export, "Ctrl+E")
         self.act_import_names = a("&Import Names From…", self.open_import_names)
         self.act_settings = a("Se&ttings…", w.open_settings, QKeySequence.StandardKey.Preferences)
@@ -75,6 +77,7 @@ class WindowMenus(WindowBase):
             self.act_add_folder,
             self.act_scan,
             self.act_find_photo,
+            self.act_compare_photos,
             None,
             self.act_export,
             self.act_import_names,
@@ -96,6 +99,8 @@ class WindowMenus(WindowBase):
             self.act_move,
             self.act_ignore,
             self.act_cover,
+            None,
+            self.act_compare_faces,
         ):
             edit.addSeparator() if act is None else edit.addAction(act)
         view = menu.addMenu("&View")
@@ -122,6 +127,8 @@ class WindowMenus(WindowBase):
             self.act_move,
             self.act_ignore,
             self.act_cover,
+            None,
+            self.act_compare_faces,  # two faces selected
         ]
         self._person_toolbar()
         # "Photos of NAME" / "Photos with all of them": the action says whose photos it shows

@@ -112,7 +112,7 @@ def test_a_folder_added_while_a_scan_runs_is_scanned_when_it_ends(
     win.pause_button.click()  # keeps the first scan running while the folder is added
     fake_ask.folders.append(str(added))
     win.act_add_folder.trigger()  # File ▸ Add Photo Folder…
-    assert settings.folders == [str(first), str(added)]
+    assert win.folders == [str(first), str(added)]
     assert "will be scanned" in win.statusBar().currentMessage()
     win.pause_button.click()
     qtbot.waitUntil(lambda: _photos(settings.db_path) == 8 and not win.scanning(), timeout=90000)

@@ -42,7 +42,7 @@ def test_first_run_shows_welcome_and_adding_a_folder_scans(
     folder.mkdir()
     fake_ask.folders.append(str(folder))
     win.welcome.button.click()
-    assert settings.folders == [str(folder)]
+    assert win.folders == [str(folder)]
     assert win.stack.currentWidget() is win.people_view
     qtbot.waitUntil(lambda: win.last_summary is not None, timeout=20000)
     assert win.last_summary.seen == 0
@@ -111,4 +111,59 @@ def test_scan_can_be_paused_and_cancelled(
     assert win.last_summary is None  # a cancelled job delivers no result
     assert not win.scan_bar.isVisible()
     qtbot.waitUntil(lambda: not win.jobs.active(), timeout=5000)
+    win.close()
+
+
+def test_a_library_scanned_by_the_command_line_opens_with_its_folders(
+    qtbot: Any, settings: Any, fake_ask: Any, tmp_path: Path
+) -> None:
+    """Issue 31, point 5: `scan FOLDER` then the window showed the welcome page."""
+    from tests.conftest import shared_set
+
+    photos = tmp_path / "cli photos"
+    photos.mkdir()
+    for src in sorted(shared_set("celebrities").glob("*.jpg"))[:3]:
+        (photos / src.name).write_bytes(src.read_bytes())
+    scan = subprocess.run(
+        [sys.executable, "-m", "faceorganizer", "scan", str(photos), "--db", str(settings.db_path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert scan.returncode == 0, scan.stderr
+    settings.scan_on_start = False
+    win = MainWindow(settings, fake_ask)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=10000)
+    assert win.stack.currentWidget() is win.people_view
+    assert win.folders == [str(photos)]
+    qtbot.waitUntil(lambda: win.people_model.rowCount() > 0, timeout=10000)
+    win.open_settings()
+    dialog = win.settings_dialog
+    assert dialog.chosen_folders() == [str(photos)]
+    assert dialog.folders_label.text() and dialog.folders_label.buddy() is dialog.folders
+    dialog.reject()
+    qtbot.waitUntil(lambda: not win.jobs.active(), timeout=5000)
+    win.close()
+
+
+def test_the_folder_list_of_the_settings_moves_into_the_library_once(
+    qtbot: Any, settings: Any, fake_ask: Any, tmp_path: Path
+) -> None:
+    from faceorganizer.core.library import Library
+
+    settings.folders = [str(tmp_path)]
+    settings.scan_on_start = False
+    win = MainWindow(settings, fake_ask)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.ready, timeout=5000)
+    assert win.folders == [str(tmp_path)] and settings.folders == []
+    assert Library(settings.db_path).folders() == [str(tmp_path)]
+    # The Settings dialog edits the library's list.
+    win.open_settings()
+    win.settings_dialog.folders.clear()
+    win.settings_dialog.accept()
+    qtbot.waitUntil(lambda: not win.jobs.active(), timeout=5000)
+    assert Library(settings.db_path).folders() == [] and win.folders == []
     win.close()

@@ -65,6 +65,7 @@ NAMES = {
     "I": "Riley Stone",
 }
 WELCOME_SIZES = [(1280, 800), (1600, 1000)]
+REVIEW_ANSWERS = 12  # "Same person?" questions the user answers at most
 WINDOW_SIZE = (1280, 800)
 PersonIdRole = Qt.ItemDataRole.UserRole + 1  # gui.people_model.PersonIdRole
 FaceIdRole = Qt.ItemDataRole.UserRole + 1  # gui.faces_model.FaceIdRole
@@ -77,6 +78,7 @@ PAGE_CLASSES = {
     "PhotoViewer": "viewerPage",
     "PhotoGridView": "photosPage",
     "FindView": "findPage",
+    "ReviewView": "reviewPage",
 }
 
 
@@ -552,10 +554,43 @@ class Journey:
             self.add_folders()
         self.organise()
         self.screens_of_result()
+        self.same_person_page()
         self.find_by_photo()
         self.export_one()
         self.log("closing the window (Ctrl+Q)")
         self.go_people()
+        self.key(Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+
+    def run_cli_library(self) -> None:
+        """A library made by ``faceorganizer scan FOLDER`` in this home: the window opens on
+        its people (not the welcome page), and Settings lists the folder the scan recorded."""
+        self.wait_until(lambda: self._has_window(), 20, "the window")
+        win = self.window()
+        win.activateWindow()
+        QTest.qWaitForWindowActive(win, 5000)
+        self.settle()
+        self.wait_until(lambda: self.page_name() != "welcomePage", 10, "a page other than welcome")
+        self.result["cli_page"] = self.page_name()
+        self.wait_until(lambda: self.people_grid().model().rowCount() > 0, 20, "people")
+        self.result["cli_people"] = self.people_grid().model().rowCount()
+        self.shot("cli-library.png")
+        action = next(a for a in win.actions() if a.text().replace("&", "") == "Settings…")
+
+        def read_folders(dialog: QWidget) -> None:
+            from PySide6.QtWidgets import QListWidget
+
+            folders = dialog.findChild(QListWidget, "settingsFolders")
+            if folders is None:
+                raise JourneyError("the Settings dialog shows no folder list")
+            self.result["cli_folders"] = [folders.item(i).text() for i in range(folders.count())]
+            labels = [lb.text() for lb in dialog.findChildren(QLabel) if lb.isVisible()]
+            self.result["settings_labels"] = labels
+            self.shot("settings.png", dialog, wait=False)
+            if isinstance(dialog, QDialog):
+                dialog.reject()
+
+        self.with_dialogs(action.trigger, [read_folders], "File ▸ Settings…")
+        self.counts["navigation"] += 1
         self.key(Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
 
     def _has_window(self) -> bool:
@@ -912,18 +947,48 @@ class Journey:
         self.settle()
 
     def export_one(self) -> None:
-        """Select one person, Export Albums (Ctrl+E), type a folder, Export, Close."""
+        """Select one person, Export Albums (Ctrl+E), tick a second one in the dialog's list,
+        read who will be written (the count and the names, before the button), type a folder,
+        Export, Close."""
         look = self.look()
         homes = self.homes(look)
-        pid = homes["A"]
+        pid, second = homes["A"], homes["B"]
         target = self.out.parent / "export"
         self.select_people([pid])
         self.key(Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
         self.wait_until(self._export_dialog_open, 10, "the export dialog")
         dialog = self._export_dialog_open()
         assert dialog is not None
+        rows = dialog.findChild(QListView, "exportPeopleList") or self.child(dialog, QListView)
+        ticked = [
+            r
+            for r in range(rows.model().rowCount())
+            if rows.model().index(r, 0).data(Qt.ItemDataRole.CheckStateRole)
+            == Qt.CheckState.Checked.value
+        ]
+        self.result["export_preticked_rows"] = ticked
+        row = next(
+            r
+            for r in range(rows.model().rowCount())
+            if rows.model().index(r, 0).data(Qt.ItemDataRole.UserRole) == second
+        )
+        rows.scrollTo(rows.model().index(row, 0))
+        rect = rows.visualRect(rows.model().index(row, 0))
+        self.click(rows.viewport(), rect.center())  # the row, then Space ticks it
+        self.inputs += 1
+        QTest.keyClick(rows, Qt.Key.Key_Space)
+        self.act("step", f"ticked {NAMES['B']} as well in the export list")
+        chosen = dialog.findChild(QLabel, "exportChosen")
+        self.wait_until(
+            lambda: chosen is not None and chosen.text().startswith("2 people"), 5, "the count"
+        )
+        assert chosen is not None
+        self.result["export_chosen"] = chosen.text()
+        self.result["export_button"] = self.button(dialog, ("exportButton",), "Export").text()
+        self.result["export_people"] = [NAMES["A"], NAMES["B"]]
         edit = dialog.findChild(QLineEdit, "exportTarget") or self.child(dialog, QLineEdit)
         self.type_into(edit, str(target))
+        self.shot("export-chosen.png", dialog)
         self.click(self.button(dialog, ("exportButton",), "Export"))
         summary = dialog.findChild(QLabel, "exportSummary")
 
@@ -935,12 +1000,63 @@ class Journey:
         summary = summary or next(
             lb for lb in dialog.findChildren(QLabel) if "written" in lb.text()
         )
-        self.act("step", f"exported {NAMES['A']} to {target}")
+        self.act("step", f"exported {NAMES['A']} and {NAMES['B']} to {target}")
         self.result["export_summary"] = summary.text()
         self.result["export_dir"] = str(target)
         self.shot("export.png", dialog)
         self.click(self.child(dialog, QAbstractButton, text="Close"))
         self.settle()
+
+    # -- the "Same person?" page ---------------------------------------------------------------
+    def same_person_page(self) -> None:
+        """View ▸ Same Person? Questions (Ctrl+3): read the counter, answer as the user knows
+        (the same labelled person: Y; a labelled person and a stranger, or two labelled people:
+        N; two groups of strangers: S), and check each Y / N takes one question off."""
+        self.go_people()
+        self.key(Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+        self.wait_until(lambda: self.page_name() == "reviewPage", 10, "the same-person page")
+        self.settle()
+        page = self.page()
+        count = page.findChild(QLabel, "reviewCount")
+
+        def left() -> int:
+            text = count.text() if count is not None else ""
+            return int(text.split()[0]) if text and text[0].isdigit() else 0
+
+        review: dict[str, Any] = {"first": count.text() if count else "", "answers": []}
+        self.shot("review.png")
+        skipped: set[tuple[int, int]] = set()
+        for _ in range(REVIEW_ANSWERS):
+            before = left()
+            current = getattr(page, "current", None)
+            if not before or current is None:
+                break
+            a, b = int(current.suggestion.a), int(current.suggestion.b)
+            if (a, b) in skipped:
+                break  # only skipped questions are left
+            look = self.look()
+            side = [
+                (
+                    {w for f, w in self.truth.items() if look.owner.get(f) == g},
+                    any(look.owner.get(f) == g for f in self.strangers),
+                )
+                for g in (a, b)
+            ]
+            (la, sa), (lb, sb) = side
+            if la and la == lb and len(la) == 1 and not (sa or sb):
+                answer, key = "yes", Qt.Key.Key_Y
+            elif (la or sa) and (lb or sb) and not (la & lb) and (la or lb):
+                answer, key = "no", Qt.Key.Key_N
+            else:
+                answer, key = "skip", Qt.Key.Key_S
+                skipped.add((a, b))
+            self.key(key)
+            self.act("merge" if answer == "yes" else "step", f"Same person? {answer}")
+            self.settle()
+            review["answers"].append([answer, before, left()])
+        review["last"] = count.text() if count else ""
+        self.result["review"] = review
+        self.log(f"same person? page: {review}")
 
     def _export_dialog_open(self) -> QDialog | None:
         for w in QApplication.topLevelWidgets():
@@ -973,6 +1089,9 @@ def main() -> int:
     parser.add_argument("--labels", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--resume", action="store_true", help="development: reuse the home")
+    parser.add_argument(
+        "--cli-library", action="store_true", help="open a library `scan` made; check its folders"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -981,6 +1100,8 @@ def main() -> int:
     app = QApplication([APP_NAME])
     journey = Journey(app, args.photos.resolve(), args.labels, args.out, default_db_path())
     journey.resume = args.resume
+    if args.cli_library:
+        journey.run = journey.run_cli_library  # type: ignore[method-assign]
     outcome: dict[str, Any] = {}
 
     def go() -> None:

@@ -152,6 +152,78 @@ def test_find_by_photo_and_export_one_person(journey: dict[str, Any]) -> None:
     assert exported == expected
 
 
+def test_export_writes_exactly_the_ticked_people_with_the_count_shown(
+    journey: dict[str, Any],
+) -> None:
+    """Issue 31, point 2: the person selected before Ctrl+E is ticked where it shows, the user
+    ticks a second one, the dialog says "2 people … NAME, NAME" before the button, and exactly
+    those two albums are written."""
+    _ok(journey)
+    people = journey["export_people"]
+    assert journey["export_preticked_rows"] == [0]  # ticked and in view: the first row
+    chosen = journey["export_chosen"]
+    assert chosen.startswith("2 people will be exported") and all(n in chosen for n in people)
+    assert journey["export_button"] == "Export 2 albums"
+    written = {p.name for p in Path(journey["export_dir"]).iterdir() if not p.name.startswith(".")}
+    assert written == set(people)
+
+
+def test_the_same_person_page_counts_its_questions_exactly(journey: dict[str, Any]) -> None:
+    """Issue 31, point 4: each "yes" or "no" takes exactly one question off the counter."""
+    _ok(journey)
+    review = journey["review"]
+    print(f"\nSame person? page: {review}")
+    for answer, before, after in review["answers"]:
+        if answer == "no":
+            assert after == before - 1, review
+        if answer == "skip":
+            assert after == before, review
+    if review["answers"]:
+        assert review["first"].startswith(f"{review['answers'][0][1]} question")
+
+
+def test_a_library_scanned_by_the_command_line_opens_with_its_folders(
+    tmp_path: Path,
+) -> None:
+    """Issue 31, point 5: `faceorganizer scan FOLDER`, then the window on the same home shows
+    the people (not the welcome page) and Settings lists FOLDER."""
+    photos = tmp_path / "photos"
+    shutil.copytree(shared_set("celebrities"), photos, ignore=shutil.ignore_patterns("*.csv"))
+    home = tmp_path / "home"
+    home.mkdir()
+    out = tmp_path / "screens"
+    with xvfb() as display:
+        env = xcb_env(display, home)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        scan = subprocess.run(
+            [sys.executable, "-m", "faceorganizer", "scan", str(photos)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert scan.returncode == 0, scan.stderr
+        proc = subprocess.run(
+            [sys.executable, str(DRIVER), "--cli-library", "--photos", str(photos),
+             "--labels", str(shared_set("celebrities") / "labels.csv"), "--out", str(out)],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )  # fmt: skip
+    result = json.loads((out / "result.json").read_text())
+    assert result["ok"], f"{result['error']}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert result["cli_page"] == "peoplePage" and result["cli_people"] > 0
+    assert result["cli_folders"] == [str(photos)]
+    assert "Photo folders in this library:" in result["settings_labels"]
+    keep = os.environ.get("FACEORGANIZER_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for name in result["screenshots"]:
+            shutil.copy2(out / name, Path(keep) / name)
+
+
 def test_a_screenshot_of_each_page(journey: dict[str, Any]) -> None:
     from PySide6.QtGui import QImage
 

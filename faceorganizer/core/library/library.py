@@ -28,6 +28,7 @@ from faceorganizer.core.store.db import Database
 if TYPE_CHECKING:
     from faceorganizer.core.export.albums import Album, ExportResult
     from faceorganizer.core.faces.pipeline import EngineOptions
+    from faceorganizer.core.library.comparing import FaceComparison, PhotoComparison
     from faceorganizer.core.library.importing import ImportRequest
     from faceorganizer.core.metadata.names import NamesImport
     from faceorganizer.core.people.changes import Changes
@@ -98,6 +99,35 @@ class Library:
 
         with self.connect() as db:
             return skipped_photos(db)
+
+    # -- the library's folders -----------------------------------------------------------------
+    def folders(self) -> list[str]:
+        """The folders the library is made of (``scan`` records its roots; the window edits)."""
+        from faceorganizer.core.library.folders import library_folders
+
+        with self.connect(readonly=True) as db:
+            return library_folders(db)
+
+    def add_folders(self, paths: list[str]) -> list[str]:
+        """Add folders to the library (a folder inside a listed one adds nothing); the list."""
+        from faceorganizer.core.library.folders import add_folders
+
+        with self.connect() as db:
+            return add_folders(db, paths)
+
+    def remove_folders(self, paths: list[str]) -> list[str]:
+        """Forget folders; the library's folders afterwards."""
+        from faceorganizer.core.library.folders import remove_folders
+
+        with self.connect() as db:
+            return remove_folders(db, paths)
+
+    def photo_count(self) -> int:
+        """How many photos the library has seen (readable or not)."""
+        from faceorganizer.core.store.photos import PhotoRepository
+
+        with self.connect(readonly=True) as db:
+            return PhotoRepository(db).count()
 
     # -- reading -------------------------------------------------------------------------------
     def people(
@@ -253,6 +283,20 @@ class Library:
     def find_face(self, face_id: int, *, top: int) -> FaceFind:
         """Who is this stored face? The library's people ranked for it."""
         return self.finder.by_face(lambda: self.connect(readonly=True), face_id, top=top)
+
+    def compare_photos(self, path_a: str, path_b: str, options: EngineOptions) -> PhotoComparison:
+        """Same person? The largest faces of two photos, judged as ``compare`` judges them
+        (the find engine is loaded once and kept)."""
+        from faceorganizer.core.library.comparing import compare_photos
+
+        return compare_photos(self.finder.analyse, path_a, path_b, options)
+
+    def compare_faces(self, face_a: int, face_b: int) -> FaceComparison:
+        """Same person? Two stored faces, judged as ``compare`` judges two photos' faces."""
+        from faceorganizer.core.library.comparing import compare_stored_faces
+
+        with self.connect(readonly=True) as db:
+            return compare_stored_faces(db, face_a, face_b)
 
     # -- out of the library --------------------------------------------------------------------
     def export_albums(

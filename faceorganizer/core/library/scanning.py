@@ -108,7 +108,12 @@ class ScanOutcome:
 
 def run_scan(db: Database, request: ScanRequest, hooks: ScanHooks | None = None) -> ScanOutcome:
     """Scan ``request.roots`` into ``db``; then, unless cancelled, group the new faces."""
+    from faceorganizer.core.library.folders import add_folders
+
     hooks = hooks or ScanHooks()
+    # The library knows its own folders: a library scanned from the command line opens in the
+    # window with them (a root that is not a folder, or lies in a listed one, adds nothing).
+    add_folders(db, [r for r in request.roots if os.path.isdir(r)])
     if request.child_process:
         return _scan_in_child(db, request, hooks)
     return _scan_here(db, request, hooks)

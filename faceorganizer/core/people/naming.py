@@ -14,6 +14,8 @@ The rule for naming one face (the photo viewer's "Who is this?", the unsorted fa
 ``ODD_FLOOR`` is the "different people" threshold of ``docs/thresholds.md`` (cosine 0.28,
 false-non-match rate 1 % on LFW fold 1 pairs), applied to the mean of the face's 3 best
 similarities to its group mates: a face below it looks like a stranger to every one of them.
+The score is always the mean of exactly 3 mates, so a flag means the same in a group of 4 as in
+a group of 400; a face with fewer than 3 mates is never judged (a face is never its own mate).
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ from typing import Literal
 import numpy as np
 
 from faceorganizer.core.people.changes import Changes
-from faceorganizer.core.people.ops import PeopleError, PeopleOps
+from faceorganizer.core.people.ops import PeopleError, PeopleOps, who
+from faceorganizer.core.people.same_photo import check_same_photo
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 
 ODD_FLOOR = 0.28  # "different people" below this (docs/thresholds.md)
 TOP = 3
-MIN_GROUP = 3  # a face is "unlike the rest" only when there is a rest of 2 or more
+# A face is judged only against exactly TOP mates: with fewer, "the mean of its 3 best" would
+# mean something else (and, counting the face itself, always flagged a group of 3).
+MIN_GROUP = TOP + 1
 
 Scope = Literal["auto", "group", "face"]
 
@@ -71,6 +76,17 @@ def _top_mean(sims: np.ndarray, top: int = TOP) -> np.ndarray:
     return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
 
+def _mates_mean(sims: np.ndarray) -> np.ndarray:
+    """Each row's mean of its TOP best similarities to its mates.
+
+    Rows hold at least TOP mates; the caller marks a face's similarity to itself ``-inf``, so
+    it never counts among them.
+    """
+    if sims.shape[1] - int(np.isinf(sims[0]).sum()) < TOP:
+        raise ValueError(f"a face needs {TOP} mates to be judged")
+    return np.sort(sims, axis=1)[:, -TOP:].mean(axis=1)
+
+
 def fit_in_group(database: Database, face_id: int) -> Fit:
     """Whether a face looks like the rest of the group it is in."""
     ops = PeopleOps(database)
@@ -82,17 +98,18 @@ def fit_in_group(database: Database, face_id: int) -> Fit:
         return Fit(face_id, where.person_id, None)
     vecs = _vectors(database, [face_id, *mates])
     mates = [m for m in mates if m in vecs]
-    if face_id not in vecs or not mates:
+    if face_id not in vecs or len(mates) < TOP:
         return Fit(face_id, where.person_id, None)
     sims = np.stack([vecs[m] for m in mates]) @ vecs[face_id]
-    return Fit(face_id, where.person_id, float(_top_mean(sims[None])[0]))
+    return Fit(face_id, where.person_id, float(_mates_mean(sims[None])[0]))
 
 
 def outliers(database: Database, person_id: int) -> dict[int, float]:
     """Faces of a person that look unlike the rest of it: face id -> similarity to the rest.
 
-    Each face is compared with the others by the mean of its 3 best similarities; below
-    ``ODD_FLOOR`` it is flagged ("looks unlike the others"). Groups under 3 faces flag nothing.
+    Each face is compared with the others (never itself) by the mean of its 3 best
+    similarities; below ``ODD_FLOOR`` it is flagged ("looks unlike the others"). Groups under
+    4 faces flag nothing: a face needs 3 mates to be judged the same way at every size.
     """
     faces = PeopleOps(database).repo.faces_of(person_id)
     if len(faces) < MIN_GROUP:
@@ -104,7 +121,7 @@ def outliers(database: Database, person_id: int) -> dict[int, float]:
     x = np.stack([vecs[f] for f in faces])
     sims = x @ x.T
     np.fill_diagonal(sims, -np.inf)
-    score = _top_mean(sims)
+    score = _mates_mean(sims)
     return {f: float(s) for f, s in zip(faces, score, strict=True) if s < ODD_FLOOR}
 
 
@@ -138,18 +155,33 @@ def rank_people(
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
-def name_face(database: Database, face_id: int, name: str, scope: Scope = "auto") -> Changes:
+def name_face(
+    database: Database,
+    face_id: int,
+    name: str,
+    scope: Scope = "auto",
+    *,
+    same_photo: bool = False,
+) -> Changes:
     """Say who a face is (see the module's rule); returns what changed.
 
     ``scope="group"`` names (or merges) the face's whole group, ``"face"`` moves only the face,
-    ``"auto"`` decides and raises ``AskScope`` for an odd face in an unnamed group.
+    ``"auto"`` decides and raises ``AskScope`` for an odd face in an unnamed group. A face (or
+    group) that would join a person already in its photo raises ``SamePhoto`` unless
+    ``same_photo`` says the user agreed.
     """
     ops = PeopleOps(database)
     name = ops._clean_name(name)
     existing = ops.repo.by_name(name)
     where = ops.repo.assignments().get(face_id)
+
+    def check(faces: list[int]) -> None:
+        if existing is not None:
+            check_same_photo(database, faces, existing.id, who(existing), allowed=same_photo)
+
     if where is None:  # unsorted or ignored: only this face
         if existing is not None:
+            check([face_id])
             return ops.move([face_id], existing.id)
         return ops.create_person(name, [face_id])[1]
     group = ops.resolve(where.person_id)
@@ -165,22 +197,48 @@ def name_face(database: Database, face_id: int, name: str, scope: Scope = "auto"
             scope = "group"
     if scope == "face":
         if existing is not None:
+            check([face_id])
             return ops.move([face_id], existing.id)
         return ops.create_person(name, [face_id])[1]
     # the whole group
     if existing is not None:
+        check(ops.repo.faces_of(group.id))
         return ops.merge(existing.id, [group.id])
     return ops.name(group.id, name)
 
 
-def name_faces(database: Database, face_ids: list[int], name: str) -> Changes:
+def name_faces(
+    database: Database, face_ids: list[int], name: str, *, same_photo: bool = False
+) -> Changes:
     """Say who several faces are: one face follows ``name_face``; several move together to
-    the person of that name, or become a new person (never a second person of one name)."""
+    the person of that name, or become a new person (never a second person of one name).
+    ``SamePhoto`` as for ``name_face`` (also for two of the faces in one photo)."""
     faces = list(dict.fromkeys(face_ids))
     if len(faces) == 1:
-        return name_face(database, faces[0], name)
+        return name_face(database, faces[0], name, same_photo=same_photo)
     ops = PeopleOps(database)
-    existing = ops.repo.by_name(ops._clean_name(name))
+    clean = ops._clean_name(name)
+    existing = ops.repo.by_name(clean)
+    target = existing.id if existing is not None else None
+    check_same_photo(
+        database, faces, target, who(existing) if existing else clean, allowed=same_photo
+    )
     if existing is not None:
         return ops.move(faces, existing.id)
     return ops.create_person(name, faces)[1]
+
+
+def move_faces(
+    database: Database,
+    face_ids: list[int],
+    person_id: int,
+    *,
+    same_photo: bool = False,
+    label: str | None = None,
+) -> Changes:
+    """Move faces to a person as the user's decision (``PeopleOps.move``); ``SamePhoto`` when
+    the person is already in one of their photos, unless ``same_photo`` says the user agreed."""
+    ops = PeopleOps(database)
+    target = ops.resolve(person_id)
+    check_same_photo(database, face_ids, target.id, who(target), allowed=same_photo)
+    return ops.move(face_ids, target.id, label=label)

@@ -32,8 +32,8 @@ from faceorganizer.core.store.people import PeopleRepository
 #   Between two established groups, and between two unnamed fragments, the floor is
 #   FACE_FLOOR (``pair_floor``): on celeba-wild that drops 170 of 274 questions between
 #   different people and none of the 4 right ones; on celebrities + snapshots, the questions
-#   between look-alike strangers' 3-photo groups. Each unnamed group is in one question at a
-#   time, its best (``_once_each``): 101 questions among 77 groups became 19 there.
+#   between look-alike strangers' 3-photo groups. Each unnamed group is in one question, its
+#   best, and none after a "no" to it (``suggest_pairs``; issue 31).
 # The simulated user (eval --simulate-user, celeba-wild) needs 78 answers to F 0.99 with these
 # rules, as without the last two (77-78; 77 with the former single floor of 0.25).
 FACE_FLOOR = 0.38
@@ -125,8 +125,24 @@ class _Library:
         )
 
 
-def suggest_pairs(database: Database, limit: int = 20) -> list[Suggestion]:
-    """Ranked 'same person?' pairs: unnamed groups against named people and other groups."""
+def suggest_pairs(database: Database, limit: int | None = 20) -> list[Suggestion]:
+    """The "same person?" questions worth asking, most uncertain first (``limit`` None: all).
+
+    Only questions whose answer can change something: each unnamed group is asked about once,
+    with its best candidate (the named person or larger group it resembles most, by the mean
+    of their 3 best face pairs, over the pair floor; never one in the same photo). A "yes"
+    merges it; after a "no" to its best candidate the group is not asked about again (its
+    second and third guesses were, on celeba-wild and in the user trial of issue 31, strangers
+    nine times in ten: the page offers to name it instead). So every answer takes exactly
+    one question off the page, and the count the page shows is the number of answers it asks.
+
+    Most uncertain first: every question is a pair the grouping declined to merge by itself
+    (its own limits lie above the pair floors); the nearer a pair came to being merged, the
+    less sure that "no" was. Per-pair calibration does not apply to a group's best 3 of many
+    face pairs (the choosing inflates it: strangers' groups reach 0.40-0.44 on celeba-wild),
+    so similarity orders the questions, not a probability; among near-equals, the question
+    that moves the most faces comes first.
+    """
     lib = _Library(database)
     groups = [g for g in lib.members if lib.members[g]]
     if len(groups) < 2:
@@ -134,59 +150,51 @@ def suggest_pairs(database: Database, limit: int = 20) -> list[Suggestion]:
     centroids = np.stack([lib.matrix(lib.members[g]).mean(0) for g in groups])
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
     near = centroids @ centroids.T
+    size = {g: len(lib.members[g]) for g in groups}
     out: list[Suggestion] = []
-    seen: set[tuple[int, int]] = set()
     for i, g in enumerate(groups):
         if lib.people[g].name is not None:
             continue  # questions start from an unnamed group
+        best: tuple[float, int] | None = None
         for j in np.argsort(-near[i])[:11].tolist():
             h = groups[j]
             if h == g or near[i, j] < PAIR_FLOOR - 0.2:
                 continue
             named = lib.people[h].name is not None
-            a, b = (h, g) if named or len(lib.members[h]) > len(lib.members[g]) else (g, h)
-            if (a, b) in seen or (b, a) in seen:
-                continue
-            seen.add((a, b))
-            fa, fb = lib.members[a], lib.members[b]
+            if not named and (size[h], -h) <= (size[g], -g):
+                continue  # a group is asked about with a name or a larger group: one way
+            fa, fb = lib.members[h], lib.members[g]
             if lib.photos(fa) & lib.photos(fb):
                 continue  # one photo cannot show the same person twice
-            if named and all((f, a) in lib.rejected for f in fb):
-                continue
-            if lib.linked(fa, fb):
-                continue
             sim = _set_similarity(lib.matrix(fa), lib.matrix(fb))
             if sim < pair_floor(len(fa), len(fb), named=named):
                 continue
-            kind: Literal["person_cluster", "cluster_cluster"] = (
-                "person_cluster" if named else "cluster_cluster"
-            )
-            out.append(Suggestion(kind, a, b, sim, lib.best_faces(fa), lib.best_faces(fb)))
-    # the most similar first; among near-equals, the question that moves the most faces
-    out.sort(key=lambda s: (-round(s.similarity, 2), -len(lib.members[s.b]), s.a, s.b))
-    return _once_each(out, lib)[:limit]
-
-
-def _once_each(ranked: list[Suggestion], lib: _Library) -> list[Suggestion]:
-    """Each unnamed group in one question at a time: the best one it is in.
-
-    A small group that resembles several others is asked about with the one it resembles most;
-    a "no" remembers that pair, and the next round asks about the next best. Named people and
-    established groups (``SMALL_GROUP`` faces or more) may take in several fragments at once.
-    Without this, look-alike strangers' 3-photo groups fill the list with one group's
-    second and third guesses (celebrities + snapshots: 101 questions among 77 groups).
-    """
-    asked: set[int] = set()
-    out = []
-    for s in ranked:
-        taker = lib.people[s.a].name is not None or len(lib.members[s.a]) >= SMALL_GROUP
-        if s.b in asked or (not taker and s.a in asked):
+            if best is None or sim > best[0]:
+                best = (sim, h)
+        if best is None:
             continue
-        asked.add(s.b)
-        if not taker:
-            asked.add(s.a)
-        out.append(s)
-    return out
+        sim, h = best
+        if _answered_no(lib, h, g):
+            continue  # "no" to its best candidate: this group is not asked about again
+        kind: Literal["person_cluster", "cluster_cluster"] = (
+            "person_cluster" if lib.people[h].name is not None else "cluster_cluster"
+        )
+        out.append(
+            Suggestion(
+                kind, h, g, sim, lib.best_faces(lib.members[h]), lib.best_faces(lib.members[g])
+            )
+        )
+    out.sort(key=lambda s: (-round(s.similarity, 2), -size[s.b], s.a, s.b))
+    return out if limit is None else out[:limit]
+
+
+def _answered_no(lib: _Library, a: int, b: int) -> bool:
+    """Whether the user said group ``b`` is not ``a`` (every face of it refused from ``a``,
+    or a "not the same person" between their faces)."""
+    fb = lib.members[b]
+    if lib.people[a].name is not None and all((f, a) in lib.rejected for f in fb):
+        return True
+    return lib.linked(lib.members[a], fb)
 
 
 def suggest_faces_for(

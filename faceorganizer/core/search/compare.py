@@ -8,9 +8,10 @@ how, and the false-match / false-non-match rates at each, are in docs/thresholds
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from faceorganizer.core.photos.decode import DecodedPhoto
@@ -48,6 +49,24 @@ def probability(similarity: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def describe(similarity: float) -> str:
+    """The verdict in words and its numbers, as ``compare`` prints them and the window shows
+    them: ``same person  similarity=0.512  probability=98.3%``."""
+    return (
+        f"{verdict(similarity)}  similarity={similarity:.3f}"
+        f"  probability={100 * probability(similarity):.1f}%"
+    )
+
+
+def thresholds_text() -> str:
+    """What the numbers mean, the line ``compare`` prints under its verdicts."""
+    return (
+        f"(cosine similarity; same person ≥ {SAME_THRESHOLD}, "
+        f"different people < {DIFFERENT_THRESHOLD}, possibly between; "
+        "probability assumes even odds — see docs/thresholds.md)"
+    )
+
+
 def thresholds() -> dict[str, float]:
     """The stated thresholds, for printing beside a verdict."""
     return {
@@ -69,13 +88,28 @@ class PairComparison:
     probability: float
 
 
+class ComparedFace(Protocol):
+    """What a comparison needs of a face: its vector and where it is (a ``NewFace``, or a
+    stored face)."""
+
+    @property
+    def embedding(self) -> Any: ...
+
+    @property
+    def box(self) -> tuple[float, float, float, float]: ...
+
+
 def compare_faces(
-    faces_a: list[NewFace], faces_b: list[NewFace], *, all_pairs: bool = False
+    faces_a: Sequence[ComparedFace | NewFace],
+    faces_b: Sequence[ComparedFace | NewFace],
+    *,
+    all_pairs: bool = False,
 ) -> list[PairComparison]:
     """The largest face of each photo compared (or every pair, most similar first).
 
     Faces are expected largest first, as :meth:`FaceEngine.analyse` returns them. Empty when
-    either list is empty.
+    either list is empty. The command line's ``compare`` and the window's (two photos, or two
+    stored faces) all answer through this function.
     """
     import numpy as np
 

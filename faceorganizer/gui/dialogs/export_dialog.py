@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.library import Library
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.dialogs.person_picker import ICON, row_texts
+from faceorganizer.gui.dialogs.sizing import fit_title
 from faceorganizer.gui.thumbnails import set_cover_icon
 from faceorganizer.gui.worker import JobContext, Jobs
 
 MODES = [("Copy the photos", "copy"), ("Hard links (no extra space)", "hardlink"),
          ("Symbolic links", "symlink")]  # fmt: skip
+CHOSEN_NAMES = 12  # names listed before "and N more"
 
 
 def run_export(
@@ -70,6 +72,7 @@ class ExportDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export albums")
+        fit_title(self)  # the title bar shows it whole
         self.resize(520, 560)
         self.jobs = jobs
         self.library = library
@@ -86,12 +89,18 @@ class ExportDialog(QDialog):
         chosen = set(preselect or [])
         unnamed = 0
         texts = row_texts(people)
+        names: dict[int, str] = {}
         for p in people:
-            item = QListWidgetItem(texts[p.id])
-            item.setData(Qt.ItemDataRole.UserRole, p.id)
             if not p.name:
                 unnamed += 1
-            item.setData(Qt.ItemDataRole.UserRole + 1, p.name or f"Unnamed {unnamed}")
+            names[p.id] = p.name or f"Unnamed {unnamed}"
+        # Who is ticked comes first: a tick below the visible part of the list exported an
+        # album nobody saw chosen (issue 31).
+        ordered = [p for p in people if p.id in chosen] + [p for p in people if p.id not in chosen]
+        for p in ordered:
+            item = QListWidgetItem(texts[p.id])
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, names[p.id])
             self._set_icon(item, p)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if p.id in chosen else Qt.CheckState.Unchecked)
@@ -99,6 +108,9 @@ class ExportDialog(QDialog):
         if thumbs is not None:
             thumbs.ready.connect(self._thumb_ready)
         self.per_person = QRadioButton("One album per person", self)
+        self.chosen = QLabel("", self)  # who will be written: the count and the names
+        self.chosen.setObjectName("exportChosen")
+        self.chosen.setWordWrap(True)
         self.together = QRadioButton("One album: photos where they are all together", self)
         self.per_person.setChecked(True)
         group = QButtonGroup(self)
@@ -130,6 +142,8 @@ class ExportDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.close)
         self.cancel_button.setEnabled(False)
+        self.people_list.itemChanged.connect(lambda _item: self._show_chosen())
+        self.together.toggled.connect(lambda _on: self._show_chosen())
 
         form = QFormLayout()
         form.addRow("How:", self.mode)
@@ -147,7 +161,30 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
+        layout.addWidget(self.chosen)
         layout.addLayout(buttons)
+        self._show_chosen()
+
+    def _show_chosen(self) -> None:
+        """Say, before the button, exactly who the export will write (``checked()``)."""
+        people = self.checked()
+        names = [name for _pid, name in people]
+        shown = ", ".join(names[:CHOSEN_NAMES])
+        if len(names) > CHOSEN_NAMES:
+            shown += f" and {len(names) - CHOSEN_NAMES} more"
+        n = len(people)
+        if not n:
+            text, button = "No one is chosen yet: tick the people to export.", "Export"
+        elif self.together.isChecked() and n > 1:
+            text = f"1 album of the photos where these {n} people are all together: {shown}."
+            button = "Export 1 album"
+        else:
+            person = "1 person" if n == 1 else f"{n} people"
+            text = f"{person} will be exported, one album each: {shown}."
+            button = "Export 1 album" if n == 1 else f"Export {n} albums"
+        self.chosen.setText(text)
+        self.export_button.setText(button)
+        self.export_button.setEnabled(bool(n) and self.job is None)
 
     def _set_icon(self, item: QListWidgetItem, p: PersonItem) -> None:
         set_cover_icon(item, self.thumbs, p)
@@ -251,9 +288,9 @@ class ExportDialog(QDialog):
         self.summary.setText(f"Export failed: {exc}")
 
     def _ended(self) -> None:
-        self.export_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.job = None
+        self._show_chosen()
 
     def closeEvent(self, event: Any) -> None:
         if self.job is not None:

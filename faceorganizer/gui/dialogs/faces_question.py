@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.gui.dialogs.sizing import fit_title
 
 FACE = 72
 MAX_FACES = 8
@@ -38,6 +39,7 @@ class FacesQuestionDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("facesQuestion")
         self.setWindowTitle(title)
+        fit_title(self)  # the title bar shows it whole
         self.answer: str | None = None
         self.thumbs = thumbs
         self._labels: list[tuple[QLabel, FaceRef]] = []

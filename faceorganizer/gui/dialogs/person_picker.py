@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.search.compare import DIFFERENT_THRESHOLD as DIFFERENT
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.captions import distinct_captions, photos_text, unnamed_caption
+from faceorganizer.gui.dialogs.sizing import fit_title
 
 SURE = 0.38  # "same person" at or above (docs/thresholds.md): FMR below 0.1 % on every set
 SURE_MARGIN = 0.05  # and clearly ahead of the next person
@@ -38,7 +40,9 @@ def person_row_text(
     """One line for a person: the name (or ``caption``, "Another unnamed group of 3 photos"),
     the photo count, how alike, and whether the face is theirs now. Never a file name: the
     row's picture shows the face."""
-    alike = f" · {max(0.0, score):.0%} alike" if score is not None else ""
+    # below the "different people" verdict a likeness is noise ("28% alike" offered Musk for
+    # Jolie): the row is listed, without a number that reads as a chance
+    alike = f" · {score:.0%} alike" if score is not None and score >= DIFFERENT else ""
     now = " (now)" if current else ""
     if p.name:
         return f"{caption or p.name}{now} · {photos_text(p.photo_count)}{alike}"
@@ -87,6 +91,7 @@ class PersonPickerDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("personPicker")
         self.setWindowTitle(title)
+        fit_title(self)  # the title bar shows it whole
         self.resize(420, 520)
         self.allow_new = allow_new
         self.scores = dict(scores or {})

@@ -12,12 +12,14 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from faceorganizer.gui.dialogs.sizing import fit_title
 from faceorganizer.gui.settings import DEVICES, METHODS, AppSettings
 
 DEVICE_WORDS = {
@@ -35,14 +37,24 @@ class SettingsDialog(QDialog):
     """Edits AppSettings; ``apply()`` writes them."""
 
     def __init__(
-        self, settings: AppSettings, ask_folder: Any = None, parent: QWidget | None = None
+        self,
+        settings: AppSettings,
+        ask_folder: Any = None,
+        parent: QWidget | None = None,
+        *,
+        folders: list[str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        fit_title(self)  # the title bar shows it whole
         self.settings = settings
         self.ask_folder = ask_folder
+        # The folders are the library's (the window applies the edit); the settings' own
+        # list is only what an older version left behind.
         self.folders = QListWidget(self)
-        self.folders.addItems(settings.folders)
+        self.folders.addItems(settings.folders if folders is None else folders)
+        self.folders_label = QLabel("Photo folders in this library:", self)
+        self.folders_label.setBuddy(self.folders)
         add = QPushButton("Add folder…", self)
         remove = QPushButton("Remove", self)
         add.clicked.connect(self._add)
@@ -96,6 +108,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.folders_label)
         layout.addWidget(self.folders)
         layout.addLayout(row)
         layout.addLayout(form)
@@ -113,10 +126,13 @@ class SettingsDialog(QDialog):
         for item in self.folders.selectedItems():
             self.folders.takeItem(self.folders.row(item))
 
+    def chosen_folders(self) -> list[str]:
+        """The folders as the dialog shows them."""
+        return [self.folders.item(i).text() for i in range(self.folders.count())]
+
     def apply(self) -> None:
-        """Write the settings."""
+        """Write the settings (the window writes the folders to the library)."""
         s = self.settings
-        s.folders = [self.folders.item(i).text() for i in range(self.folders.count())]
         s.device = str(self.device.currentData())
         s.detect_score = self.detect.value()
         s.method = str(self.method.currentData())
