@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceorganizer.core.faces.from_region import orient
 from faceorganizer.core.metadata.names import same_face
 from faceorganizer.core.metadata.regions import SidecarFinder, map_point
 from faceorganizer.core.people.ops import NameClaim, PeopleOps
+from faceorganizer.core.photos.orientation import orient
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository, NewFace
 from faceorganizer.core.store.photos import PhotoRepository
