@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QElapsedTimer, QObject, QRect, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.store.browse import FaceRef
 from faceorganizer.gui.worker import JobContext
 
 log = logging.getLogger(__name__)
@@ -21,14 +21,6 @@ log = logging.getLogger(__name__)
 OFFER_MS = 10000  # how long the "… Undo" offer stays in the status bar
 OFFER_SETTLE_MS = 1500  # a page change this soon after the offer is part of the same action
 GROUP_FACES = 8  # faces shown of each group in a question
-
-
-def person_caption(item: PersonItem | None, faces: int | None = None) -> str:
-    """ "Brad Pitt · 12 photos" or "Unnamed group · 4 photos" (never an id)."""
-    if item is None:
-        return "Unnamed group"
-    photos = f"{item.photo_count} photo{'s' if item.photo_count != 1 else ''}"
-    return f"{item.name or 'Unnamed group'} · {photos}"
 
 
 class UndoOffer(QWidget):
@@ -92,8 +84,6 @@ class PeopleFlows(QObject):
     def __init__(self, win: Any) -> None:
         super().__init__(win)
         self.win = win
-        self.undo_text: str | None = None
-        self.redo_text: str | None = None
         self.offer = UndoOffer(win.statusBar(), win)
         self.offer.button.clicked.connect(self._offer_clicked)
         win.stack.currentChanged.connect(lambda _i: self.offer.page_changed())
@@ -128,7 +118,6 @@ class PeopleFlows(QObject):
                 return ops.undo_label(), ops.redo_label()
 
         def done(value: tuple[str | None, str | None]) -> None:
-            self.undo_text, self.redo_text = value
             self.history_changed.emit(*value)
 
         self.win.jobs.submit(job, on_result=done, channel="history", replace=True)

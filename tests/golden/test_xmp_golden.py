@@ -441,11 +441,12 @@ def test_a_region_turned_upright_by_the_sidecar_gives_the_same_person_vector() -
     import numpy as np
     from PIL import Image
 
-    from faceorganizer.core.faces.from_region import face_from_region, orient
+    from faceorganizer.core.faces.from_region import face_from_region
     from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA
     from faceorganizer.core.metadata.regions import displayed_to_stored
     from faceorganizer.core.photos.decode import DecodedPhoto
+    from faceorganizer.core.photos.orientation import orient
 
     engine = FaceEngine()
     rgb = np.asarray(

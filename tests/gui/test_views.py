@@ -73,21 +73,27 @@ def test_person_page_actions_and_suggestions(qtbot: Any, library_window: Any) ->
     view.grid.setCurrentIndex(view.faces.index(0, 0))
     win.act_unignore.trigger()
     qtbot.waitUntil(lambda: view.faces.rowCount() == 0, timeout=10000)
-    # suggestions: reject one unsorted face ("No"), accept the rest ("Yes")
+    # suggestions: reject one unsorted face ("No"), accept the rest ("Yes"). The scanned library
+    # by itself suggests nothing for Carol; a face ignored and then restored is unsorted without
+    # a rejection, so her page asks about it: the one above, and one more made so here
+    with Database(win.db_path) as db:
+        second = PeopleRepository(db).faces_of(pid)[-1]
+    win.run_op(lambda ops: ops.ignore([second]))
+    win.run_op(lambda ops: ops.unignore([second]))
     win.open_person(pid)
     qtbot.waitUntil(lambda: view.faces.rowCount() > 0, timeout=10000)
     _idle(qtbot, win)
-    if view.suggested.rowCount():
-        assert view.suggest_title.text() == "Is this also Carol?"
-        first = view.suggested.face_at(0).id
-        view.suggest_grid.setCurrentIndex(view.suggested.index(0, 0))
-        view.no_button.click()
-        qtbot.waitUntil(lambda: view.suggested.row_of(first) == -1, timeout=10000)
-        _idle(qtbot, win)
-        rest = [f.id for f in view.suggested.faces()]
-        if rest:
-            view.yes_button.click()
-            qtbot.waitUntil(lambda: all(view.faces.row_of(f) >= 0 for f in rest), timeout=10000)
+    qtbot.waitUntil(lambda: view.suggested.rowCount() >= 2, timeout=10000)
+    assert view.suggest_title.text() == "Is this also Carol?"
+    first = view.suggested.face_at(0).id
+    view.suggest_grid.setCurrentIndex(view.suggested.index(0, 0))
+    view.no_button.click()
+    qtbot.waitUntil(lambda: view.suggested.row_of(first) == -1, timeout=10000)
+    _idle(qtbot, win)
+    rest = [f.id for f in view.suggested.faces()]
+    assert rest
+    view.yes_button.click()
+    qtbot.waitUntil(lambda: all(view.faces.row_of(f) >= 0 for f in rest), timeout=10000)
     # move a face to another person through the picker
     _idle(qtbot, win)
     other = model.ids()[1]

@@ -7,27 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository, NewFace
 from faceorganizer.core.store.photos import PhotoRepository
+from tests.builders import new_face
 
 
 def fake_face(seed: int = 0) -> NewFace:
-    v = np.random.default_rng(seed).normal(size=128).astype(np.float32)
-    return NewFace(
-        box=(10.0, 10.0, 20.0, 20.0),
-        landmarks=[[0.0, 0.0]] * 5,
-        det_score=0.9,
-        quality=0.9,
-        size_px=20.0,
-        blur=200.0,
-        yaw=0.0,
-        norm=20.0,
-        flags=0,
-        embedding=v / np.linalg.norm(v),
-    )
+    return new_face(seed=seed, box=(10.0, 10.0, 20.0, 20.0), size_px=20.0, blur=200.0)
 
 
 @dataclass

@@ -141,7 +141,8 @@ def test_scan_hitting_a_real_write_failure_keeps_the_database_whole(
 def fake_models(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """``scan`` from the command line, in this process, with a fake engine (no models)."""
     monkeypatch.setattr(scan_module, "FaceEngine", lambda options: FakeEngine())
-    monkeypatch.setattr(scan_module, "inference_workers", lambda options: (1, 1))
+    one_engine = scan_module.ScanPlan(0, 1, 1, scan_module.CPU_BATCH, "cpu")  # one core's plan
+    monkeypatch.setattr(scan_module, "plan_scan", lambda options, *_: one_engine)
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     yield
     for s, h in handlers.items():

@@ -19,8 +19,9 @@ from faceorganizer.core.metadata.names import import_names
 from faceorganizer.core.metadata.regions import read_photo_regions
 from faceorganizer.core.people.ops import PeopleOps
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository
+from tests.builders import new_face
 from tests.xmp_corpus import deep_sidecar
 
 BOX = (40.0, 30.0, 60.0, 80.0)  # on a 200×200 photo
@@ -57,7 +58,7 @@ def _library(root: Path, count: int, *, named: bool) -> tuple[Database, list[Pat
                 content_hash=f"h{i}", status="ok", width=200, height=200, orientation=1,
             )  # fmt: skip
             vec = rng.normal(size=128).astype(np.float32)
-            face = NewFace(BOX, [[0.0, 0.0]] * 5, 0.9, 0.9, 60, 100, 0.0, 20, 0, vec / 50)
+            face = new_face(vec / 50, box=BOX, size_px=60)
             face_ids += faces.replace_for_photo(pid, [face], "p")
             paths.append(path)
     if named:

@@ -18,6 +18,7 @@ from faceorganizer.core.photos.decode import DecodedPhoto
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository, NewFace
 from faceorganizer.core.store.photos import PhotoRepository
+from tests.builders import new_face
 
 
 def test_buckets_cover_the_input_and_are_few() -> None:
@@ -129,18 +130,10 @@ class _FakeEngine:
     def _face(self, photo: DecodedPhoto) -> NewFace:
         v = np.zeros(128, np.float32)
         v[int(photo.pixels[0, 0, 0]) % 128] = 1.0
-        return NewFace(
-            box=(1.0, 1.0, 10.0, 10.0),
-            landmarks=[[2.0, 2.0]] * 5,
-            det_score=0.9,
-            quality=0.5,
-            size_px=10.0,
-            blur=1.0,
-            yaw=0.0,
-            norm=1.0,
-            flags=0,
-            embedding=v,
-        )
+        return new_face(
+            v, box=(1.0, 1.0, 10.0, 10.0), landmarks=[[2.0, 2.0]] * 5, quality=0.5, size_px=10.0,
+            blur=1.0, norm=1.0,
+        )  # fmt: skip
 
     def analyse(self, photo: DecodedPhoto) -> list[NewFace]:
         self.batches.append(1)

@@ -6,7 +6,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from faceorganizer.core.metadata.digikam import map_root, parse_rect, read_digikam, root_path
@@ -18,10 +17,11 @@ from faceorganizer.core.metadata.regions import displayed_to_stored
 from faceorganizer.core.metadata.takeout import TakeoutFinder, read_takeout, sidecar_names
 from faceorganizer.core.people.ops import NameClaim, PeopleOps
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace, iou
+from faceorganizer.core.store.faces import FaceRepository, iou
 from faceorganizer.core.store.photos import PhotoRepository
 from faceorganizer.core.store.regions import PhotoFrame
 from tests import import_fixtures as fx
+from tests.builders import flat_unit, new_face
 
 
 # -- Picasa ---------------------------------------------------------------------------------------
@@ -233,8 +233,7 @@ def test_a_face_the_user_gave_someone_else_is_never_taken() -> None:
 # -- the dry run ----------------------------------------------------------------------------------
 def test_a_dry_run_decides_the_same_and_writes_nothing(tmp_path: Path) -> None:
     database = Database(tmp_path / "lib.db")
-    vec = np.ones(8, np.float32) / np.sqrt(8)
-    face = NewFace((10, 10, 50, 50), [[0.0, 0.0]] * 5, 0.9, 0.9, 50, 100, 0.0, 20, 0, vec)
+    face = new_face(flat_unit())
     with database.transaction():
         pid = PhotoRepository(database).upsert(
             raw_path=b"/lib/a.jpg", path="/lib/a.jpg", size=1, mtime_ns=1, content_hash="h",

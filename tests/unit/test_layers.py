@@ -50,6 +50,11 @@ def test_the_contracts_hold(copy: Path) -> None:
         ("core.store.faces", "from faceorganizer.core.people import ops"),  # an arrow upwards
         ("core.library.albums", "from faceorganizer.gui import worker"),  # the core reaches up
         ("core.search.find", "import PySide6"),  # Qt in the core
+        # the photo metadata sits above the people and below the exports: neither side reaches
+        # round it (the engine once imported the regions' geometry, and the regions the engine)
+        ("core.faces.align", "from faceorganizer.core.metadata import safe"),
+        ("core.people.text", "from faceorganizer.core.metadata import regions"),
+        ("core.metadata.safe", "from faceorganizer.core.export import names"),
     ],
 )
 def test_breaking_a_contract_fails(copy: Path, module: str, line: str) -> None:
@@ -59,3 +64,27 @@ def test_breaking_a_contract_fails(copy: Path, module: str, line: str) -> None:
     assert "BROKEN" in result.stdout
     imported = line.split()[1] if line.startswith("import") else ".".join(line.split()[1:4:2])
     assert f"faceorganizer.{module} -> {imported}" in result.stdout, result.stdout
+
+
+CYCLES = "No cycles in the core: between its packages, nor between the modules of one package"
+
+
+def test_a_cycle_fails(copy: Path) -> None:
+    # two modules of one room importing each other: no layer is crossed, only the cycle contract
+    # sees it (the store's faces module is imported by its regions module, never the reverse)
+    _append(
+        copy / "faceorganizer" / "core" / "store" / "faces.py",
+        "from faceorganizer.core.store import regions  # noqa",
+    )
+    result = _lint(copy)
+    assert result.returncode != 0
+    out = " ".join(result.stdout.split())  # the report wraps long contract names
+    assert f"{CYCLES} BROKEN" in out, result.stdout
+    assert "Layers: the faces call the use cases, which call the core's rooms" in out
+    assert "down to the store KEPT" in out, result.stdout
+    assert ".regions -> .faces" in out or ".faces -> .regions" in out, result.stdout
+
+
+def test_the_cycle_contract_is_the_one_in_pyproject() -> None:
+    # the name the test above looks for is the contract's, so renaming one renames the other
+    assert f'name = "{CYCLES}"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository, NewFace
 from faceorganizer.core.store.people import PeopleRepository
 from faceorganizer.core.store.photos import PhotoRepository
+from tests.builders import new_face
 
 DIM = 16
 
@@ -25,8 +26,8 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return (v / np.linalg.norm(v)).astype(np.float32)
 
 
-def _face(vec: np.ndarray) -> NewFace:
-    return NewFace((10, 10, 80, 80), [[0.0, 0.0]] * 5, 0.9, 0.9, 80, 200, 0.0, 20, 0, vec)
+# a large, sharp face: every quality gate lets it through
+CLEAR: dict[str, Any] = {"box": (10, 10, 80, 80), "size_px": 80, "blur": 200}
 
 
 def _add_photo(db: Database, name: str, vectors: list[np.ndarray]) -> tuple[int, list[int]]:
@@ -39,7 +40,9 @@ def _add_photo(db: Database, name: str, vectors: list[np.ndarray]) -> tuple[int,
             content_hash=name,
             status="ok",
         )
-        ids = FaceRepository(db).replace_for_photo(pid, [_face(v) for v in vectors], "p")
+        ids = FaceRepository(db).replace_for_photo(
+            pid, [new_face(v, **CLEAR) for v in vectors], "p"
+        )
     return pid, ids
 
 
@@ -55,7 +58,7 @@ class _Counting:
     def engine(self, _options: EngineOptions) -> Any:
         self.engines += 1
         rng = np.random.default_rng(3)
-        face = _face(_unit(rng.normal(size=DIM)))
+        face = new_face(_unit(rng.normal(size=DIM)), **CLEAR)
 
         class _Engine:
             def analyse(self, _photo: Any) -> list[NewFace]:
@@ -98,7 +101,9 @@ def test_find_face_keeps_one_index_and_follows_the_database(
     # a re-processed photo (same face id, new vector) is re-read once the library is told
     other = _unit(-vec)
     with library.connect() as db, db.transaction():
-        assert FaceRepository(db).replace_for_photo(photo, [_face(other)], "p") == [added]
+        assert FaceRepository(db).replace_for_photo(photo, [new_face(other, **CLEAR)], "p") == [
+            added
+        ]
     library.finder.photos_changed([photo])
     with library.connect() as db:
         index = library.finder.index(db)

@@ -12,14 +12,9 @@ from faceorganizer.core.faces.quality import FLAG_MANUAL, origin_text
 from faceorganizer.core.people.manual import check_box
 from faceorganizer.core.people.ops import PeopleOps
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository
-
-
-def _face(box: tuple[float, float, float, float], flags: int = 0, seed: int = 0) -> NewFace:
-    vec = np.random.default_rng(seed).normal(size=8).astype(np.float32)
-    vec /= np.linalg.norm(vec)
-    return NewFace(box, [[1.5, 2.5]] * 5, 0.9, 0.9, 50, 100, 0.0, 20, flags, vec)
+from tests.builders import new_face
 
 
 @pytest.fixture()
@@ -30,7 +25,9 @@ def db(tmp_path: Path) -> Database:
             raw_path=b"/lib/a.jpg", path="/lib/a.jpg", size=1, mtime_ns=1, content_hash="h",
             status="ok", width=200, height=200, orientation=1,
         )  # fmt: skip
-        FaceRepository(database).replace_for_photo(pid, [_face((10, 10, 50, 50))], "p")
+        FaceRepository(database).replace_for_photo(
+            pid, [new_face(box=(10, 10, 50, 50), dim=8)], "p"
+        )
     return database
 
 
@@ -49,7 +46,7 @@ def test_a_box_is_clipped_to_the_photo_or_refused_with_a_message() -> None:
 
 def test_an_added_face_is_one_undoable_step_and_redo_puts_it_back(db: Database) -> None:
     ops = PeopleOps(db)
-    drawn = _face((100, 100, 40, 40), FLAG_MANUAL, seed=3)
+    drawn = new_face(box=(100, 100, 40, 40), flags=FLAG_MANUAL, seed=3, dim=8)
     face_id, changes = ops.add_face(1, drawn, "p")
     assert changes.faces == {face_id} and changes.label == "Add a face by hand"
     assert ops.undo_label() == "Add a face by hand"
@@ -72,13 +69,17 @@ def test_an_added_face_is_one_undoable_step_and_redo_puts_it_back(db: Database) 
 
 def test_a_rescan_keeps_a_drawn_face_unless_the_detector_now_finds_it(db: Database) -> None:
     ops = PeopleOps(db)
-    lone, _ = ops.add_face(1, _face((100, 100, 40, 40), FLAG_MANUAL, seed=1), "p")
-    found, _ = ops.add_face(1, _face((10, 120, 40, 40), FLAG_MANUAL, seed=2), "p")
+    lone, _ = ops.add_face(
+        1, new_face(box=(100, 100, 40, 40), flags=FLAG_MANUAL, seed=1, dim=8), "p"
+    )
+    found, _ = ops.add_face(
+        1, new_face(box=(10, 120, 40, 40), flags=FLAG_MANUAL, seed=2, dim=8), "p"
+    )
     ops.create_person("Rex", [lone])
     with db.transaction():
         # the photo re-analysed: the old face again, and now the second drawn one too
         ids = FaceRepository(db).replace_for_photo(
-            1, [_face((11, 10, 50, 50)), _face((12, 121, 38, 40))], "p"
+            1, [new_face(box=(11, 10, 50, 50), dim=8), new_face(box=(12, 121, 38, 40), dim=8)], "p"
         )
     assert ids == [1, found]  # the detected face takes the drawn face's id (and decisions)
     rows = {r.id: r for r in FaceRepository(db).rows()}

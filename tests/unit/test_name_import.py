@@ -9,20 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceorganizer.core.faces.from_region import orient
 from faceorganizer.core.metadata.names import same_face
 from faceorganizer.core.metadata.regions import SidecarFinder, map_point
 from faceorganizer.core.people.ops import NameClaim, PeopleOps
+from faceorganizer.core.photos.orientation import orient
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository
+from tests.builders import flat_unit, new_face
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _face(box: tuple[float, float, float, float] = (10, 10, 50, 50)) -> NewFace:
-    vec = np.ones(8, np.float32) / np.sqrt(8)
-    return NewFace(box, [[0.0, 0.0]] * 5, 0.9, 0.9, 50, 100, 0.0, 20, 0, vec)
 
 
 @pytest.fixture()
@@ -33,13 +29,15 @@ def db(tmp_path: Path) -> Database:
             raw_path=b"/lib/a.jpg", path="/lib/a.jpg", size=1, mtime_ns=1, content_hash="h",
             status="ok", width=200, height=200, orientation=1,
         )  # fmt: skip
-        FaceRepository(database).replace_for_photo(pid, [_face(), _face((120, 10, 50, 50))], "p")
+        FaceRepository(database).replace_for_photo(
+            pid, [new_face(flat_unit()), new_face(flat_unit(), box=(120, 10, 50, 50))], "p"
+        )
     return database
 
 
 def test_import_is_one_undoable_operation_returning_its_changes(db: Database) -> None:
     ops = PeopleOps(db)
-    new = _face((60, 100, 40, 40))
+    new = new_face(flat_unit(), box=(60, 100, 40, 40))
     result = ops.import_names(
         [
             NameClaim(1, "/lib/a.jpg", "Alice", face_id=1),

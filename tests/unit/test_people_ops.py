@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,9 +11,10 @@ import pytest
 from faceorganizer.core.people.grouping import GroupingOptions, regroup
 from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.people import PeopleRepository
 from faceorganizer.core.store.photos import PhotoRepository
+from tests.builders import new_face
 
 DIM = 128
 
@@ -21,19 +23,10 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return (v / np.linalg.norm(v)).astype(np.float32)
 
 
-def _face(vec: np.ndarray, quality: float = 0.9) -> NewFace:
-    return NewFace(
-        box=(10, 10, 80, 80),
-        landmarks=[[0.0, 0.0]] * 5,
-        det_score=0.95,
-        quality=quality,
-        size_px=80,
-        blur=200,
-        yaw=0.05,
-        norm=20,
-        flags=0,
-        embedding=vec,
-    )
+# a large, sharp, frontal face: every quality gate lets it through
+CLEAR: dict[str, Any] = {
+    "box": (10, 10, 80, 80), "det_score": 0.95, "size_px": 80, "blur": 200, "yaw": 0.05,
+}  # fmt: skip
 
 
 @pytest.fixture()
@@ -56,7 +49,9 @@ def library(tmp_path: Path) -> Database:
                     status="ok",
                 )
                 faces.replace_for_photo(
-                    pid, [_face(_unit(centre + 0.35 * _unit(rng.normal(size=DIM))))], "p"
+                    pid,
+                    [new_face(_unit(centre + 0.35 * _unit(rng.normal(size=DIM))), **CLEAR)],
+                    "p",
                 )
                 n += 1
         pid = photos.upsert(
@@ -67,7 +62,9 @@ def library(tmp_path: Path) -> Database:
             content_hash="hab",
             status="ok",
         )
-        both = [_face(_unit(centres[k] + 0.35 * _unit(rng.normal(size=DIM)))) for k in "AB"]
+        both = [
+            new_face(_unit(centres[k] + 0.35 * _unit(rng.normal(size=DIM))), **CLEAR) for k in "AB"
+        ]
         faces.replace_for_photo(pid, both, "p")
     return db
 

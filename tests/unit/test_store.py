@@ -8,24 +8,9 @@ import numpy as np
 import pytest
 
 from faceorganizer.core.store.db import Database, StoreError, schema_version
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository
-
-
-def _face(seed: int) -> NewFace:
-    v = np.random.default_rng(seed).normal(size=128).astype(np.float32)
-    return NewFace(
-        box=(1, 2, 30, 40),
-        landmarks=[[1.0, 2.0]] * 5,
-        det_score=0.9,
-        quality=0.8,
-        size_px=30,
-        blur=50,
-        yaw=0.1,
-        norm=10,
-        flags=0,
-        embedding=v / np.linalg.norm(v),
-    )
+from tests.builders import new_face
 
 
 def test_new_database_is_private_versioned_and_wal(tmp_path: Path) -> None:
@@ -49,12 +34,12 @@ def test_faces_round_trip_and_cascade(tmp_path: Path) -> None:
                 content_hash="h",
                 status="ok",
             )
-            faces.replace_for_photo(pid, [_face(1), _face(2)], "pack")
+            faces.replace_for_photo(pid, [new_face(seed=1), new_face(seed=2)], "pack")
         vec = faces.vectors()
         assert vec.vectors.shape == (2, 128)
         np.testing.assert_allclose(np.linalg.norm(vec.vectors, axis=1), 1, atol=1e-6)
         with db.transaction():
-            faces.replace_for_photo(pid, [_face(3)], "pack")  # re-processing replaces
+            faces.replace_for_photo(pid, [new_face(seed=3)], "pack")  # re-processing replaces
         assert faces.count() == 1
         with db.transaction():
             photos.delete([pid])

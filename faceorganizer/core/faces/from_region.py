@@ -12,8 +12,8 @@ import numpy as np
 from faceorganizer.core.faces.align import ARCFACE_112, align_faces
 from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
 from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA, assess
-from faceorganizer.core.metadata.regions import INVERSE, map_point, stored_to_displayed
-from faceorganizer.core.photos.decode import DecodedPhoto, decode_bytes
+from faceorganizer.core.photos.decode import DecodedPhoto, decode_bytes, read_photo_file
+from faceorganizer.core.photos.orientation import INVERSE, map_point, orient, stored_to_displayed
 from faceorganizer.core.store.faces import NewFace
 
 Box = tuple[float, float, float, float]
@@ -27,9 +27,7 @@ _engines_lock = threading.Lock()
 def read_photo(path: str) -> DecodedPhoto:
     """A stored photo decoded again (the project's one decoder, size-limited read) to embed a
     region of it; raises DecodeError or OSError with a readable reason."""
-    from faceorganizer.core.metadata.safe import read_limited
-
-    return decode_bytes(read_limited(path, MAX_PHOTO_BYTES), name=path)
+    return decode_bytes(read_photo_file(path, max_bytes=MAX_PHOTO_BYTES), name=path)
 
 
 def shared_engine(pack_id: str | None) -> FaceEngine:
@@ -47,26 +45,6 @@ def shared_engine(pack_id: str | None) -> FaceEngine:
 
 
 engine_lock = threading.Lock()  # one region embedded at a time with a shared engine
-
-
-def orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
-    """The pixels as shown under an EXIF orientation (what Pillow's exif_transpose does)."""
-    a = pixels
-    if orientation == 2:
-        a = a[:, ::-1]
-    elif orientation == 3:
-        a = a[::-1, ::-1]
-    elif orientation == 4:
-        a = a[::-1]
-    elif orientation == 5:
-        a = a.transpose(1, 0, 2)
-    elif orientation == 6:
-        a = np.rot90(a, -1)
-    elif orientation == 7:
-        a = np.rot90(a, -1)[::-1]
-    elif orientation == 8:
-        a = np.rot90(a, 1)
-    return np.ascontiguousarray(a)
 
 
 def face_from_region(

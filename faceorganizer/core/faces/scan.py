@@ -193,12 +193,6 @@ def plan_scan(
     return ScanPlan(workers or n, n, max(1, budget // n), CPU_BATCH, device)
 
 
-def inference_workers(options: EngineOptions) -> tuple[int, int | None]:
-    """How many photos are analysed at once, and the intra-op threads of each engine."""
-    plan = plan_scan(options)
-    return plan.engines, plan.threads
-
-
 class _Engines:
     """One engine per inference thread: the caller's, else loaded on a thread's first photo."""
 

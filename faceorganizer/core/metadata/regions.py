@@ -36,6 +36,13 @@ from faceorganizer.core.metadata.safe import (
     read_limited,
 )
 
+# the geometry of the eight orientations lives with the photos (the face engine needs it too);
+# its names stay importable from here
+from faceorganizer.core.photos.orientation import INVERSE as INVERSE
+from faceorganizer.core.photos.orientation import displayed_to_stored as displayed_to_stored
+from faceorganizer.core.photos.orientation import map_point as map_point
+from faceorganizer.core.photos.orientation import stored_to_displayed as stored_to_displayed
+
 log = logging.getLogger(__name__)
 
 Box = tuple[float, float, float, float]
@@ -46,40 +53,9 @@ _XMP_APP1 = b"http://ns.adobe.com/xap/1.0/\x00"
 _MAX_SCAN_BYTES = 64 * 1024 * 1024
 _VALID = (1, 2, 3, 4, 5, 6, 7, 8)
 _EXIF_FORMATS = ("JPEG", "MPO", "PNG", "TIFF", "WEBP", "HEIF")
-INVERSE = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 8, 7: 7, 8: 6}
 
 
 # -- geometry -------------------------------------------------------------------------------------
-def map_point(u: float, v: float, orientation: int) -> tuple[float, float]:
-    """A normalised point of the stored image -> the displayed image (EXIF orientation)."""
-    return {
-        1: (u, v),
-        2: (1 - u, v),
-        3: (1 - u, 1 - v),
-        4: (u, 1 - v),
-        5: (v, u),
-        6: (1 - v, u),
-        7: (1 - v, 1 - u),
-        8: (v, 1 - u),
-    }.get(orientation, (u, v))
-
-
-def _map_box(box: Box, orientation: int) -> Box:
-    x, y, w, h = box
-    (ax, ay), (bx, by) = map_point(x, y, orientation), map_point(x + w, y + h, orientation)
-    return (min(ax, bx), min(ay, by), abs(bx - ax), abs(by - ay))
-
-
-def stored_to_displayed(box: Box, orientation: int) -> Box:
-    """A normalised box of the stored pixels in the displayed (EXIF-rotated) frame."""
-    return _map_box(box, orientation if orientation in INVERSE else 1)
-
-
-def displayed_to_stored(box: Box, orientation: int) -> Box:
-    """A normalised box of the displayed frame in the stored pixels' frame."""
-    return _map_box(box, INVERSE.get(orientation, 1))
-
-
 def clamp_box(box: Box) -> Box | None:
     """The part of a normalised box inside the image; None when nothing is left."""
     x0, y0 = max(0.0, box[0]), max(0.0, box[1])

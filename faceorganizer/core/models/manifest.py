@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PACK = "retinaface-sface"  # when no manifest says "default": true
-LANDMARK_ORDER = ("right_eye", "left_eye", "nose_tip", "right_mouth_corner", "left_mouth_corner")
 
 
 class ModelError(RuntimeError):

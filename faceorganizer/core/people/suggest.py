@@ -38,7 +38,6 @@ from faceorganizer.core.store.people import PeopleRepository
 # rules, as without the last two (77-78; 77 with the former single floor of 0.25).
 FACE_FLOOR = 0.38
 PAIR_FLOOR = 0.28
-MIN_SIMILARITY = PAIR_FLOOR  # the lowest floor (kept for callers of the old name)
 TOP = 3
 SMALL_GROUP = 5  # unnamed groups smaller than this are offered face by face
 

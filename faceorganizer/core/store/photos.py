@@ -112,12 +112,6 @@ class PhotoRepository:
         raw, width, height, status, pack_id = row
         return os.fsdecode(bytes(raw)), int(width or 0), int(height or 0), status, pack_id
 
-    def touch(self, photo_id: int, size: int, mtime_ns: int) -> None:
-        """Record new stat facts for a file whose bytes did not change."""
-        self.database.conn.execute(
-            "UPDATE photos SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, photo_id)
-        )
-
     def move(self, photo_id: int, raw_path: bytes, path: str, size: int, mtime_ns: int) -> None:
         """A file was moved or renamed: keep its row (and faces) under the new path."""
         self.database.conn.execute(

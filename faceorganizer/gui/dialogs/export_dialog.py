@@ -224,13 +224,6 @@ class ExportDialog(QDialog):
                 )
         return out
 
-    def set_checked(self, ids: list[int]) -> None:
-        """Check exactly these people."""
-        for i in range(self.people_list.count()):
-            item = self.people_list.item(i)
-            on = int(item.data(Qt.ItemDataRole.UserRole)) in ids
-            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-
     def start(self) -> None:
         """Run the export in the background."""
         people = self.checked()
