@@ -95,7 +95,7 @@ def test_a_long_session_of_the_window(
     rss = result.get("rss_mb", {})
     summary = (
         f"soak: {result.get('events')} input events in {result.get('rounds')} rounds, "
-        f"{result.get('seconds', 0) / 60:.1f} min of use ({took:.0f} s with start-up); "
+        f"{result.get('use_seconds', 0) / 60:.1f} min of use ({took:.0f} s with start-up); "
         f"visits {result.get('visits')}; RSS MB start {rss.get('start')}, after round 1 "
         f"{rss.get('after_round_1')}, end {rss.get('end')}; per round {rss.get('per_round')}"
     )
