@@ -152,7 +152,8 @@ def main_gui(photos: list[str] | None = None) -> int:
     """GUI entry point: the window, with ``photos`` opened in it.
 
     A failure to start is written to ``faceorganizer.log`` in the data folder and shown in a
-    message box where a display exists.
+    message box where a display exists; so is a fatal error later (``crashlog``), which the
+    next start reports.
     """
     choose_platform()
     if not _has_display() and not os.environ.get("QT_QPA_PLATFORM"):
@@ -164,10 +165,15 @@ def main_gui(photos: list[str] | None = None) -> int:
         write_log(f"start-up failed: {text}")
         return 2
     _install_qt_fatal_log()
+    from faceorganizer import crashlog
+
+    notice = crashlog.begin(log_path())  # faulthandler into the log; did the last one crash?
+    if notice:
+        sys.stderr.write(f"faceorganizer: {notice}\n")
     try:
         from faceorganizer.gui.app import run_app
 
-        return int(run_app(photos=photos or []))
+        return int(run_app(photos=photos or [], notice=notice))
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - reported, then a clean exit status

@@ -4,7 +4,8 @@
 #   packaging/build.sh            use $PYTHON (default .venv/bin/python, else python3) and its
 #                                 packages; PyInstaller goes to build/pyinstaller-tools, so the
 #                                 environment itself is not changed
-#   packaging/build.sh --fresh    make build/venv, pip install the project and PyInstaller there
+#   packaging/build.sh --fresh    make build/venv, install the locked set (requirements.txt,
+#                                 --require-hashes), the project and PyInstaller there
 #
 # Steps: model files (fetched when missing) -> PyInstaller (fails when it reports a library it
 # could not find) -> packaging/slim.py (smaller: see there) -> every bundled library resolved
@@ -28,8 +29,12 @@ fi
 if [[ "${1:-}" == "--fresh" ]]; then
     python3 -m venv build/venv
     PY="$ROOT/build/venv/bin/python"
-    "$PY" -m pip install --quiet --upgrade pip
-    "$PY" -m pip install --quiet "$ROOT[models]" "$PYI_VERSION"
+    # exactly the locked set (requirements.txt, every package with its sha256), then the
+    # project itself without dependencies; PyInstaller is a build tool, outside the bundle
+    "$PY" -m pip install --quiet --disable-pip-version-check --require-hashes \
+        -r "$ROOT/requirements.txt"
+    "$PY" -m pip install --quiet --disable-pip-version-check --no-deps "$ROOT"
+    "$PY" -m pip install --quiet --disable-pip-version-check "$PYI_VERSION"
     RUN=("$PY" -m PyInstaller)
 else
     if [[ -n "${PYTHON:-}" ]]; then PY="$PYTHON"

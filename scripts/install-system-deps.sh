@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages FaceOrganizer needs on Debian/Ubuntu: every library Qt's xcb (X11) and
 # wayland platform plugins load, OpenGL/EGL, fonts, D-Bus, exiftool, and for the tests and the
-# packaging: Xvfb + xauth (the window is tested on a virtual display) and desktop-file-utils.
+# packaging: Xvfb + xauth (the window is tested on a virtual display), strace and
+# desktop-file-utils.
 # Installs only what is missing, as root with apt-get; otherwise prints the exact command.
 # Prints nothing when everything is there. `--runtime` (what ./run uses): only what the program
 # itself needs, not the test tools; `--packaging` (packaging/build.sh): also the tools that make
@@ -23,7 +24,8 @@ packages=(
   libimage-exiftool-perl
 )
 if [ "${1:-}" != "--runtime" ]; then
-  packages+=(xvfb xauth desktop-file-utils)  # tests (the window under Xvfb), packaging
+  packages+=(xvfb xauth desktop-file-utils strace)  # tests (the window under Xvfb; strace: the
+  # process-level privacy tests), packaging
 fi
 if [ "${1:-}" = "--packaging" ]; then
   packages+=(binutils gcc xz-utils)

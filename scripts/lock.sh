@@ -7,10 +7,23 @@
 #   scripts/lock.sh              resolve again, keeping every pin that still satisfies the ranges
 #   scripts/lock.sh --upgrade    take the newest releases the ranges allow
 #   scripts/lock.sh --upgrade-package NAME   take the newest NAME only
+#   scripts/lock.sh --no-check   write the lock only (the checks below are skipped)
 #
 # An upgrade is a reviewed change: after the lock is written this script installs the new set
-# into a fresh .venv and runs the checks that would catch a release misbehaving (see below).
+# into a throw-away virtual environment (never .venv) and runs there the checks that would
+# catch a release misbehaving: the Qt binding's reference counts (tests/reliability/
+# test_binding_refcount.py), the process-level privacy tests (no network, nothing in $HOME:
+# test_process_privacy.py, test_no_network.py), the crash report, and the window's soak test
+# ($LOCK_SOAK_SECONDS, default 60). It ends with a verdict line and exits non-zero when a check
+# fails: then keep the old lock (git checkout requirements*.txt) or exclude the bad release in
+# pyproject.toml and lock again.
 set -euo pipefail
+check=1
+args=()
+for arg in "$@"; do
+  if [ "$arg" = "--no-check" ]; then check=0; else args+=("$arg"); fi
+done
+set -- ${args[@]+"${args[@]}"}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 py_version=3.11
@@ -33,3 +46,29 @@ for f in requirements.txt requirements-dev.txt; do
   diff <(grep -E '^[A-Za-z0-9_.-]+==' "$tmp/$f" 2>/dev/null | sed 's/ .*//') \
        <(grep -E '^[A-Za-z0-9_.-]+==' "$f" | sed 's/ .*//') | grep -E '^[<>]' || echo "   nothing"
 done
+
+[ "$check" = 1 ] || { echo "verdict: not checked (--no-check)"; exit 0; }
+
+# -- the checks, against the new set in a throw-away environment -----------------------------
+venv="$tmp/venv"
+echo "== installing the locked set into $venv"
+"${uv_cmd[@]}" venv -q --python "$py_version" "$venv"
+"${uv_cmd[@]}" pip install -q --python "$venv/bin/python" --require-hashes -r requirements-dev.txt
+"${uv_cmd[@]}" pip install -q --python "$venv/bin/python" --no-deps --no-build-isolation -e .
+"$venv/bin/python" -m faceorganizer.core.models.fetch >/dev/null
+"$venv/bin/python" -c 'import PySide6, onnxruntime; print("   PySide6", PySide6.__version__, "onnxruntime", onnxruntime.__version__)'
+checks=(tests/reliability/test_binding_refcount.py tests/reliability/test_process_privacy.py
+        tests/reliability/test_no_network.py tests/reliability/test_crash_report.py
+        tests/journey/test_soak.py)
+echo "== checks: ${checks[*]}"
+status=0
+QT_QPA_PLATFORM=offscreen FACEORGANIZER_SOAK_SECONDS="${LOCK_SOAK_SECONDS:-60}" \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider -rfEs "${checks[@]}" || status=$?
+if [ "$status" = 0 ]; then
+  echo "verdict: GOOD: the locked set passes the binding, privacy, crash-report and soak checks"
+else
+  echo "verdict: BAD: a check failed with the locked set (pytest exit $status); do not commit" \
+       "this lock: git checkout requirements.txt requirements-dev.txt, or exclude the release" \
+       "in pyproject.toml and lock again"
+fi
+exit "$status"

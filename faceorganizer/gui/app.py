@@ -10,11 +10,15 @@ from typing import Any
 _T0 = time.monotonic()
 
 
-def run_app(argv: list[str] | None = None, photos: list[str] | None = None) -> int:
+def run_app(
+    argv: list[str] | None = None, photos: list[str] | None = None, notice: str | None = None
+) -> int:
     """Open the window and run the event loop; returns the exit code.
 
     ``photos`` (from the command line, e.g. "Open with" a desktop entry's ``%F``) are looked
     up once the library is open: who is in the first one (the rest are logged as skipped).
+    ``notice`` (the last session ended abnormally: ``crashlog``) is shown in a message box over
+    the window once it is on screen.
 
     ``$FACEORGANIZER_GUI_SMOKE=1`` closes the window as soon as it is on screen (exposed) and
     prints ``shown <seconds>``, which heavy modules were loaded by then, Qt's platform and the
@@ -39,6 +43,8 @@ def run_app(argv: list[str] | None = None, photos: list[str] | None = None) -> i
     window.show()
     if photos:
         _open_photos_when_ready(window, photos)
+    if notice:
+        QTimer.singleShot(0, lambda: show_notice(window, notice))
     if smoke:
 
         def report() -> None:
@@ -75,3 +81,16 @@ def _open_photos_when_ready(window: Any, photos: list[str]) -> None:
             QTimer.singleShot(50, attempt)
 
     QTimer.singleShot(0, attempt)
+
+
+def show_notice(window: Any, text: str) -> Any:
+    """A message box over ``window`` with ``text``, not blocking it; returns the box."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, "FaceOrganizer", text, parent=window)
+    box.setObjectName("abnormalEndNotice")
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
+    return box

@@ -185,6 +185,23 @@ def test_redo_puts_back_exactly_what_undo_took_away(db: Database) -> None:
     assert ops.redo() is None
 
 
+def test_redo_after_a_new_operation_is_undone_redoes_that_one(db: Database) -> None:
+    """Found by the soak test (issue 24): name A, undo; name B, undo; Redo named B again, not A
+    (a new operation that is itself undone left the older undone one redoable)."""
+    ops = PeopleOps(db)
+    a, b = _groups(db)["A"], _groups(db)["B"]
+    ops.name(a, "Anna")
+    ops.undo()
+    ops.name(b, "Bert")
+    ops.undo()
+    assert ops.redo_label() == "Name Bert (4 faces)"
+    redone = ops.redo()
+    assert redone is not None and redone.label == "Redone: Name Bert (4 faces)"
+    names = {p.id: p.name for p in ops.repo.list_people(include_hidden=True)}
+    assert names[b] == "Bert" and names[a] is None
+    assert ops.redo() is None
+
+
 def test_naming_several_unsorted_faces_joins_or_creates_one_person(db: Database) -> None:
     from faceorganizer.core.people.naming import name_faces
 

@@ -383,6 +383,9 @@ class PeopleRepository:
         if added_faces:
             data["added_faces"] = list(added_faces)
         payload = json.dumps(data)
+        # A new operation ends what could be redone: the undone ones stay undone for good
+        # (undone = 2), else undoing this one would let Redo bring back an older one.
+        self.conn.execute("UPDATE history SET undone = 2 WHERE undone = 1")
         cur = self.conn.execute(
             "INSERT INTO history (op, label, before, created_at) VALUES (?, ?, ?, ?)",
             (op, label, payload, time.time()),
@@ -414,8 +417,8 @@ class PeopleRepository:
     def next_redo(self) -> tuple[int, str, str, dict[str, Any]] | None:
         """(id, op, label, payload) of the operation Redo would do again, or None.
 
-        The oldest undone operation newer than every operation still done: a new operation
-        (newer than all undone ones) leaves nothing to redo.
+        The oldest undone operation newer than every operation still done and undone since the
+        last new operation (``push_history`` marks older undone ones ``undone = 2``).
         """
         row = self.conn.execute(
             "SELECT id, op, label, before FROM history WHERE undone = 1 AND id > "
