@@ -1,0 +1,146 @@
+"""One window per user and library (issue 27, 4): opening a photo while the window runs hands
+it to that window, which looks up who is in it; no second window, no second scan.
+
+Two real processes on Qt's offscreen platform: the first is the program's window (run_app) with
+a hook that reports what it shows; the second is ``python -m faceorganizer photo.jpg``, as a
+desktop's "Open with" starts it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_set
+
+REPO = Path(__file__).resolve().parents[2]
+
+# The first process: the window, reporting each window it makes, each scan it starts and each
+# find it shows (the real models run on the real photo), then quitting after the find.
+FIRST = r"""
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from faceorganizer.gui import app, find_view, main_window, single_instance
+
+def say(text):
+    print(text, flush=True)
+
+made = main_window.MainWindow.__init__
+def init(self, *a, **k):
+    made(self, *a, **k)
+    say("window")
+main_window.MainWindow.__init__ = init
+started = main_window.MainWindow.start_scan
+def start_scan(self, *a, **k):
+    say("scan")
+    return started(self, *a, **k)
+main_window.MainWindow.start_scan = start_scan
+shown = find_view.FindView.set_results
+def set_results(self, title, found):
+    shown(self, title, found)
+    say(f"found {title!r} faces={len(found)}")
+    QTimer.singleShot(0, QApplication.quit)
+find_view.FindView.set_results = set_results
+listen = single_instance.Listener.__init__
+def listening(self, *a, **k):
+    listen(self, *a, **k)
+    say(f"listening {self.listening}")
+single_instance.Listener.__init__ = listening
+sys.exit(app.run_app(["faceorganizer"]))
+"""
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FACEORGANIZER_HOME=str(home))
+    env["PYTHONPATH"] = str(REPO)
+    env.pop("FACEORGANIZER_GUI_SMOKE", None)
+    env.pop("XDG_RUNTIME_DIR", None)  # the private temp folder: the test's own
+    return env
+
+
+def _wait_for(proc: subprocess.Popen[str], word: str, timeout: float) -> list[str]:
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line.strip())
+        if line.startswith(word):
+            return lines
+    raise AssertionError(f"no {word!r} from the first window: {lines}")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Unix sockets and flock")
+def test_a_photo_opened_while_the_window_runs_goes_to_that_window(tmp_path: Path) -> None:
+    photo = shared_set("celebrities") / "img1.jpg"
+    home = tmp_path / "home"
+    env = _env(home)
+    first = subprocess.Popen(
+        [sys.executable, "-c", FIRST],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        seen = _wait_for(first, "listening", 120)
+        assert seen.count("window") == 1 and "listening True" in seen
+        started = time.monotonic()
+        second = subprocess.run(
+            [sys.executable, "-m", "faceorganizer", str(photo)],
+            env=dict(env, FACEORGANIZER_GUI_SMOKE="1"),  # a window of its own would say "shown"
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+        )
+        handed_over_s = time.monotonic() - started
+        assert second.returncode == 0, second.stderr
+        assert "shown" not in second.stdout  # no second window
+        seen += _wait_for(first, "found", 300)
+        first.wait(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == 0
+    assert seen.count("window") == 1
+    assert "scan" not in seen  # no scan: not in the first window, none in a second one
+    assert seen[-1].startswith("found 'Find: img1.jpg' faces=") and not seen[-1].endswith("=0")
+    print(f"second start handed the photo over and ended in {handed_over_s:.2f} s")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Unix sockets and flock")
+def test_another_library_keeps_its_own_window_and_a_dead_window_is_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faceorganizer.gui import single_instance
+
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    monkeypatch.setattr(single_instance, "WAIT_FOR_FIRST_S", 0.5)
+    first = single_instance.claim(tmp_path / "a", [])
+    assert first.first
+    # the same library: the lock is held, nobody serves the socket -> a warning, own window
+    # (not a hang), after the grace period given to a window that is still starting
+    started = time.monotonic()
+    second = single_instance.claim(tmp_path / "a", [])
+    assert second.first and second.lock is None
+    assert time.monotonic() - started < 5
+    # another library: its own window at once
+    other = single_instance.claim(tmp_path / "b", [])
+    assert other.first and other.lock is not None
+    first.release()
+    other.release()
+    # the lock went with its holder: the next start is the first again (no stale socket)
+    again = single_instance.claim(tmp_path / "a", [])
+    assert again.first and again.lock is not None
+    again.release()
