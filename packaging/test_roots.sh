@@ -26,8 +26,7 @@ releases=("$@")
 [[ ${#releases[@]} -gt 0 ]] || releases=(bookworm trixie bullseye)
 [[ $(id -u) -eq 0 ]] || { echo "test_roots: needs root (debootstrap, chroot)" >&2; exit 2; }
 archive="$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")"
-needed="$(tar -xJOf "$archive" --wildcards '*/faceorganizer' | sed -n 's/^GLIBC_NEEDED="\(.*\)"/\1/p')"
-echo "archive: $archive (needs glibc $needed)"
+echo "archive: $archive"
 
 # Run $2 (a shell script) in root $1 as the user desk (or as root with $3=root), with /proc,
 # /dev and a fresh /tmp.
@@ -71,13 +70,16 @@ EOF
         true' root
     cp "$archive" "$dir/home/desk/"
     chown 1000:1000 "$dir/home/desk/$(basename "$archive")"
+    # Unpack and install as the user; the glibc the launcher asks for against the root's.
+    in_root "$dir" 'cd ~ && tar -xJf '"$(basename "$archive")"' && cd faceorganizer-*/ \
+        && ./install.sh >install.txt'
     glibc="$(in_root "$dir" 'getconf GNU_LIBC_VERSION | cut -d" " -f2')"
+    needed="$(sed -n 's/^GLIBC_NEEDED="\(.*\)"/\1/p' "$dir"/home/desk/faceorganizer-*/faceorganizer)"
     supported=0
     awk -v a="$glibc" -v b="$needed" 'BEGIN { split(a, x, "."); split(b, y, ".");
         exit !(x[1] > y[1] || (x[1] == y[1] && x[2] >= y[2])) }' && supported=1
     # The scenarios, as the user. Each prints "ok <what>" or "FAIL <what>: <why>".
     out="$(in_root "$dir" '
-        cd ~ && tar -xJf '"$(basename "$archive")"' && cd faceorganizer-*/ && ./install.sh >/tmp/install.txt
         cd ~
         Xvfb :7 -screen 0 1366x768x24 -nolisten tcp >/dev/null 2>&1 &
         xvfb=$!
@@ -158,7 +160,7 @@ $(in_root "$dir" '
     grep -q "^FAIL" <<<"$out" && failed=1
     grep -q "^ok" <<<"$out" || failed=1
     verdict="$([[ $supported -eq 1 ]] && echo supported || echo "not supported")"
-    report+=("$release (glibc $glibc): $verdict: $(grep -c '^ok' <<<"$out") ok, $(grep -c '^FAIL' <<<"$out" || true) failed")
+    report+=("$release (glibc $glibc, the bundle needs $needed): $verdict: $(grep -c '^ok' <<<"$out") ok, $(grep -c '^FAIL' <<<"$out" || true) failed")
 done
 printf 'result: %s\n' "${report[@]}"
 exit $failed
