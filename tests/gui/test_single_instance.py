@@ -9,8 +9,10 @@ desktop's "Open with" starts it.
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,18 +66,36 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def _wait_for(proc: subprocess.Popen[str], word: str, timeout: float) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line.strip())
-        if line.startswith(word):
-            return lines
-    raise AssertionError(f"no {word!r} from the first window: {lines}")
+class _Lines:
+    """The first process's output lines, read by a thread, so that a wait ends at its
+    deadline even when the process prints nothing."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        assert proc.stdout is not None
+        stream = proc.stdout
+
+        def pump() -> None:
+            for line in stream:
+                self.queue.put(line.strip())
+            self.queue.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def wait_for(self, word: str, timeout: float) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.seen.append(line)
+            if line.startswith(word):
+                return self.seen
+        raise AssertionError(f"no {word!r} from the first window: {self.seen}")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Unix sockets and flock")
@@ -92,7 +112,8 @@ def test_a_photo_opened_while_the_window_runs_goes_to_that_window(tmp_path: Path
         cwd=REPO,
     )
     try:
-        seen = _wait_for(first, "listening", 120)
+        lines = _Lines(first)
+        seen = lines.wait_for("listening", 120)
         assert seen.count("window") == 1 and "listening True" in seen
         started = time.monotonic()
         second = subprocess.run(
@@ -106,7 +127,7 @@ def test_a_photo_opened_while_the_window_runs_goes_to_that_window(tmp_path: Path
         handed_over_s = time.monotonic() - started
         assert second.returncode == 0, second.stderr
         assert "shown" not in second.stdout  # no second window
-        seen += _wait_for(first, "found", 300)
+        seen = lines.wait_for("found", 300)
         first.wait(timeout=60)
     finally:
         if first.poll() is None:
