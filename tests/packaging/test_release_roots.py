@@ -60,4 +60,5 @@ def test_the_archive_on_fresh_debian_releases() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = [line for line in proc.stdout.splitlines() if line.startswith("result: ")]
     assert len(results) == len(releases)
-    assert any(": supported:" in line for line in results)
+    if "FACEORGANIZER_TEST_RELEASES" not in os.environ:  # bookworm and trixie are supported
+        assert sum(": supported:" in line for line in results) == 2, results
