@@ -117,6 +117,9 @@ def _show_error(text: str) -> None:
         app = QApplication.instance() or QApplication([sys.argv[0]])
         assert app is not None
         QMessageBox.critical(None, "FaceOrganizer could not start", text)
+        from faceorganizer.gui.app import note_launcher
+
+        note_launcher("error shown")  # the Linux launcher need not show it again
     except Exception:  # noqa: BLE001 - the log and stderr already have the error
         return
 

@@ -9,7 +9,9 @@
 #
 # Steps: model files (fetched when missing) -> PyInstaller (fails when it reports a library it
 # could not find) -> packaging/slim.py (smaller: see there) -> every bundled library resolved
-# with ldd (fails on "not found") -> smoke
+# with ldd (fails on "not found") -> on Linux, the launcher `faceorganizer` (packaging/launcher.sh
+# with the newest glibc symbol version the bundle needs, packaging/glibc_needed.py) beside the
+# program `faceorganizer-bin` -> smoke
 # tests: --version, a scan of three photos, the window on a virtual X display (Xvfb, Qt's xcb
 # platform; skipped with a warning where Xvfb is missing, FACEORGANIZER_REQUIRE_WINDOW=1 makes
 # that an error) -> on Linux, dist/faceorganizer-<version>-linux-<arch>.tar.xz with install.sh.
@@ -72,12 +74,18 @@ if grep -E "Library not found|could not resolve" "$LOG" \
 fi
 APP="$ROOT/dist/faceorganizer"
 EXE="$APP/faceorganizer"
-[[ -x "$EXE" ]] || EXE="$EXE.exe"
+[[ -x "$EXE" || "$(uname -s)" == "Linux" ]] || EXE="$EXE.exe"
 
-# -- smaller (Linux), then every bundled library resolves -----------------------------------------
+# -- smaller (Linux), then every bundled library resolves, then the launcher ----------------------
 if [[ "$(uname -s)" == "Linux" ]]; then
     "$PY" "$ROOT/packaging/slim.py" "$APP"
     "$PY" "$ROOT/packaging/check_libs.py" "$APP"
+    # The launcher checks the glibc the bundle needs (measured here) before anything loads.
+    "$PY" "$ROOT/packaging/glibc_needed.py" "$APP" --list 5
+    glibc="$("$PY" "$ROOT/packaging/glibc_needed.py" "$APP" --value)"
+    sed "s/@GLIBC_NEEDED@/$glibc/" "$ROOT/packaging/launcher.sh" >"$EXE.part"
+    chmod 755 "$EXE.part"
+    mv "$EXE.part" "$EXE"
 fi
 
 # -- smoke tests ----------------------------------------------------------------------------------
@@ -114,4 +122,4 @@ if [[ "$(uname -s)" == "Linux" ]]; then
     fi
     "$ROOT/packaging/make_archive.sh" "$APP"
 fi
-echo "build ok: $APP ($(du -sh "$APP" | cut -f1)) in $((SECONDS - started)) s"
+echo "build ok: $APP ($(du -sb "$APP" | awk '{printf "%.1f MiB", $1 / 1048576}')) in $((SECONDS - started)) s"

@@ -17,4 +17,4 @@ tar -C "$(dirname "$APP")" --owner=0 --group=0 --sort=name \
 mv "$out.part" "$out"
 unpacked=$(du -sb "$APP" | cut -f1)
 packed=$(stat -c %s "$out")
-echo "archive: $out: $((packed / 1048576)) MiB compressed, $((unpacked / 1000000)) MB unpacked"
+echo "archive: $out: $((packed / 1048576)) MiB compressed, $((unpacked / 1048576)) MiB unpacked"

@@ -46,7 +46,12 @@ STUBS = (
 # data missing and Qt falls back to its own Unicode tables (case mapping is built into
 # libicuuc); FaceOrganizer sorts and matches names in Python, never through QCollator.
 ICU_DATA = ("PySide6/Qt/lib", "libicudata")
-# Libraries removed once nothing in the bundle links to them any more.
+# Libraries removed once nothing in the bundle links to them any more (prefixes of file names in
+# ``_internal`` and its ``*.libs`` folders). PyInstaller collects them for files the spec drops
+# or this script replaces: the GTK theme's drawing stack (cairo, pango, harfbuzz, gio, and
+# Kerberos through gio), FFmpeg's codecs and TLS, OpenCV's own gfortran/quadmath (its OpenBLAS
+# is forwarded to SciPy's) and dav1d (its AVIF reader is a stub), and glibc's libmvec (part of
+# glibc: never bundled; nothing links to it). A library still linked from a kept file stays.
 UNUSED_AFTER = (
     "libswresample-",
     "libvpx-",
@@ -54,9 +59,38 @@ UNUSED_AFTER = (
     "libcrypto-",
     "libdrm-",
     "libaom-",
-    "libgfortran-83c28eba",
-    "libquadmath-2284e583",
+    "libdav1d-",
+    "libcairo-gobject.so",
+    "libcairo.so",
+    "libpangocairo-",
+    "libpangoft2-",
+    "libpango-",
+    "libharfbuzz.so",
+    "libgraphite2.so",
+    "libthai.so",
+    "libdatrie.so",
+    "libfribidi.so",
+    "libpixman-",
+    "libXrender.so",
+    "libXext.so",
+    "libgio-2.0.so",
+    "libgmodule-2.0.so",
+    "libgthread-2.0.so",
+    "libmount.so",
+    "libblkid.so",
+    "libselinux.so",
+    "libgssapi_krb5.so",
+    "libkrb5.so",
+    "libk5crypto.so",
+    "libkrb5support.so",
+    "libkeyutils.so",
+    "libcom_err.so",
+    "libjpeg.so.62",
+    "libmvec.so",
 )
+# OpenCV's own Fortran runtime, unused once its OpenBLAS is forwarded to SciPy's (other wheels'
+# copies, e.g. the one SciPy's OpenBLAS links, stay).
+UNUSED_IN_FOLDER = (("opencv_python_headless.libs", ("libgfortran-", "libquadmath-")),)
 OPENCV_BLAS = "libopenblasp-"
 
 
@@ -216,15 +250,20 @@ def blas_shim(root: Path, work: Path) -> bool:
 
 
 def remove_unused(root: Path) -> list[str]:
-    """Delete the ``UNUSED_AFTER`` libraries that nothing in the bundle links to now."""
+    """Delete the ``UNUSED_AFTER`` (and ``UNUSED_IN_FOLDER``) libraries that nothing in the
+    bundle links to now; repeated, as removing one can leave another unlinked."""
+    internal = root / "_internal"
     removed: list[str] = []
     while True:
         linked = {name for path in elf_files(root) for name in needed(path)}
-        gone = [
+        candidates = [
             lib
-            for lib in sorted((root / "_internal").glob("*.libs/*"))
-            if lib.name.startswith(UNUSED_AFTER) and lib.name not in linked
+            for lib in [*internal.glob("*.so*"), *internal.glob("*.libs/*")]
+            if lib.name.startswith(UNUSED_AFTER)
         ]
+        for folder, prefixes in UNUSED_IN_FOLDER:
+            candidates += [p for p in (internal / folder).glob("*") if p.name.startswith(prefixes)]
+        gone = sorted({lib for lib in candidates if lib.name not in linked})
         if not gone:
             return removed
         for lib in gone:
@@ -275,11 +314,12 @@ def main() -> int:
     deduped = dedupe_libs(root)
     after = size_of(root)
     print(
-        f"slim: {before / 1e6:.0f} MB -> {after / 1e6:.0f} MB (debug info stripped; stubs for "
+        f"slim: {before / 2**20:.0f} MiB -> {after / 2**20:.0f} MiB (debug info stripped; "
+        f"stubs for "
         f"{', '.join(p.rstrip('-') for _, p in STUBS)}{', ICU data' if icu else ''}; "
         f"OpenCV's OpenBLAS "
         f"{'forwarded to SciPy' if shimmed else 'kept'}; removed {len(removed)} unused "
-        f"libraries; {deduped / 1e6:.1f} MB of duplicates linked)"
+        f"libraries ({' '.join(removed)}); {deduped / 2**20:.1f} MiB of duplicates linked)"
     )
     return 0
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 _T0 = time.monotonic()
+SCREEN_SHARE = 0.8
+MAX_WIDTH, MAX_HEIGHT = 1280, 800
+ICON_SIZES = (16, 32, 48, 64, 128, 256)
 
 
 def run_app(
@@ -27,20 +31,34 @@ def run_app(
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from faceorganizer.core.settings import APP_NAME
+    from faceorganizer.core.settings import APP_NAME, data_dir
+    from faceorganizer.gui import single_instance
 
+    smoke = bool(os.environ.get("FACEORGANIZER_GUI_SMOKE"))
+    # One window per user and library: a later start hands its photos over and ends here,
+    # before it opens the database or scans.
+    claimed = single_instance.claim(data_dir(), list(photos or []))
+    if not claimed.first:
+        return 0
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     assert isinstance(app, QApplication)
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("faceorganizer")  # Wayland's app id: the menu entry and its icon
+    icon = window_icon()
+    if not icon.isNull():
+        app.setWindowIcon(icon)
 
     from faceorganizer.gui.main_window import MainWindow
 
-    smoke = bool(os.environ.get("FACEORGANIZER_GUI_SMOKE"))
     window = MainWindow(autostart=not smoke)
-    window.resize(1280, 800)
+    window.setGeometry(initial_geometry(window))
     window.show()
+    note_launcher("window")
+    listener = single_instance.Listener(
+        claimed, lambda more: _photos_from_another_start(window, more), window
+    )
     if photos:
         _open_photos_when_ready(window, photos)
     if notice:
@@ -62,7 +80,84 @@ def run_app(
             window.close()
 
         QTimer.singleShot(0, report)
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        listener.close()
+
+
+def _photos_from_another_start(window: Any, photos: list[str]) -> None:
+    """A later start (``faceorganizer photo.jpg`` while the window is open): bring the window
+    up, and look up who is in the first photo."""
+    if window.isMinimized():
+        window.showNormal()
+    window.raise_()
+    window.activateWindow()
+    if photos:
+        _open_photos_when_ready(window, photos)
+
+
+def initial_geometry(window: Any) -> Any:
+    """Where the window opens: 80 % of the screen's free area, at most 1280 x 800, at least
+    what its layout needs (never more than the free area), centred."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QGuiApplication
+
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    free = screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
+    return fit_geometry(free, window.minimumSizeHint())
+
+
+def fit_geometry(free: Any, minimum: Any) -> Any:
+    """``initial_geometry`` for a free screen area ``free`` (QRect) and the layout's minimum
+    ``minimum`` (QSize)."""
+    from PySide6.QtCore import QRect
+
+    width = min(MAX_WIDTH, int(free.width() * SCREEN_SHARE))
+    height = min(MAX_HEIGHT, int(free.height() * SCREEN_SHARE))
+    width = min(max(width, minimum.width()), free.width())
+    height = min(max(height, minimum.height()), free.height())
+    left = free.x() + (free.width() - width) // 2
+    top = free.y() + (free.height() - height) // 2
+    return QRect(left, top, width, height)
+
+
+def window_icon() -> Any:
+    """The program's icon at every size shipped (``resources/icons``): the window and the task
+    bar pick the size they draw."""
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    folder = resources_dir() / "icons"
+    for size in ICON_SIZES:
+        png = folder / f"faceorganizer-{size}.png"
+        if png.is_file():
+            icon.addFile(str(png))
+    svg = folder / "faceorganizer.svg"
+    if svg.is_file():
+        icon.addFile(str(svg))
+    return icon
+
+
+def resources_dir() -> Path:
+    """``resources/``: in the bundle beside the models (``sys._MEIPASS``), else the
+    repository's."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def note_launcher(state: str) -> None:
+    """Tell the Linux launcher (packaging/launcher.sh) how far start-up came ("window", or
+    "error shown" after a message box), so it reports only what the user has not seen."""
+    path = os.environ.get("FACEORGANIZER_LAUNCHER_STATE")
+    if not path:
+        return
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        Path(path).write_text(state, encoding="utf-8")
 
 
 def _open_photos_when_ready(window: Any, photos: list[str]) -> None:
