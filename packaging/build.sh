@@ -4,8 +4,9 @@
 #   packaging/build.sh            use $PYTHON (default .venv/bin/python, else python3) and its
 #                                 packages; PyInstaller goes to build/pyinstaller-tools, so the
 #                                 environment itself is not changed
-#   packaging/build.sh --fresh    make build/venv, install the locked set (requirements.txt,
-#                                 --require-hashes), the project and PyInstaller there
+#   packaging/build.sh --fresh    make build/venv, install the locked set (requirements-dev.txt,
+#                                 --require-hashes: the program's packages plus onnx, which derives
+#                                 two model files), the project and PyInstaller there
 #
 # Steps: model files (fetched when missing) -> PyInstaller (fails when it reports a library it
 # could not find) -> packaging/slim.py (smaller: see there) -> every bundled library resolved
@@ -31,10 +32,11 @@ fi
 if [[ "${1:-}" == "--fresh" ]]; then
     python3 -m venv build/venv
     PY="$ROOT/build/venv/bin/python"
-    # exactly the locked set (requirements.txt, every package with its sha256), then the
-    # project itself without dependencies; PyInstaller is a build tool, outside the bundle
+    # exactly the locked set (every package with its sha256; the dev set, because onnx derives
+    # two model files; PyInstaller bundles only what the program imports), then the project
+    # itself without dependencies; PyInstaller is a build tool, outside the bundle
     "$PY" -m pip install --quiet --disable-pip-version-check --require-hashes \
-        -r "$ROOT/requirements.txt"
+        -r "$ROOT/requirements-dev.txt"
     "$PY" -m pip install --quiet --disable-pip-version-check --no-deps "$ROOT"
     "$PY" -m pip install --quiet --disable-pip-version-check "$PYI_VERSION"
     RUN=("$PY" -m PyInstaller)
