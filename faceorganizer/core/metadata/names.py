@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from faceorganizer.core.metadata.regions import Region, SidecarFinder, read_photo_regions
 from faceorganizer.core.people.ops import NameClaim, NameImportResult, PeopleOps
+from faceorganizer.core.people.text import clean_name, name_key
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.regions import PhotoFrame, face_boxes, photos_for_import
 
@@ -141,8 +142,8 @@ def import_names(
         people: list[Region] = []
         seen: set[str] = set()
         for r in found.regions:
-            if r.is_person and r.name and r.name.casefold() not in seen:
-                seen.add(r.name.casefold())
+            if r.is_person and r.name and clean_name(r.name) and name_key(r.name) not in seen:
+                seen.add(name_key(r.name))
                 people.append(r)
         counts.ignored += len(found.regions) + found.unusable - len(people)
         counts.named += len(people)

@@ -6,12 +6,12 @@ may touch as they were before; ``undo`` puts exactly those rows back.
 
 from __future__ import annotations
 
-import sqlite3
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from faceorganizer.core.people.changes import Changes
-from faceorganizer.core.people.text import clean_text
+from faceorganizer.core.people.text import MAX_NAME, clean_name, clean_text, name_key
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import NewFace
 from faceorganizer.core.store.people import PeopleRepository, PersonRow
@@ -153,8 +153,8 @@ class PeopleOps:
         cleaned = clean_text(name)
         if not cleaned:
             raise PeopleError("a name cannot be empty")
-        if len(cleaned) > 200:
-            raise PeopleError("a name can have at most 200 characters")
+        if len(cleaned) > MAX_NAME:
+            raise PeopleError(f"a name can have at most {MAX_NAME} characters")
         return cleaned
 
     # -- operations -----------------------------------------------------------------------------
@@ -386,9 +386,16 @@ class PeopleOps:
         with self.database.transaction():
             repo = self.repo
             assignments, rejected, ignored = repo.assignments(), repo.rejections(), repo.ignored()
+            # another tool's name is stored as a typed one is: cleaned (a zero-width space, NFD
+            # beside NFC), cut to the longest name, compared by full case folding
+            claims = [
+                dataclasses.replace(c, name=clean_name(c.name))
+                for c in claims
+                if clean_name(c.name)
+            ]
             people: dict[str, int | None] = {}
             for c in claims:
-                key = c.name.casefold()
+                key = name_key(c.name)
                 if key not in people:
                     row = repo.by_name(c.name)
                     people[key] = row.id if row else None
@@ -400,7 +407,7 @@ class PeopleOps:
             created: list[int] = []
             rows: list[tuple[int, int, bool]] = []
             for c in claims:
-                key = c.name.casefold()
+                key = name_key(c.name)
                 pid = people[key]
                 face_id = c.face_id
                 if face_id is None:
@@ -427,16 +434,9 @@ class PeopleOps:
                     if current is not None:
                         result.changes.people.add(current.person_id)
                 if pid is None:
-                    try:
-                        pid = repo.create(c.name[:200])
-                    except sqlite3.IntegrityError:
-                        row = repo.by_name(c.name)
-                        if row is None:
-                            raise
-                        pid = row.id
-                    else:
-                        created.append(pid)
-                        result.created_people.append(c.name)
+                    pid = repo.create(c.name)
+                    created.append(pid)
+                    result.created_people.append(c.name)
                     people[key] = pid
                 rows.append((face_id, pid, True))
                 result.assigned.append((c.path, c.name, face_id))

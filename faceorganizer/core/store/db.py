@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from faceorganizer.core.store.names import clean_name, name_key
+
 log = logging.getLogger(__name__)
 
 APP_ID = 0x46614F72  # "FaOr": marks a database as ours
@@ -84,6 +86,9 @@ class Database:
                 check_same_thread=False,
             )
             version = self._check_identity()  # before any pragma that would change the file
+            # the one rule for names, usable by migrations (0003 cleans and keys stored names)
+            self.conn.create_function("faceorganizer_clean_name", 1, clean_name, deterministic=True)
+            self.conn.create_function("faceorganizer_name_key", 1, name_key, deterministic=True)
             self.conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
                 self.conn.execute("PRAGMA journal_mode = WAL")
