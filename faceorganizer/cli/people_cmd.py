@@ -210,6 +210,8 @@ def cmd_photos(args: argparse.Namespace) -> int:
         json.dump([path for _id, path in photos], sys.stdout, indent=1, ensure_ascii=False)
         print()
     else:
-        for _id, path in photos:
-            print(shown(path))
+        offline = library.offline_photos()
+        for photo_id, path in photos:
+            # a photo whose folder is offline (an unplugged drive) is kept, and said to be
+            print(shown(path) + ("\t(offline)" if photo_id in offline else ""))
     return 0

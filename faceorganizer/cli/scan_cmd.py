@@ -87,6 +87,7 @@ def print_summary(s: ScanSummary, *, people: int) -> None:
         f" skipped={len(s.skipped)} deleted={s.deleted} faces={s.faces_found}"
         f" seconds={s.elapsed:.2f} photos_per_s={s.photos_per_second:.1f} device={s.device}"
         f" names_imported={s.imported_names} status={state} people={people}"
+        f" offline={s.offline}"
     )
 
 
