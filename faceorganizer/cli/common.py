@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from faceorganizer.core.library import Library
+from faceorganizer.core.library import Library, StoreError
 from faceorganizer.core.settings import default_db_path
 
 
@@ -16,6 +16,15 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_library(args: argparse.Namespace, *, readonly: bool = False) -> Library:
-    """The library named by ``--db`` (or the default one)."""
-    return Library(args.db or default_db_path(), readonly=readonly)
+def open_library(
+    args: argparse.Namespace, *, readonly: bool = False, create: bool = False
+) -> Library:
+    """The library named by ``--db`` (or the default one).
+
+    Only ``create`` (a scan) makes a new library: for any other command a mistyped ``--db``
+    is refused, not answered with an empty library made there (and its folders).
+    """
+    path = args.db or default_db_path()
+    if not create and not readonly and not Path(path).exists():
+        raise StoreError(f"no library at {path} (scan a folder first, or check --db)")
+    return Library(path, readonly=readonly)

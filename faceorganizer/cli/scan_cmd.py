@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     )
     hooks = ScanHooks(progress=bar.update, should_stop=lambda: stopping["now"])
     try:
-        outcome = open_library(args).scan(request, hooks)
+        outcome = open_library(args, create=True).scan(request, hooks)
     except KeyboardInterrupt:
         bar.close()
         print("scan interrupted; run it again to continue where it stopped", file=sys.stderr)

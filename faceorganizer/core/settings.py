@@ -12,6 +12,10 @@ def data_dir() -> Path:
     """The per-user data folder ($FACEORGANIZER_HOME overrides it)."""
     env = os.environ.get("FACEORGANIZER_HOME")
     if env:
+        if os.path.exists(env) and not os.path.isdir(env):
+            raise NotADirectoryError(
+                f"FACEORGANIZER_HOME names {env}, which is a file: it must be a folder"
+            )
         return Path(env)
     from platformdirs import user_data_dir
 

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Box = tuple[float, float, float, float]
 MIN_IOU = 0.3  # a region and a detected face are the same face from this overlap on
+MAX_NAMED_REGIONS = 200  # named people read from one photo; a school photo has under 100
 
 
 def same_face(region: Box, face: Box) -> float:
@@ -145,6 +146,16 @@ def import_names(
             if r.is_person and r.name and clean_name(r.name) and name_key(r.name) not in seen:
                 seen.add(name_key(r.name))
                 people.append(r)
+        if len(people) > MAX_NAMED_REGIONS:
+            # a crowd of named regions is a hostile or broken file, not a photo: each face
+            # from metadata costs a detection and an embedding (10,000 took 228 s)
+            report.skipped.append(
+                (
+                    photo.path,
+                    f"{len(people)} named regions: only the first {MAX_NAMED_REGIONS} are read",
+                )
+            )
+            people = people[:MAX_NAMED_REGIONS]
         counts.ignored += len(found.regions) + found.unusable - len(people)
         counts.named += len(people)
         if not people:

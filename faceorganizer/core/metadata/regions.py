@@ -196,6 +196,10 @@ class SidecarFinder:
 
     def __init__(self) -> None:
         self._listings: dict[Path, dict[str, list[str]]] = {}
+        # per folder: the sidecars of other files (``IMG_1.CR2.xmp``) by their photo's stem, so
+        # that a photo's lookup never walks the folder's whole listing (50,000 photos in one
+        # folder made the lookups quadratic: 240 s against 6 s for 5,000)
+        self._by_stem: dict[Path, dict[str, list[tuple[str, list[str]]]]] = {}
 
     def _listing(self, folder: Path) -> dict[str, list[str]]:
         found = self._listings.get(folder)
@@ -228,13 +232,20 @@ class SidecarFinder:
         out: list[Path] = []
         for wanted in (path.name + ".xmp", stem + ".xmp"):
             out.extend(p for p in self._existing(folder, wanted) if p not in out)
-        for key, names in self._listing(folder).items():
-            if not key.endswith(".xmp") or key.count(".") < 2:
-                continue
-            base = key[: -len(".xmp")]
-            if Path(base).stem == stem.casefold() and base != path.name.casefold():
+        for key, names in self._stems(folder).get(stem.casefold(), []):
+            if key[: -len(".xmp")] != path.name.casefold():
                 out.extend(folder / n for n in names if folder / n not in out)
         return out
+
+    def _stems(self, folder: Path) -> dict[str, list[tuple[str, list[str]]]]:
+        found = self._by_stem.get(folder)
+        if found is None:
+            found = {}
+            for key, names in self._listing(folder).items():
+                if key.endswith(".xmp") and key.count(".") >= 2:
+                    found.setdefault(Path(key[: -len(".xmp")]).stem, []).append((key, names))
+            self._by_stem[folder] = found
+        return found
 
     def orphans(self, folder: str | Path) -> list[Path]:
         """Sidecars in a folder with no file they could belong to (reported, never read)."""

@@ -146,6 +146,19 @@ class PhotoRepository:
             (raw_path, path, size, mtime_ns, dev, photo_id),
         )
 
+    def files(self, photo_ids: list[int]) -> dict[int, str]:
+        """photo id -> the file's path as the file system names it (bytes that are not UTF-8
+        kept as surrogate escapes, so the file opens)."""
+        out: dict[int, str] = {}
+        for i in range(0, len(photo_ids), 500):
+            chunk = photo_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.database.conn.execute(
+                f"SELECT id, raw_path FROM photos WHERE id IN ({marks})", chunk
+            ):
+                out[int(r[0])] = os.fsdecode(bytes(r[1]))
+        return out
+
     def set_devices(self, devices: list[tuple[int, int]]) -> None:
         """(photo id, device) for photos found on another device than recorded."""
         self.database.conn.executemany(
