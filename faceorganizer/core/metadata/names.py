@@ -106,6 +106,30 @@ def _pair(
     return pairs
 
 
+SAME_BOX_IOU = 0.7  # two regions overlapping this much mark one face
+
+
+def _one_name_per_box(people: list[Region], path: str, report: NamesImport) -> list[Region]:
+    """The first name of each face: a box given two names (two tools disagreeing) stays one
+    face, and the other name is reported rather than made a second face on the same spot."""
+    from faceorganizer.core.store.faces import iou
+
+    kept: list[Region] = []
+    for r in people:
+        twin = next((k for k in kept if iou(_box(k), _box(r)) >= SAME_BOX_IOU), None)
+        if twin is None:
+            kept.append(r)
+        else:
+            report.skipped.append(
+                (path, f"one face named twice: {twin.name!r} kept, {r.name!r} not imported")
+            )
+    return kept
+
+
+def _box(r: Region) -> Box:
+    return (r.x, r.y, r.w, r.h)
+
+
 def import_names(
     database: Database,
     photo_ids: Iterable[int] | None = None,
@@ -146,6 +170,7 @@ def import_names(
             if r.is_person and r.name and clean_name(r.name) and name_key(r.name) not in seen:
                 seen.add(name_key(r.name))
                 people.append(r)
+        people = _one_name_per_box(people, photo.path, report)
         if len(people) > MAX_NAMED_REGIONS:
             # a crowd of named regions is a hostile or broken file, not a photo: each face
             # from metadata costs a detection and an embedding (10,000 took 228 s)

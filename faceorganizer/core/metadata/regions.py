@@ -35,6 +35,7 @@ from faceorganizer.core.metadata.safe import (
     check_regular,
     read_limited,
 )
+from faceorganizer.core.store.names import clean_text, name_key
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +102,11 @@ class RawRegion:
 
 
 def clean_name(name: str | None) -> str | None:
-    """A name with runs of white space folded; None when empty."""
+    """A name as every name is stored (``core/store/names.clean_text``: NFC, white space
+    folded, invisible characters removed); None when nothing is left."""
     if name is None:
         return None
-    cleaned = " ".join(name.split())
-    return cleaned or None
+    return clean_text(name) or None
 
 
 def _kind(value: str | None) -> Kind:
@@ -168,12 +169,12 @@ def regions_of_tree(root: ET.Element) -> tuple[list[RawRegion], int]:
             continue
         name = clean_name(rdf.text(f.get(q(NS_MWG_RS, "Name"))))
         out.append(RawRegion(name, box, "mwg", _kind(rdf.text(f.get(q(NS_MWG_RS, "Type"))))))
-    mwg_names = {r.name.casefold() for r in out if r.name}
+    mwg_names = {name_key(r.name) for r in out if r.name}
     info = rdf.struct(top.get(q(NS_MP, "RegionInfo")))
     for item in rdf.items(info.get(q(NS_MPRI, "Regions"))):
         name = clean_name(rdf.text(rdf.fields(item).get(q(NS_MPREG, "PersonDisplayName"))))
         box = mp_item_box(item)
-        if name is not None and name.casefold() in mwg_names:
+        if name is not None and name_key(name) in mwg_names:
             continue  # the same region in the other schema (digiKam writes both): MWG wins
         if box is None:
             unusable += 1  # digiKam's person tag without a box
@@ -412,7 +413,7 @@ def read_photo_regions(
         found, unusable = regions_of_tree(tree)
         out.unusable += unusable
         for r in found:
-            key = r.name.casefold() if r.name else None
+            key = name_key(r.name) if r.name else None
             if key is not None and key in names:
                 out.unusable += 1
                 continue
