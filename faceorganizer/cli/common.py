@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from faceorganizer.core.library import Library, StoreError
-from faceorganizer.core.settings import default_db_path
+from faceorganizer.core.settings import check_data_dir, default_db_path
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +24,8 @@ def open_library(
     Only ``create`` (a scan) makes a new library: for any other command a mistyped ``--db``
     is refused, not answered with an empty library made there (and its folders).
     """
+    if args.db is None:
+        check_data_dir()
     path = args.db or default_db_path()
     if not create and not readonly and not Path(path).exists():
         raise StoreError(f"no library at {path} (scan a folder first, or check --db)")

@@ -12,14 +12,19 @@ def data_dir() -> Path:
     """The per-user data folder ($FACEORGANIZER_HOME overrides it)."""
     env = os.environ.get("FACEORGANIZER_HOME")
     if env:
-        if os.path.exists(env) and not os.path.isdir(env):
-            raise NotADirectoryError(
-                f"FACEORGANIZER_HOME names {env}, which is a file: it must be a folder"
-            )
         return Path(env)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def check_data_dir() -> None:
+    """NotADirectoryError, in words, when the data folder's path names a file (a mistyped
+    ``FACEORGANIZER_HOME``) rather than the bare "File exists" of making a folder there."""
+    folder = data_dir()
+    if folder.exists() and not folder.is_dir():
+        env = " (FACEORGANIZER_HOME)" if os.environ.get("FACEORGANIZER_HOME") else ""
+        raise NotADirectoryError(f"the data folder {folder}{env} is a file: it must be a folder")
 
 
 def default_db_path() -> Path:

@@ -170,7 +170,6 @@ def import_names(
             if r.is_person and r.name and clean_name(r.name) and name_key(r.name) not in seen:
                 seen.add(name_key(r.name))
                 people.append(r)
-        people = _one_name_per_box(people, photo.path, report)
         if len(people) > MAX_NAMED_REGIONS:
             # a crowd of named regions is a hostile or broken file, not a photo: each face
             # from metadata costs a detection and an embedding (10,000 took 228 s)
@@ -181,6 +180,7 @@ def import_names(
                 )
             )
             people = people[:MAX_NAMED_REGIONS]
+        people = _one_name_per_box(people, photo.path, report)
         counts.ignored += len(found.regions) + found.unusable - len(people)
         counts.named += len(people)
         if not people:
