@@ -402,7 +402,7 @@ def _feed_fs(changes: list[tuple[str, str, str]]) -> None:
                     raise FsFailure(f"{rel} forgotten after {changes}")
             # everything comes back: the tree restored, nothing is asked again
             for path in sorted(locked):
-                with contextlib.suppress(FileNotFoundError):  # vanished with its parent
+                with contextlib.suppress(OSError):  # gone with its parent (or under a file)
                     os.chmod(path, stat.S_IRWXU)
             locked.clear()
             for _op, sub, _when in changes:
