@@ -89,9 +89,11 @@ def write_log(text: str) -> Path | None:
     """Append ``text`` with a time stamp to the log in the data folder; its path, or None."""
     try:
         path = log_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # the data folder holds the library: user-only, like the folder the database makes
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        with path.open("a", encoding="utf-8") as fh:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with open(fd, "a", encoding="utf-8") as fh:
             fh.write(f"{stamp} {text.rstrip()}\n")
         return path
     except OSError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,18 @@ def run(args: argparse.Namespace) -> int:
     done = library.export_albums(albums, args.to, together=args.together, mode=args.mode)
     result = done.result
     for src, reason in result.failed:
-        print(f"failed: {shown(src)}: {shown(reason)}")
+        print(f"failed: {shown(_display(src))}: {shown(reason)}")
+    for dest in result.copied_instead_of_linked:
+        # asked for hard links (no extra space) and got copies: say so
+        print(f"copied: {shown(_display(dest))}: a hard link is not possible there; copied instead")
     print(
         f"export: albums={len(done.albums)} written={len(result.written)}"
         f" already_there={len(result.skipped_existing)} failed={len(result.failed)}"
-        f" to={shown(args.to)}"
+        f" to={shown(args.to)} copied_instead_of_linked={len(result.copied_instead_of_linked)}"
     )
     return 0 if not result.failed else 1
+
+
+def _display(path: Path) -> str:
+    """A path printable whatever its bytes (a name that is not UTF-8 shows U+FFFD)."""
+    return os.fsencode(path).decode("utf-8", "replace")

@@ -22,7 +22,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the faces."""
-    rows = open_library(args, readonly=True).faces()
+    library = open_library(args, readonly=True)
+    rows = library.faces()
+    offline = library.offline_photos()
     items: list[dict[str, Any]] = [
         {
             "id": f.id,
@@ -40,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
                 "flags": [name for bit, name in FLAG_NAMES if f.flags & bit],
             },
             "pack": f.pack_id,
+            "offline": f.photo_id in offline,  # its folder was offline at the last scan
         }
         for f in rows
     ]

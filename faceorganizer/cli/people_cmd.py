@@ -46,19 +46,25 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("move", help="move faces to a person (a new name creates the person)")
     add_db_option(p)
-    p.add_argument("--face", type=validate.face_id, action="append", required=True, dest="faces")
+    p.add_argument(
+        "--face", type=validate.face_id, action="extend", nargs="+", required=True, dest="faces"
+    )
     p.add_argument("--to", required=True)
     p.set_defaults(handler=cmd_move)
 
     p = sub.add_parser("reject", help='"not this person": faces leave it for good')
     add_db_option(p)
-    p.add_argument("--face", type=validate.face_id, action="append", required=True, dest="faces")
+    p.add_argument(
+        "--face", type=validate.face_id, action="extend", nargs="+", required=True, dest="faces"
+    )
     p.add_argument("--from", required=True, dest="person")
     p.set_defaults(handler=cmd_reject)
 
     p = sub.add_parser("ignore", help="never group these faces (not a face, a stranger)")
     add_db_option(p)
-    p.add_argument("--face", type=validate.face_id, action="append", required=True, dest="faces")
+    p.add_argument(
+        "--face", type=validate.face_id, action="extend", nargs="+", required=True, dest="faces"
+    )
     p.add_argument("--undo", action="store_true", help="let them be grouped again")
     p.set_defaults(handler=cmd_ignore)
 
@@ -210,6 +216,8 @@ def cmd_photos(args: argparse.Namespace) -> int:
         json.dump([path for _id, path in photos], sys.stdout, indent=1, ensure_ascii=False)
         print()
     else:
-        for _id, path in photos:
-            print(shown(path))
+        offline = library.offline_photos()
+        for photo_id, path in photos:
+            # a photo whose folder is offline (an unplugged drive) is kept, and said to be
+            print(shown(path) + ("\t(offline)" if photo_id in offline else ""))
     return 0

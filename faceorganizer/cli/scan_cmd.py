@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     )
     hooks = ScanHooks(progress=bar.update, should_stop=lambda: stopping["now"])
     try:
-        outcome = open_library(args).scan(request, hooks)
+        outcome = open_library(args, create=True).scan(request, hooks)
     except KeyboardInterrupt:
         bar.close()
         print("scan interrupted; run it again to continue where it stopped", file=sys.stderr)
@@ -87,6 +87,7 @@ def print_summary(s: ScanSummary, *, people: int) -> None:
         f" skipped={len(s.skipped)} deleted={s.deleted} faces={s.faces_found}"
         f" seconds={s.elapsed:.2f} photos_per_s={s.photos_per_second:.1f} device={s.device}"
         f" names_imported={s.imported_names} status={state} people={people}"
+        f" offline={s.offline}"
     )
 
 

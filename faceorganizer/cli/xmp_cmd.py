@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import Any
 
@@ -43,6 +44,12 @@ def cmd_write(args: argparse.Namespace) -> int:
     """Write sidecars; one line per file and a summary line (exit 1 when a write failed)."""
     from faceorganizer.core.export.xmp import XmpError
 
+    def on_sigterm(signum: int, frame: object) -> None:
+        # like Ctrl-C: the sidecar being written is removed, the written ones stay, and the
+        # user is told (the default action would end the process silently, mid-write)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         report = open_library(args).write_xmp(
             person_names=args.people, naming=args.naming, dry_run=args.dry_run

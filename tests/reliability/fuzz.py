@@ -280,9 +280,170 @@ def _cli_target() -> Target:
     )
 
 
+# -- the scan under a file system that changes (issue 25) ----------------------------------------
+
+_FS_OPS = ("vanish", "unreadable", "file", "dangling", "empty")
+_FS_FOLDERS = ("a", "b", "a/sub", "c")
+
+
+@dataclass
+class _FsState:
+    template: str = ""
+
+
+_fs = _FsState()
+
+
+def _fs_setup() -> None:
+    import atexit
+    import shutil
+    import tempfile
+
+    from tests.reliability.hostile import jpeg
+
+    folder = tempfile.mkdtemp(prefix="faceorganizer-fuzz-fs-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    _fs.template = os.path.join(folder, "template")
+    for i, sub in enumerate(_FS_FOLDERS):
+        os.makedirs(os.path.join(_fs.template, sub))
+        for k in range(2):
+            with open(os.path.join(_fs.template, sub, f"p{k}.jpg"), "wb") as fh:
+                fh.write(jpeg(24, 16, seed=10 * i + k))
+
+
+@st.composite
+def _fs_changes(draw: st.DrawFn, _seeds: Sequence[Any]) -> list[tuple[str, str, str]]:
+    """(operation, folder, when): ``walk`` before the walk, ``read`` between walk and read."""
+    change = st.tuples(
+        st.sampled_from(_FS_OPS), st.sampled_from(_FS_FOLDERS), st.sampled_from(["walk", "read"])
+    )
+    return draw(st.lists(change, min_size=1, max_size=3, unique_by=lambda c: c[1]))
+
+
+class FsFailure(AssertionError):
+    """A scan under a changing file system lost or invented something."""
+
+
+def _feed_fs(changes: list[tuple[str, str, str]]) -> None:
+    import contextlib
+    import shutil
+    import stat
+    import tempfile
+    from unittest import mock
+
+    from faceorganizer.core.faces.scan import scan_library
+    from faceorganizer.core.people.ops import PeopleOps
+    from faceorganizer.core.store.db import Database
+    from tests.reliability.fakes import FakeEngine
+
+    work = tempfile.mkdtemp(prefix="faceorganizer-fuzz-fs-run-")
+    lib = os.path.join(work, "lib")
+    shutil.copytree(_fs.template, lib)
+    locked: set[str] = set()  # unreadable folders (chmod 000; as root, os.scandir refuses too)
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if isinstance(path, str | bytes | os.PathLike) and os.fspath(path) in locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    def apply(op: str, sub: str) -> None:
+        path = os.path.join(lib, sub)
+        if not os.path.isdir(path) or os.path.islink(path):
+            return
+        if op == "vanish":
+            shutil.rmtree(path)
+        elif op == "unreadable":
+            os.chmod(path, 0)
+            locked.add(path)
+        elif op == "file":
+            shutil.rmtree(path)
+            with open(path, "wb") as fh:
+                fh.write(b"now a file")
+        elif op == "dangling":
+            shutil.rmtree(path)
+            os.symlink(os.path.join(work, "offline-nas", sub), path)
+        elif op == "empty":  # an unplugged drive's mount point
+            shutil.rmtree(path)
+            os.mkdir(path)
+
+    def stored(db: Database) -> dict[str, tuple[int, ...]]:
+        rows = db.conn.execute(
+            "SELECT p.path, f.id, coalesce(fp.person_id, 0) FROM photos p "
+            "JOIN faces f ON f.photo_id = p.id LEFT JOIN face_person fp ON fp.face_id = f.id"
+        )
+        return {os.path.relpath(r[0], lib): (r[1], r[2]) for r in rows}
+
+    try:
+        with Database(os.path.join(work, "lib.db")) as db:
+            scan_library(db, [lib], engine=[FakeEngine()])
+            faces = [r[0] for r in db.conn.execute("SELECT id FROM faces")]
+            PeopleOps(db).create_person("Anna", faces)
+            before = stored(db)
+            early = [(op, sub) for op, sub, when in changes if when == "walk"]
+            late = [(op, sub) for op, sub, when in changes if when == "read"]
+            for op, sub in early:
+                apply(op, sub)
+            applied: list[bool] = []
+
+            def between(_state: Any) -> None:
+                if not applied:
+                    applied.append(True)
+                    for op, sub in late:
+                        apply(op, sub)
+
+            with mock.patch("os.scandir", scandir):
+                scan_library(db, [lib], engine=[FakeEngine()], progress=between)
+            after = stored(db)
+            # only a folder that its parent, read before the walk, showed gone may lose photos
+            gone_early = {sub for op, sub in early if op in ("vanish", "file")}
+            for rel in before:
+                if rel not in after and not any(rel.startswith(g + "/") for g in gone_early):
+                    raise FsFailure(f"{rel} forgotten after {changes}")
+            # everything comes back: the tree restored, nothing is asked again
+            for path in sorted(locked):
+                with contextlib.suppress(OSError):  # gone with its parent (or under a file)
+                    os.chmod(path, stat.S_IRWXU)
+            locked.clear()
+            for _op, sub, _when in changes:
+                path = os.path.join(lib, sub)
+                if os.path.islink(path) or os.path.isfile(path):
+                    os.unlink(path)
+                elif os.path.isdir(path):
+                    shutil.rmtree(path)
+            shutil.rmtree(lib)
+            shutil.copytree(_fs.template, lib)
+            scan_library(db, [lib], engine=[FakeEngine()])
+            back = stored(db)
+            if set(back) != set(before):
+                raise FsFailure(f"photos {set(before) ^ set(back)} differ after {changes}")
+            for rel, row in after.items():
+                if back[rel] != row:
+                    raise FsFailure(f"{rel} lost its face or person after {changes}")
+            if db.conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise FsFailure("the database is damaged")
+    finally:
+        for path in locked:
+            with contextlib.suppress(OSError):
+                os.chmod(path, stat.S_IRWXU)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _fs_target() -> Target:
+    return Target(
+        "scan under a changing file system",
+        lambda: [[("vanish", "a", "read")], [("unreadable", "b", "walk")]],
+        _feed_fs,
+        (),
+        _fs_changes,
+        _fs_setup,
+    )
+
+
 def _builtin_targets() -> None:
     register(_photo_target())
     register(_cli_target())
+    register(_fs_target())
 
 
 _builtin_targets()

@@ -26,7 +26,9 @@ import io
 import logging
 import os
 import re
+import stat
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +66,7 @@ from faceorganizer.core.metadata.regions import (
 )
 from faceorganizer.core.metadata.safe import MetadataError, check_regular, read_limited
 from faceorganizer.core.store.db import Database
+from faceorganizer.core.store.names import name_key
 from faceorganizer.core.store.people import PeopleRepository
 from faceorganizer.core.store.regions import NamedFace, confirmed_named_faces
 
@@ -252,7 +255,7 @@ def _is_ours(item: ET.Element) -> bool:
 def _represented(name: str, box: Box, theirs: list[tuple[str | None, Box | None]]) -> bool:
     """A region of another tool already says this face is this person."""
     return any(
-        n is not None and b is not None and n.casefold() == name.casefold() and same_face(box, b)
+        n is not None and b is not None and name_key(n) == name_key(name) and same_face(box, b)
         for n, b in theirs
     )
 
@@ -403,12 +406,36 @@ def _render_sidecar(existing: bytes | None, ours: list[_OutRegion], stored: tupl
     return _PACKET_HEAD + ET.tostring(root, encoding="unicode") + _PACKET_TAIL
 
 
+TEMP_PREFIX = ".faceorganizer-tmp-"  # our temporary sidecars; a killed write's are removed later
+LEFTOVER_AGE_S = 60.0  # a temporary file older than this belongs to no write still running
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove the temporary sidecars a killed ``xmp write`` left in a folder (SIGKILL runs no
+    clean-up); only ours, and only old ones, so a write running beside us is left alone."""
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(".tmp")):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > LEFTOVER_AGE_S:
+                os.unlink(entry.path)
+                log.info("removed a leftover temporary sidecar %s", entry.path)
+        except OSError as exc:
+            log.warning("cannot remove leftover %s: %s", entry.path, exc)
+
+
 def _atomic_write(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and ``os.replace``."""
     mode = None
     with contextlib.suppress(OSError):
         mode = path.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -508,6 +535,9 @@ def write_sidecars(
             )
             continue
         plans.append(planned)
+    if not dry_run:
+        for folder in sorted({p.sidecar.parent for p in plans}):
+            _remove_leftovers(folder)
     for p in plans:
         action: Literal["written", "would write", "failed"] = "would write"
         if not dry_run:

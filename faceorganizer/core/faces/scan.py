@@ -21,7 +21,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from faceorganizer.core.faces.forget import forget_gone, record_walk, sort_missing
 from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+from faceorganizer.core.faces.scan_write import Writer
 from faceorganizer.core.models.providers import opencv_threads, thread_budget
 from faceorganizer.core.photos.decode import (
     DecodedPhoto,
@@ -31,6 +33,7 @@ from faceorganizer.core.photos.decode import (
 )
 from faceorganizer.core.photos.discover import (
     FoundFile,
+    ListedFolder,
     WalkProblem,
     display_path,
     raw_path,
@@ -54,6 +57,8 @@ class NameImporter(Protocol):
 
 
 log = logging.getLogger(__name__)
+
+UNREADABLE = "unreadable: "  # a photo skipped for this is tried again by every scan
 
 
 @dataclass
@@ -89,6 +94,7 @@ class ScanSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     problems: list[WalkProblem] = field(default_factory=list)
     vanished: list[str] = field(default_factory=list)
+    offline: int = 0  # stored photos kept while their folder is offline (not known to be gone)
     cancelled: bool = False
     elapsed: float = 0.0
     device: str = "cpu"
@@ -125,7 +131,7 @@ def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow], decode: bool 
     except FileNotFoundError:
         return _Loaded(found, vanished=True)
     except OSError as exc:
-        return _Loaded(found, error=f"unreadable: {exc.strerror or exc}")
+        return _Loaded(found, error=f"{UNREADABLE}{exc.strerror or exc}")
     except DecodeError as exc:
         return _Loaded(found, error=str(exc))
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -282,39 +288,6 @@ def _decoded_result(job: Future[_Loaded]) -> _Loaded:
     return _decoded(job.result())
 
 
-class _Writer:
-    """Groups photo writes into short transactions (one photo is always all-or-nothing)."""
-
-    def __init__(self, database: Database, max_photos: int = 32, max_seconds: float = 1.0):
-        self.database = database
-        self.max_photos = max_photos
-        self.max_seconds = max_seconds
-        self._open = False
-        self._count = 0
-        self._since = 0.0
-
-    def begin(self) -> None:
-        if not self._open:
-            self._ctx = self.database.transaction()
-            self._ctx.__enter__()
-            self._open, self._count, self._since = True, 0, time.monotonic()
-
-    def wrote_one(self) -> None:
-        self._count += 1
-        if self._count >= self.max_photos or time.monotonic() - self._since > self.max_seconds:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._open:
-            self._open = False
-            self._ctx.__exit__(None, None, None)
-
-    def abort(self, exc: BaseException) -> None:
-        if self._open:
-            self._open = False
-            self._ctx.__exit__(type(exc), exc, exc.__traceback__)
-
-
 def _plan(
     options: EngineOptions,
     workers: int | None,
@@ -364,6 +337,7 @@ def store_loaded(
             display_path(found.path),
             found.size,
             found.mtime_ns,
+            found.dev,
         )
         return "moved", loaded.moved_from.id
     if loaded.error is not None or loaded.decoded is None:
@@ -376,6 +350,7 @@ def store_loaded(
             content_hash=loaded.content_hash,
             status="skipped",
             reason=loaded.error,
+            dev=found.dev,
         )
         return "skipped", None
     assert engine is not None and loaded.faces is not None
@@ -393,6 +368,7 @@ def store_loaded(
         taken_at=d.taken_at,
         fmt=d.format,
         pack_id=engine.pack.id,
+        dev=found.dev,
     )
     faces.replace_for_photo(photo_id, loaded.faces, engine.pack.id)
     return "ok", photo_id
@@ -439,7 +415,8 @@ def scan_library(
     photos, faces = PhotoRepository(database), FaceRepository(database)
     known = photos.index()
 
-    found_files = list(walk_photos(roots, summary.problems, stop))
+    listed: dict[str, ListedFolder] = {}
+    found_files = list(walk_photos(roots, summary.problems, stop, listed))
     summary.seen = len(found_files)
     summary.cancelled = stop()  # a walk cut short is a cancelled scan, even with nothing to do
     seen_raw = {raw_path(f.path) for f in found_files}
@@ -447,20 +424,27 @@ def scan_library(
     for f in found_files:
         row = known.get(raw_path(f.path))
         if row and row.size == f.size and row.mtime_ns == f.mtime_ns and not rescan:
-            summary.unchanged += 1
+            if row.status == "skipped" and (row.reason or "").startswith(UNREADABLE):
+                todo.append(f)  # it could not be opened (permissions): perhaps it can now
+            else:
+                summary.unchanged += 1
         elif not summary.cancelled:
             todo.append(f)
 
-    # Stored photos that are gone from their place may have moved: match them by content.
+    # Stored photos the walk did not find: gone from a folder that says so, or offline.
+    unseen = [row for raw, row in known.items() if raw not in seen_raw]
+    missing = sort_missing(unseen, roots, listed, found_files)
+    summary.offline = len(missing.offline)
+    if not summary.cancelled:
+        record_walk(database, photos, known, found_files, missing)
+    # Photos gone from their place may have moved: match them by content. (Not an offline
+    # photo: a copy of it elsewhere must not take its faces and names away from it.)
     moved_candidates: dict[str, PhotoRow] = {}
-    gone: list[PhotoRow] = []
-    for raw, row in known.items():
-        if raw in seen_raw:
-            continue
-        if not os.path.lexists(os.fsdecode(raw)):
-            gone.append(row)
-            if row.content_hash and row.status == "ok":
-                moved_candidates.setdefault(row.content_hash, row)
+    outside = [r for r in unseen if not under_any(os.fsdecode(r.raw_path), roots)]
+    for row in [*missing.gone, *outside]:
+        there = os.path.lexists(os.fsdecode(row.raw_path))
+        if row.content_hash and row.status == "ok" and not there:
+            moved_candidates.setdefault(row.content_hash, row)
 
     state = ScanProgress(total=len(todo), unchanged=summary.unchanged)
     state.started = started
@@ -475,7 +459,7 @@ def scan_library(
     analysers.timed = timings
     stages: dict[str, float] = {"read+decode": 0.0, "write": 0.0, "wait": 0.0}
     claimed: set[int] = set()
-    writer = _Writer(database)
+    writer = Writer(database)
     try:
         with (
             opencv_threads(max(1, budget // plan.engines) if plan.device == "cpu" else None),
@@ -569,7 +553,7 @@ def scan_library(
         if timings:
             summary.stage_seconds = {**stages, **analysers.stage_seconds()}
         if not summary.cancelled:
-            summary.deleted = _forget_gone(database, photos, gone, claimed, roots, found_files)
+            summary.deleted = forget_gone(database, photos, missing.gone, claimed)
         if import_names is not None and summary.processed_ids:
             summary.imported_names = _import_names(
                 import_names, database, summary.processed_ids, summary, analysers.first
@@ -599,32 +583,3 @@ def _import_names(
         (p, f"no face for {n}") for p, n in report.unmatched
     ]
     return len(report.result.assigned)
-
-
-def _forget_gone(
-    database: Database,
-    photos: PhotoRepository,
-    gone: list[PhotoRow],
-    claimed: set[int],
-    roots: list[str],
-    found: list[FoundFile],
-) -> int:
-    """Delete rows of files that vanished from a scanned root that is still there.
-
-    A root that is missing, or present but empty while we know photos in it (the mount point of
-    an unplugged drive), is offline: nothing of it is forgotten.
-    """
-    live_roots = [
-        r for r in roots if os.path.isdir(r) and any(under_any(f.path, [r]) for f in found)
-    ]
-    doomed = [
-        row.id
-        for row in gone
-        if row.id not in claimed
-        and under_any(os.fsdecode(row.raw_path), live_roots)
-        and not os.path.lexists(os.fsdecode(row.raw_path))
-    ]
-    if doomed:
-        with database.transaction():
-            photos.delete(doomed)
-    return len(doomed)

@@ -8,7 +8,12 @@ returns plain data. The pieces it composes live in ``scanning`` (scan, then grou
 """
 
 from faceorganizer.core.library.library import Library, PersonPage
-from faceorganizer.core.store.db import StoreError, StoreWriteError, describe_sqlite_error
+from faceorganizer.core.store.db import (
+    StoreError,
+    StoreWriteError,
+    describe_sqlite_error,
+    is_damage,
+)
 
 
 def database_error_text(exc: BaseException) -> str | None:
@@ -18,4 +23,18 @@ def database_error_text(exc: BaseException) -> str | None:
     return describe_sqlite_error(exc) if isinstance(exc, sqlite3.Error) else None
 
 
-__all__ = ["Library", "PersonPage", "StoreError", "StoreWriteError", "database_error_text"]
+def database_damaged(exc: BaseException) -> bool:
+    """Whether a failure of the database engine says the file is damaged."""
+    import sqlite3
+
+    return isinstance(exc, sqlite3.Error) and is_damage(exc)
+
+
+__all__ = [
+    "Library",
+    "PersonPage",
+    "StoreError",
+    "StoreWriteError",
+    "database_damaged",
+    "database_error_text",
+]

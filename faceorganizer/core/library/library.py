@@ -172,6 +172,13 @@ class Library:
         with self.connect() as db:
             return photos_of(db, person_ids)
 
+    def offline_photos(self) -> set[int]:
+        """Ids of the photos whose folder was offline at the last scan (kept, not forgotten)."""
+        from faceorganizer.core.store.browse import offline_photos
+
+        with self.connect() as db:
+            return offline_photos(db)
+
     def photo(self, photo_id: int) -> tuple[str | None, list[FaceRef]]:
         """A photo's path (None when gone) and its faces with their people."""
         from faceorganizer.core.store.browse import photo_faces, photo_path

@@ -28,7 +28,7 @@ from faceorganizer.core.metadata.regions import (
     stored_to_displayed,
 )
 from faceorganizer.core.people.ops import NameClaim, NameImportResult, PeopleOps
-from faceorganizer.core.people.text import clean_text
+from faceorganizer.core.people.text import clean_name, name_key
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.regions import PhotoFrame, face_boxes, photos_for_import
 
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 Box = tuple[float, float, float, float]
 MIN_IOU = 0.3  # a region and a detected face are the same face from this overlap on
+MAX_NAMED_REGIONS = 200  # named people read from one photo; a school photo has under 100
 
 
 def same_face(region: Box, face: Box) -> float:
@@ -98,7 +99,7 @@ class NamesImport:
     def summary(self, source: str) -> str:
         """``import: source=… photos=N names=N matched=N from_metadata=N ambiguous=N …``."""
         result = self.result
-        names = {n.casefold() for _, n, _ in result.assigned + result.already}
+        names = {name_key(n) for _, n, _ in result.assigned + result.already}
         return (
             f"import: source={source} files={self.files} photos={self.photos}"
             f" names={len(names)} assigned={len(result.assigned)} already={len(result.already)}"
@@ -138,14 +139,14 @@ def _pair(
 def people_regions(regions: Iterable[Region], taken: set[str] | None = None) -> list[Region]:
     """The named Face/Pet regions, names cleaned as every stored name is, one per person.
 
-    ``taken``: names (casefolded) already placed in this photo, updated in place.
+    ``taken``: name keys (``name_key``) already placed in this photo, updated in place.
     """
     seen = taken if taken is not None else set()
     out: list[Region] = []
     for r in regions:
-        name = clean_text(r.name)[:200] if r.name else ""
-        if r.is_person and name and name.casefold() not in seen:
-            seen.add(name.casefold())
+        name = clean_name(r.name) if r.name else ""
+        if r.is_person and name and name_key(name) not in seen:
+            seen.add(name_key(name))
             out.append(replace(r, name=name))
     return out
 
@@ -190,6 +191,30 @@ class _Placer:
                 log.warning("no face engine for faces from metadata", exc_info=True)
                 report.skipped.append(("models", f"cannot load the face models: {exc}"))
         return claims + _from_metadata(photo, missing, self.engine, report)
+
+
+SAME_BOX_IOU = 0.7  # two regions overlapping this much mark one face
+
+
+def _one_name_per_box(people: list[Region], path: str, report: NamesImport) -> list[Region]:
+    """The first name of each face: a box given two names (two tools disagreeing) stays one
+    face, and the other name is reported rather than made a second face on the same spot."""
+    from faceorganizer.core.store.faces import iou
+
+    kept: list[Region] = []
+    for r in people:
+        twin = next((k for k in kept if iou(_box(k), _box(r)) >= SAME_BOX_IOU), None)
+        if twin is None:
+            kept.append(r)
+        else:
+            report.skipped.append(
+                (path, f"one face named twice: {twin.name!r} kept, {r.name!r} not imported")
+            )
+    return kept
+
+
+def _box(r: Region) -> Box:
+    return (r.x, r.y, r.w, r.h)
 
 
 def import_names(
@@ -248,10 +273,21 @@ def import_names(
         counts.read += len(regions) + unusable
         taken: set[str] = set()
         people = people_regions(regions, taken)
+        if len(people) > MAX_NAMED_REGIONS:
+            # a crowd of named regions is a hostile or broken file, not a photo: each face
+            # from metadata costs a detection and an embedding (10,000 took 228 s)
+            report.skipped.append(
+                (
+                    photo.path,
+                    f"{len(people)} named regions: only the first {MAX_NAMED_REGIONS} are read",
+                )
+            )
+            people = people[:MAX_NAMED_REGIONS]
+        people = _one_name_per_box(people, photo.path, report)
         counts.ignored += len(regions) + unusable - len(people)
         counts.named += len(people)
-        names = [clean_text(r.name)[:200] for r in foreign if r.box is None and r.name]
-        names = [n for n in dict.fromkeys(names) if n and n.casefold() not in taken]
+        names = [clean_name(r.name) for r in foreign if r.box is None and r.name]
+        names = [n for n in dict.fromkeys(names) if n and name_key(n) not in taken]
         if names:
             listed[photo.id] = names
             frames[photo.id] = photo
@@ -353,8 +389,8 @@ def import_foreign(
                 regions.append(region)
         taken: set[str] = set()
         people = people_regions(regions, taken)
-        names = [clean_text(fr.name)[:200] for fr in records if fr.box is None and fr.name]
-        names = [n for n in dict.fromkeys(names) if n and n.casefold() not in taken]
+        names = [clean_name(fr.name) for fr in records if fr.box is None and fr.name]
+        names = [n for n in dict.fromkeys(names) if n and name_key(n) not in taken]
         counts.read += len(regions) + unusable + len(names)
         counts.ignored += len(regions) + unusable - len(people)
         counts.named += len(people) + len(names)

@@ -28,6 +28,7 @@ import numpy as np
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.ops import PeopleError, PeopleOps, who
 from faceorganizer.core.people.same_photo import check_same_photo
+from faceorganizer.core.people.text import name_key
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 
@@ -185,7 +186,7 @@ def name_face(
             return ops.move([face_id], existing.id)
         return ops.create_person(name, [face_id])[1]
     group = ops.resolve(where.person_id)
-    if group.name is not None and group.name.casefold() == name.casefold():
+    if group.name is not None and name_key(group.name) == name_key(name):
         return ops.move([face_id], group.id)  # already theirs: confirm it
     if scope == "auto":
         if group.name is not None:

@@ -38,6 +38,15 @@ class FoundFile:
     path: str
     size: int
     mtime_ns: int
+    dev: int | None = None  # the device it lies on (an unplugged drive's mount point differs)
+
+
+@dataclass(frozen=True)
+class ListedFolder:
+    """A folder the walk listed: present and readable, so what it lacks is gone from it."""
+
+    dev: int  # its device, to tell a drive's mount point from the drive
+    entries: int  # names in it (0: perhaps the empty mount point of an unplugged drive)
 
 
 @dataclass(frozen=True)
@@ -67,11 +76,13 @@ def walk_photos(
     roots: list[str],
     problems: list[WalkProblem] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    listed: dict[str, ListedFolder] | None = None,
 ) -> Iterator[FoundFile]:
     """Every photo file under ``roots`` once, sorted per folder; hidden folders are skipped.
 
     Directory symlinks are followed, but each real directory is visited once, so a symlink loop
-    ends. Problems (unreadable folders, broken links) are appended to ``problems``.
+    ends. Problems (unreadable folders, broken links) are appended to ``problems``; every folder
+    listed (present and readable) is put in ``listed`` by its path as walked.
     """
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
@@ -89,7 +100,7 @@ def walk_photos(
             continue
         if stat.S_ISREG(st.st_mode):
             if is_photo_name(root):
-                yield FoundFile(root, st.st_size, st.st_mtime_ns)
+                yield FoundFile(root, st.st_size, st.st_mtime_ns, st.st_dev)
             continue
         for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
             if should_stop and should_stop():
@@ -105,6 +116,8 @@ def walk_photos(
                 dirnames[:] = []  # a loop or a second link to a folder already walked
                 continue
             seen_dirs.add(key)
+            if listed is not None:
+                listed[dirpath] = ListedFolder(dst.st_dev, len(dirnames) + len(filenames))
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 if name.startswith(".") or not is_photo_name(name):
@@ -121,7 +134,7 @@ def walk_photos(
                 if fkey in seen_files:
                     continue
                 seen_files.add(fkey)
-                yield FoundFile(full, fst.st_size, fst.st_mtime_ns)
+                yield FoundFile(full, fst.st_size, fst.st_mtime_ns, fst.st_dev)
 
 
 def under_any(path: str, roots: list[str]) -> bool:

@@ -109,6 +109,12 @@ def photo_path(db: Database, photo_id: int) -> str | None:
     return str(row[0]) if row else None
 
 
+def offline_photos(db: Database) -> set[int]:
+    """Ids of photos kept while their folder is offline (an unplugged drive, an unreachable NAS,
+    an unreadable folder)."""
+    return {r[0] for r in db.conn.execute("SELECT id FROM photos WHERE offline = 1")}
+
+
 def photos_of(db: Database, person_ids: list[int]) -> list[tuple[int, str]]:
     """(photo id, path) of photos showing every one of these people."""
     from faceorganizer.core.store.people import PeopleRepository

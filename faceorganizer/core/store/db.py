@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from faceorganizer.core.store.names import clean_name, name_key
+
 log = logging.getLogger(__name__)
 
 APP_ID = 0x46614F72  # "FaOr": marks a database as ours
@@ -45,7 +47,18 @@ def describe_sqlite_error(exc: sqlite3.Error) -> str:
         return f"the disk failed while writing ({text}): {whole}"
     if "locked" in low or "busy" in low:
         return f"the database is busy: another FaceOrganizer is writing to it ({text})"
+    if is_damage(exc):
+        return (
+            f"the database is damaged ({text}): nothing was changed; restore a backup"
+            " (library.db.vN.bak beside it) or scan into a new library"
+        )
     return f"database error: {text}"
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """Whether an SQLite failure says the file is damaged (a table dropped, pages corrupt)."""
+    low = str(exc).lower()
+    return any(w in low for w in ("no such table", "no such column", "malformed", "not a database"))
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -84,6 +97,9 @@ class Database:
                 check_same_thread=False,
             )
             version = self._check_identity()  # before any pragma that would change the file
+            # the one rule for names, usable by migrations (0003 cleans and keys stored names)
+            self.conn.create_function("faceorganizer_clean_name", 1, clean_name, deterministic=True)
+            self.conn.create_function("faceorganizer_name_key", 1, name_key, deterministic=True)
             self.conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
                 self.conn.execute("PRAGMA journal_mode = WAL")
@@ -94,6 +110,9 @@ class Database:
             raise
         except sqlite3.DatabaseError as exc:
             self.conn.close()
+            if _is_write_failure(exc):
+                # a full disk is not a damaged library: say so, or a user may delete a good one
+                raise StoreWriteError(describe_sqlite_error(exc)) from exc
             raise StoreError(f"{self.path} is not a usable FaceOrganizer database: {exc}") from exc
         self.db = sqlite_utils.Database(self.conn)
 

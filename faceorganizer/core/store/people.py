@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from faceorganizer.core.store.db import Database
+from faceorganizer.core.store.names import name_key
+
+
+def _key(name: str | None) -> str | None:
+    return None if name is None else name_key(name)
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,8 @@ class PeopleRepository:
     def create(self, name: str | None = None) -> int:
         """A new person (or group when ``name`` is None)."""
         cur = self.conn.execute(
-            "INSERT INTO people (name, created_at) VALUES (?, ?)", (name, time.time())
+            "INSERT INTO people (name, name_key, created_at) VALUES (?, ?, ?)",
+            (name, _key(name), time.time()),
         )
         return int(cur.lastrowid or 0)
 
@@ -57,9 +63,10 @@ class PeopleRepository:
         return rows[0] if rows else None
 
     def by_name(self, name: str) -> PersonRow | None:
-        """The person with this name, ignoring case."""
+        """The person with this name as ``name_key`` compares names (case, invisible characters
+        and Unicode normalisation ignored)."""
         row = self.conn.execute(
-            "SELECT id FROM people WHERE name = ? COLLATE NOCASE", (name,)
+            "SELECT id FROM people WHERE name_key = ?", (name_key(name),)
         ).fetchone()
         return self.get(int(row[0])) if row else None
 
@@ -95,7 +102,9 @@ class PeopleRepository:
 
     def set_name(self, person_id: int, name: str | None) -> None:
         """Name (or unname) a person."""
-        self.conn.execute("UPDATE people SET name = ? WHERE id = ?", (name, person_id))
+        self.conn.execute(
+            "UPDATE people SET name = ?, name_key = ? WHERE id = ?", (name, _key(name), person_id)
+        )
 
     def set_hidden(self, person_id: int, hidden: bool) -> None:
         """Hide or show a person."""
@@ -309,13 +318,14 @@ class PeopleRepository:
         # free the names first so restoring a swap of names cannot hit the unique index
         for row in snap["people_rows"]:
             if row[0] in existing:
-                q("UPDATE people SET name = NULL WHERE id = ?", (row[0],))
+                q("UPDATE people SET name = NULL, name_key = NULL WHERE id = ?", (row[0],))
         for pid, name, hidden, cover, created in snap["people_rows"]:
             q(
-                "INSERT INTO people (id, name, hidden, cover_face_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
-                "hidden = excluded.hidden, cover_face_id = excluded.cover_face_id",
-                (pid, name, hidden, cover, created),
+                "INSERT INTO people (id, name, name_key, hidden, cover_face_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                "name_key = excluded.name_key, hidden = excluded.hidden, "
+                "cover_face_id = excluded.cover_face_id",
+                (pid, name, _key(name), hidden, cover, created),
             )
         self.conn.executemany(
             "INSERT OR REPLACE INTO face_person (face_id, person_id, confirmed) VALUES (?, ?, ?)",

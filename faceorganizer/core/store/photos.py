@@ -20,6 +20,9 @@ class PhotoRow:
     mtime_ns: int
     content_hash: str | None
     status: str
+    reason: str | None = None
+    dev: int | None = None  # the device the file was found on (None: before schema 3)
+    offline: bool = False  # kept while its folder is offline (not known to be gone)
 
 
 class PhotoRepository:
@@ -31,9 +34,15 @@ class PhotoRepository:
     def index(self) -> dict[bytes, PhotoRow]:
         """Every stored photo by its path bytes."""
         rows = self.database.conn.execute(
-            "SELECT id, raw_path, path, size, mtime_ns, content_hash, status FROM photos"
+            "SELECT id, raw_path, path, size, mtime_ns, content_hash, status, reason, dev,"
+            " offline FROM photos"
         )
-        return {bytes(r[1]): PhotoRow(r[0], bytes(r[1]), *r[2:]) for r in rows}
+        return {
+            bytes(r[1]): PhotoRow(
+                r[0], bytes(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9])
+            )
+            for r in rows
+        }
 
     def count(self, status: str | None = None) -> int:
         """How many photos are stored (with ``status`` if given)."""
@@ -65,21 +74,23 @@ class PhotoRepository:
         taken_at: str | None = None,
         fmt: str | None = None,
         pack_id: str | None = None,
+        dev: int | None = None,
     ) -> int:
         """Insert or update a photo by path; returns its id. Call inside a transaction."""
         conn = self.database.conn
         conn.execute(
             """
             INSERT INTO photos (raw_path, path, size, mtime_ns, content_hash, width, height,
-                                orientation, taken_at, format, status, reason, pack_id, scanned_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                orientation, taken_at, format, status, reason, pack_id, scanned_at,
+                                dev, offline)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
             ON CONFLICT (raw_path) DO UPDATE SET
                 path = excluded.path, size = excluded.size, mtime_ns = excluded.mtime_ns,
                 content_hash = excluded.content_hash, width = excluded.width,
                 height = excluded.height, orientation = excluded.orientation,
                 taken_at = excluded.taken_at, format = excluded.format, status = excluded.status,
                 reason = excluded.reason, pack_id = excluded.pack_id,
-                scanned_at = excluded.scanned_at
+                scanned_at = excluded.scanned_at, dev = excluded.dev, offline = 0
             """,
             (
                 raw_path,
@@ -96,6 +107,7 @@ class PhotoRepository:
                 reason,
                 pack_id,
                 time.time(),
+                dev,
             ),
         )
         row = conn.execute("SELECT id FROM photos WHERE raw_path = ?", (raw_path,)).fetchone()
@@ -112,11 +124,45 @@ class PhotoRepository:
         raw, width, height, status, pack_id = row
         return os.fsdecode(bytes(raw)), int(width or 0), int(height or 0), status, pack_id
 
-    def move(self, photo_id: int, raw_path: bytes, path: str, size: int, mtime_ns: int) -> None:
+    def move(
+        self,
+        photo_id: int,
+        raw_path: bytes,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        dev: int | None = None,
+    ) -> None:
         """A file was moved or renamed: keep its row (and faces) under the new path."""
         self.database.conn.execute(
-            "UPDATE photos SET raw_path = ?, path = ?, size = ?, mtime_ns = ? WHERE id = ?",
-            (raw_path, path, size, mtime_ns, photo_id),
+            "UPDATE photos SET raw_path = ?, path = ?, size = ?, mtime_ns = ?, dev = ?,"
+            " offline = 0 WHERE id = ?",
+            (raw_path, path, size, mtime_ns, dev, photo_id),
+        )
+
+    def files(self, photo_ids: list[int]) -> dict[int, str]:
+        """photo id -> the file's path as the file system names it (bytes that are not UTF-8
+        kept as surrogate escapes, so the file opens)."""
+        out: dict[int, str] = {}
+        for i in range(0, len(photo_ids), 500):
+            chunk = photo_ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.database.conn.execute(
+                f"SELECT id, raw_path FROM photos WHERE id IN ({marks})", chunk
+            ):
+                out[int(r[0])] = os.fsdecode(bytes(r[1]))
+        return out
+
+    def set_devices(self, devices: list[tuple[int, int]]) -> None:
+        """(photo id, device) for photos found on another device than recorded."""
+        self.database.conn.executemany(
+            "UPDATE photos SET dev = ? WHERE id = ?", [(d, i) for i, d in devices]
+        )
+
+    def set_offline(self, photo_ids: list[int], offline: bool) -> None:
+        """Mark photos whose folder is offline (kept with their faces), or back online."""
+        self.database.conn.executemany(
+            "UPDATE photos SET offline = ? WHERE id = ?", [(int(offline), i) for i in photo_ids]
         )
 
     def delete(self, photo_ids: list[int]) -> None:

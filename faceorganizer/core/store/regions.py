@@ -33,12 +33,16 @@ def _marks(n: int) -> str:
 
 def photos_for_import(database: Database, photo_ids: Iterable[int] | None) -> list[PhotoFrame]:
     """Analysed photos (all, or these), in path order."""
-    sql = "SELECT id, raw_path, width, height, orientation FROM photos WHERE status = 'ok'"
-    args: list[int] = []
-    if photo_ids is not None:
-        args = list(photo_ids)
-        sql += f" AND id IN ({_marks(len(args))})"
-    rows = database.conn.execute(sql + " ORDER BY path", args).fetchall()
+    sql = "SELECT id, raw_path, width, height, orientation, path FROM photos WHERE status = 'ok'"
+    if photo_ids is None:
+        rows = database.conn.execute(sql).fetchall()
+    else:
+        # in chunks: a scan of 50,000 photos would pass more ids than SQLite takes at once
+        ids, rows = list(photo_ids), []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows += database.conn.execute(f"{sql} AND id IN ({_marks(len(chunk))})", chunk)
+    rows.sort(key=lambda r: r[5])
     return [
         PhotoFrame(r[0], os.fsdecode(bytes(r[1])), r[2] or 0, r[3] or 0, r[4] or 1) for r in rows
     ]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.people.text import name_key
 from faceorganizer.core.search.compare import DIFFERENT_THRESHOLD as DIFFERENT
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.captions import distinct_captions, photos_text, unnamed_caption
@@ -146,7 +147,7 @@ class PersonPickerDialog(QDialog):
         for p in self.people:
             item = QListWidgetItem(texts[p.id])
             item.setData(Qt.ItemDataRole.UserRole, p.id)
-            item.setData(Qt.ItemDataRole.UserRole + 1, (p.name or "unnamed").casefold())
+            item.setData(Qt.ItemDataRole.UserRole + 1, name_key(p.name or "unnamed"))
             item.setSizeHint(QSize(0, ICON + 8))
             self._set_icon(item, p)
             self.list.addItem(item)
@@ -208,7 +209,7 @@ class PersonPickerDialog(QDialog):
 
     # -- choosing -------------------------------------------------------------------------
     def _filter(self, text: str) -> None:
-        needle = text.strip().casefold()
+        needle = name_key(text)  # the rule the store compares names by
         first = None
         for i in range(self.list.count()):
             item = self.list.item(i)
@@ -219,7 +220,7 @@ class PersonPickerDialog(QDialog):
         if needle:
             # typing is a choice: the best match of what was typed
             self.list.setCurrentItem(first) if first is not None else self.list.setCurrentRow(-1)
-        exact = any((p.name or "").casefold() == needle for p in self.people)
+        exact = any(name_key(p.name or "") == needle for p in self.people)
         if needle and self.allow_new and not exact and first is None:
             self.hint.setText(f"OK creates a new person “{text.strip()}”")
         elif needle and self.allow_new and not exact:
