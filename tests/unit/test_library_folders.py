@@ -44,10 +44,10 @@ def test_an_older_database_gains_the_folder_table(tmp_path: Path) -> None:
     Database(path).close()
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE library_folders")
-    conn.execute("PRAGMA user_version = 2")
+    conn.execute("PRAGMA user_version = 3")  # the schema before 0004_library_folders
     conn.commit()
     conn.close()
     library = Library(path)
     library.open()
     assert library.add_folders([str(tmp_path)]) == [str(tmp_path)]
-    assert (tmp_path / "old.db.v2.bak").exists()
+    assert (tmp_path / "old.db.v3.bak").exists()

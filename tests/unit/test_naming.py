@@ -20,7 +20,8 @@ from faceorganizer.core.people.ops import PeopleOps
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository
-from tests.unit.test_people_ops import DIM, _face, _unit
+from tests.builders import new_face
+from tests.unit.test_people_ops import CLEAR, DIM, _unit
 
 
 @pytest.fixture()
@@ -42,7 +43,7 @@ def db(tmp_path: Path) -> Database:
                 status="ok",
             )
             vec = _unit(centres[key[0]] + 0.3 * _unit(rng.normal(size=DIM)))
-            ids[key] = faces.replace_for_photo(pid, [_face(vec)], "p")[0]
+            ids[key] = faces.replace_for_photo(pid, [new_face(vec, **CLEAR)], "p")[0]
         repo = PeopleOps(database).repo
         a = repo.create(None)
         repo.assign([ids[k] for k in ("A0", "A1", "A2", "A3", "S0")], a, confirmed=False)
@@ -239,7 +240,7 @@ def test_suggestions_below_the_calibrated_floor_are_not_offered(tmp_path: Path) 
                 content_hash=f"h{n}",
                 status="ok",
             )
-            ids.append(faces.replace_for_photo(pid, [_face(vec)], "p")[0])
+            ids.append(faces.replace_for_photo(pid, [new_face(vec, **CLEAR)], "p")[0])
     ops = PeopleOps(database)
     person, _ = ops.create_person("Cleo", ids[:4])
     offered = dict(suggest.suggest_faces_for(database, person))
@@ -278,7 +279,7 @@ def test_two_established_groups_need_a_same_person_verdict_to_be_asked(tmp_path:
                     status="ok",
                 )
                 vec = _unit(centres[key] + 0.08 * _unit(rng.normal(size=DIM)))
-                ids.append(faces.replace_for_photo(pid, [_face(vec)], "p")[0])
+                ids.append(faces.replace_for_photo(pid, [new_face(vec, **CLEAR)], "p")[0])
                 n += 1
             groups[key] = repo.create(None)
             repo.assign(ids, groups[key], confirmed=False)
@@ -315,7 +316,7 @@ def _groups_at(tmp_path: Path, sizes: dict[str, int], alike: dict[str, float]) -
                     status="ok",
                 )
                 vec = _unit(centres[key] + 0.08 * _unit(rng.normal(size=DIM)))
-                ids.append(faces.replace_for_photo(pid, [_face(vec)], "p")[0])
+                ids.append(faces.replace_for_photo(pid, [new_face(vec, **CLEAR)], "p")[0])
                 n += 1
             groups[key] = repo.create(None)
             repo.assign(ids, groups[key], confirmed=False)

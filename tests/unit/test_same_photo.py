@@ -14,7 +14,8 @@ from faceorganizer.core.people.same_photo import SamePhoto, same_photo_clashes
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository
-from tests.unit.test_people_ops import DIM, _face, _unit
+from tests.builders import new_face
+from tests.unit.test_people_ops import CLEAR, DIM, _unit
 
 
 @pytest.fixture()
@@ -35,7 +36,7 @@ def db(tmp_path: Path) -> tuple[Database, dict[str, int]]:
                 status="ok",
             )
             new = [
-                replace(_face(_unit(rng.normal(size=DIM))), box=(10 + 100 * i, 10, 80, 80))
+                replace(new_face(_unit(rng.normal(size=DIM)), **CLEAR), box=(10 + 100 * i, 10, 80, 80))
                 for i in range(len(keys))
             ]
             ids.update(zip(keys, faces.replace_for_photo(pid, new, "p"), strict=True))
