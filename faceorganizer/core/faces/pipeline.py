@@ -13,6 +13,7 @@ import numpy as np
 
 from faceorganizer.core.faces.align import align_faces
 from faceorganizer.core.faces.quality import FaceQuality, assess
+from faceorganizer.core.faces.small_faces import SmallFaceFinder, SmallFaceSpec
 from faceorganizer.core.models.detection import Detections
 from faceorganizer.core.models.manifest import ModelPack, load_pack
 from faceorganizer.core.models.registry import (
@@ -23,12 +24,15 @@ from faceorganizer.core.models.registry import (
     check_pack,
 )
 from faceorganizer.core.photos.decode import DecodedPhoto
-from faceorganizer.core.store.faces import NewFace
+from faceorganizer.core.store.faces import FLAG_DOUBTFUL, NewFace
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DETECT_SCORE = 0.6
 RETRY_LONG_SIDE = 1280  # a photo with no face at the default size is tried once larger
+# a face the second detector (YuNet, looking at the face alone, enlarged) scores below this is
+# flagged doubtful: kept, but not grouped nor offered (docs/detection.md, *False faces*)
+DOUBT_SCORE = 0.3
 EMBED_BATCH = 64  # crops of several photos embedded in one call (32–64 keep a GPU busy)
 
 
@@ -40,6 +44,7 @@ class EngineOptions:
     device: str = "auto"
     detect_score: float = DEFAULT_DETECT_SCORE
     threads: int | None = None
+    small_faces: bool = True  # a second look for small faces in large photos (the manifest's)
 
 
 class FaceEngine:
@@ -57,8 +62,34 @@ class FaceEngine:
         self.embedder: Embedder = build_embedder(
             self.pack, self.options.device, self.options.threads
         )
+        self.small_faces = self._small_face_finder() if self.options.small_faces else None
         # seconds per stage, added up while not None (benchmarks set it to {})
         self.timings: dict[str, float] | None = None
+
+    def _small_face_finder(self) -> SmallFaceFinder | None:
+        """The pack's second look for small faces (None: its manifest has none, or the
+        finder's model file is missing, which is said once in the log)."""
+        spec = SmallFaceSpec.from_manifest(self.pack.detector.extra.get("small_faces"))
+        if spec is None:
+            return None
+        finder_pack = self.pack if spec.finder_pack == self.pack.id else load_pack(spec.finder_pack)
+        if not finder_pack.detector.is_present():
+            log.warning(
+                "no second look for small faces: %s is missing", finder_pack.detector.path.name
+            )
+            return None
+        # the finder keeps weak faces too: a new face needs finder_score, a face of the first
+        # pass only some agreement (``doubtful``)
+        finder = build_detector(
+            finder_pack, self.options.device, self.options.threads, min(spec.finder_score, 0.2)
+        )
+        return SmallFaceFinder(spec, finder, self.detector)
+
+    def _second_look(self, image: np.ndarray, found: Detections) -> Detections:
+        """``found`` plus the small faces of a photo the detector saw reduced."""
+        if self.small_faces is None or not self.small_faces.wants(image, self.detector.long_side):
+            return found
+        return self.small_faces.add(image, found)
 
     @property
     def device(self) -> str:
@@ -85,6 +116,7 @@ class FaceEngine:
             found = self.detector.detect(pixels)
             if len(found) == 0 and max(pixels.shape[:2]) > self.detector.long_side:
                 found = self.detector.detect(pixels, min(RETRY_LONG_SIDE, max(pixels.shape[:2])))
+            found = self._second_look(pixels, found)
         crops, boxes, marks, scores, quality = self._prepare(photo, found)
         with self._clock("embed"):
             vectors, norms = self.embedder.embed(crops)
@@ -139,7 +171,7 @@ class FaceEngine:
             for i in retry:
                 img = images[i]
                 found[i] = self.detector.detect(img, min(RETRY_LONG_SIDE, max(img.shape[:2])))
-        return found
+        return [self._second_look(img, f) for img, f in zip(images, found, strict=True)]
 
     def _prepare(
         self, photo: DecodedPhoto, found: Detections
@@ -156,6 +188,11 @@ class FaceEngine:
         marks = marks_w * photo.scale
         with self._clock("quality"):
             quality = assess(boxes, marks, crops, scores)
+        if self.small_faces is not None:
+            with self._clock("doubt"):
+                agree = self.small_faces.agreement(photo.pixels, boxes_w)
+            doubtful = (agree < DOUBT_SCORE) * FLAG_DOUBTFUL
+            quality = replace(quality, flags=quality.flags | doubtful.astype(np.int64))
         return crops, boxes, marks, scores, quality
 
 
