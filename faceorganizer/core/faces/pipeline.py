@@ -30,9 +30,12 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DETECT_SCORE = 0.6
 RETRY_LONG_SIDE = 1280  # a photo with no face at the default size is tried once larger
-# a face the second detector (YuNet, looking at the face alone, enlarged) scores below this is
-# flagged doubtful: kept, but not grouped nor offered (docs/detection.md, *False faces*)
+# a face the second detector (YuNet, looking at the face alone, enlarged) scores below
+# DOUBT_SCORE is flagged doubtful, unless the first was all but certain (SURE_SCORE): kept, but
+# not grouped nor offered. On 1,011 faces of the shared sets this flags 2, both with a vector
+# norm under 5 (docs/detection.md, *False faces*).
 DOUBT_SCORE = 0.3
+SURE_SCORE = 0.95
 EMBED_BATCH = 64  # crops of several photos embedded in one call (32–64 keep a GPU busy)
 
 
@@ -85,10 +88,13 @@ class FaceEngine:
         )
         return SmallFaceFinder(spec, finder, self.detector)
 
-    def _second_look(self, image: np.ndarray, found: Detections) -> Detections:
-        """``found`` plus the small faces of a photo the detector saw reduced."""
+    def _second_look(
+        self, image: np.ndarray, found: Detections
+    ) -> tuple[Detections, Detections | None]:
+        """``found`` plus the small faces of a photo the detector saw much reduced, and what
+        the second detector saw there (None: it did not look)."""
         if self.small_faces is None or not self.small_faces.wants(image, self.detector.long_side):
-            return found
+            return found, None
         return self.small_faces.add(image, found)
 
     @property
@@ -116,8 +122,8 @@ class FaceEngine:
             found = self.detector.detect(pixels)
             if len(found) == 0 and max(pixels.shape[:2]) > self.detector.long_side:
                 found = self.detector.detect(pixels, min(RETRY_LONG_SIDE, max(pixels.shape[:2])))
-            found = self._second_look(pixels, found)
-        crops, boxes, marks, scores, quality = self._prepare(photo, found)
+            found, seen = self._second_look(pixels, found)
+        crops, boxes, marks, scores, quality = self._prepare(photo, found, seen)
         with self._clock("embed"):
             vectors, norms = self.embedder.embed(crops)
         return _faces(boxes, marks, scores, quality, vectors, norms)
@@ -127,7 +133,7 @@ class FaceEngine:
         detector can (the same faces as one at a time), all their crops embedded together."""
         with self._clock("detect"):
             found = self._detect_all([p.pixels for p in photos])
-        prepared = [self._prepare(p, f) for p, f in zip(photos, found, strict=True)]
+        prepared = [self._prepare(p, f, s) for p, (f, s) in zip(photos, found, strict=True)]
         with self._clock("embed"):
             crops = [c for c, *_ in prepared]
             everything = np.concatenate(crops) if crops else np.zeros((0, 112, 112, 3), np.uint8)
@@ -151,7 +157,7 @@ class FaceEngine:
             at += k
         return out
 
-    def _detect_all(self, images: list[np.ndarray]) -> list[Detections]:
+    def _detect_all(self, images: list[np.ndarray]) -> list[tuple[Detections, Detections | None]]:
         """Detections for each image, with ``analyse``'s larger retry for photos without."""
         batched = getattr(self.detector, "detect_batch", None)
         if batched is None:
@@ -174,7 +180,7 @@ class FaceEngine:
         return [self._second_look(img, f) for img, f in zip(images, found, strict=True)]
 
     def _prepare(
-        self, photo: DecodedPhoto, found: Detections
+        self, photo: DecodedPhoto, found: Detections, seen: Detections | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, FaceQuality | None]:
         """Crops, boxes, landmarks, scores and quality of a photo's faces, largest first."""
         if len(found) == 0:
@@ -190,8 +196,8 @@ class FaceEngine:
             quality = assess(boxes, marks, crops, scores)
         if self.small_faces is not None:
             with self._clock("doubt"):
-                agree = self.small_faces.agreement(photo.pixels, boxes_w)
-            doubtful = (agree < DOUBT_SCORE) * FLAG_DOUBTFUL
+                agree = self.small_faces.agreement(photo.pixels, boxes_w, seen)
+            doubtful = ((agree < DOUBT_SCORE) & (scores < SURE_SCORE)) * FLAG_DOUBTFUL
             quality = replace(quality, flags=quality.flags | doubtful.astype(np.int64))
         return crops, boxes, marks, scores, quality
 

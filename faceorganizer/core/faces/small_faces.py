@@ -32,6 +32,7 @@ class SmallFaceSpec:
 
     finder_pack: str
     long_side: int = 1280
+    min_long_side: int = 1280  # photos decoded no larger are left to the first pass
     finder_score: float = 0.6
     face_px: int = 64
     context: float = 3.0
@@ -44,6 +45,7 @@ class SmallFaceSpec:
         spec = SmallFaceSpec(
             finder_pack=str(raw["finder_pack"]),
             long_side=int(raw.get("long_side", 1280)),
+            min_long_side=int(raw.get("min_long_side", 1280)),
             finder_score=float(raw.get("finder_score", 0.6)),
             face_px=int(raw.get("face_px", 64)),
             context=float(raw.get("context", 3.0)),
@@ -62,47 +64,58 @@ class SmallFaceFinder:
         self.confirmer = confirmer  # the pack's detector (detect_batch or detect)
 
     def wants(self, image: np.ndarray, first_long_side: int) -> bool:
-        """Whether the first pass saw ``image`` reduced (a photo larger than its input)."""
-        return max(image.shape[:2]) > first_long_side
+        """Whether the first pass saw ``image`` reduced by more than half: a photo decoded
+        larger than ``min_long_side`` (an ordinary photo of 1280 px or less costs nothing)."""
+        return max(image.shape[:2]) > max(first_long_side, self.spec.min_long_side)
 
-    def add(self, image: np.ndarray, first: Detections) -> Detections:
-        """``first`` plus the faces both detectors find that ``first`` lacks."""
+    def add(self, image: np.ndarray, first: Detections) -> tuple[Detections, Detections]:
+        """``first`` plus the faces both detectors find that ``first`` lacks, and every face
+        the finder saw (its weak ones too: ``agreement`` reads them)."""
         side = min(self.spec.long_side, max(image.shape[:2]))
-        candidates = self.finder.detect(image, side)
-        sure = candidates.scores >= self.spec.finder_score
-        candidates = Detections(
-            candidates.boxes[sure], candidates.landmarks[sure], candidates.scores[sure]
-        )
-        fresh = _not_in(candidates.boxes, first.boxes)
+        seen = self.finder.detect(image, side)
+        sure = seen.scores >= self.spec.finder_score
+        fresh = _not_in(seen.boxes, first.boxes) & sure
         if not fresh.any():
-            return first
-        windows, placed = self._windows(image, candidates.boxes[fresh])
-        found = self._confirm(windows, placed, candidates.boxes[fresh])
+            return first, seen
+        windows, placed = self._windows(image, seen.boxes[fresh])
+        found = self._confirm(windows, placed, seen.boxes[fresh])
         if len(found) == 0:
-            return first
+            return first, seen
         boxes = np.concatenate([first.boxes, found.boxes])
         marks = np.concatenate([first.landmarks, found.landmarks])
         scores = np.concatenate([first.scores, found.scores])
         keep = nms(boxes, scores, 0.0, 0.4)
-        return Detections(boxes[keep], marks[keep], scores[keep])
+        return Detections(boxes[keep], marks[keep], scores[keep]), seen
 
-    def agreement(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-        """For each face box, the finder's best score for a face there (0: none), the finder
-        looking at a window around the box where the face is ``face_px`` wide."""
+    def agreement(
+        self, image: np.ndarray, boxes: np.ndarray, seen: Detections | None = None
+    ) -> np.ndarray:
+        """For each face box, the finder's best score for a face there (0: none).
+
+        A face the finder's whole look (``seen``) already found there takes that score; the
+        others are looked at alone, in a window where the face is ``face_px`` wide.
+        """
         out = np.zeros(len(boxes), np.float32)
         if len(boxes) == 0:
             return out
-        windows, placed = self._windows(image, boxes)
+        if seen is not None and len(seen):
+            overlap = _iou(boxes, seen.boxes)
+            near = overlap >= 0.3
+            out = np.where(near, seen.scores[None, :], 0.0).max(axis=1).astype(np.float32)
+        todo = np.nonzero(out < self.spec.finder_score)[0]
+        if len(todo) == 0:
+            return out
+        windows, placed = self._windows(image, boxes[todo])
         side = windows[0].shape[0] if windows else 0
-        for i, (win, (x0, y0, k), target) in enumerate(zip(windows, placed, boxes, strict=True)):
+        for i, win, (x0, y0, k), target in zip(todo, windows, placed, boxes[todo], strict=True):
             d = self.finder.detect(win, side)
             if len(d) == 0:
                 continue
             b = d.boxes / k + np.array([x0, y0, 0, 0], np.float32)
             overlap = _iou(target[None, :], b)[0]
-            near = overlap >= 0.3
-            if near.any():
-                out[i] = float(d.scores[near].max())
+            near_w = overlap >= 0.3
+            if near_w.any():
+                out[i] = max(out[i], float(d.scores[near_w].max()))
         return out
 
     def _windows(
