@@ -71,8 +71,18 @@ class SmallFaceFinder:
     def add(self, image: np.ndarray, first: Detections) -> tuple[Detections, Detections]:
         """``first`` plus the faces both detectors find that ``first`` lacks, and every face
         the finder saw (its weak ones too: ``agreement`` reads them)."""
-        side = min(self.spec.long_side, max(image.shape[:2]))
-        seen = self.finder.detect(image, side)
+        import cv2
+
+        h, w = image.shape[:2]
+        k = min(1.0, self.spec.long_side / max(h, w))
+        # bilinear, not the detectors' area averaging: a third of the time at this size, and
+        # the finder only has to find, the pack's detector measures
+        small = image
+        if k < 1.0:
+            small = cv2.resize(image, (round(w * k), round(h * k)), interpolation=cv2.INTER_LINEAR)
+        seen = self.finder.detect(small, max(small.shape[:2])).scaled(
+            max(h, w) / max(small.shape[:2])
+        )
         sure = seen.scores >= self.spec.finder_score
         fresh = _not_in(seen.boxes, first.boxes) & sure
         if not fresh.any():
