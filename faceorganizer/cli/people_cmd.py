@@ -23,6 +23,11 @@ def register(sub: Any) -> None:
         "--threshold", type=validate.cosine_distance, default=None, help="cosine distance (0-2]"
     )
     p.add_argument("--incremental", action="store_true", help="only place faces not yet grouped")
+    p.add_argument(
+        "--doubtful",
+        action="store_true",
+        help="also group faces flagged doubtful (the second detector saw no face there)",
+    )
     p.set_defaults(handler=cmd_cluster)
 
     p = sub.add_parser("people", help="list people and groups")
@@ -108,7 +113,9 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     """Group faces into people."""
     from faceorganizer.core.people.grouping import GroupingOptions
 
-    options = GroupingOptions(incremental=args.incremental).with_method(args.method, args.threshold)
+    options = GroupingOptions(incremental=args.incremental, doubtful=args.doubtful).with_method(
+        args.method, args.threshold
+    )
     done = open_library(args).regroup(options)
     changes, people, unsorted = done.changes, done.people, done.unsorted
     named = sum(1 for p in people if p.name)

@@ -294,3 +294,19 @@ def test_single_unsorted_faces_are_asked_about_their_most_likely_person(library:
     assert places and places[0][:2] == (loose, b) and places[0][2] > 0.5
     ops.reject([loose], b)  # "No": never asked about Ben again
     assert all((f, p) != (loose, b) for f, p, _ in suggest.suggest_places(library))
+
+
+def test_doubtful_face_is_neither_grouped_nor_unsorted_unless_asked(library: Database) -> None:
+    from faceorganizer.core.store.faces import FLAG_DOUBTFUL
+
+    face = _face_of(library, "C2")
+    with library.transaction():
+        library.conn.execute("UPDATE faces SET flags = ? WHERE id = ?", (FLAG_DOUBTFUL, face))
+    regroup(library)
+    repo = PeopleRepository(library)
+    assert face not in repo.assignments()
+    assert face not in repo.unsorted_faces()
+    assert face in repo.unsorted_faces(doubtful=True)  # still there for a user who asks
+    assert _person_of(library, "C1") == _person_of(library, "C3")  # the rest as before
+    regroup(library, GroupingOptions(doubtful=True))
+    assert repo.assignments()[face].person_id == _person_of(library, "C1")

@@ -36,7 +36,9 @@ def db(tmp_path: Path) -> tuple[Database, dict[str, int]]:
                 status="ok",
             )
             new = [
-                replace(new_face(_unit(rng.normal(size=DIM)), **CLEAR), box=(10 + 100 * i, 10, 80, 80))
+                replace(
+                    new_face(_unit(rng.normal(size=DIM)), **CLEAR), box=(10 + 100 * i, 10, 80, 80)
+                )
                 for i in range(len(keys))
             ]
             ids.update(zip(keys, faces.replace_for_photo(pid, new, "p"), strict=True))

@@ -13,6 +13,7 @@ import numpy as np
 
 from faceorganizer.core.faces.align import align_faces
 from faceorganizer.core.faces.quality import FaceQuality, assess
+from faceorganizer.core.faces.small_faces import SmallFaceFinder, SmallFaceSpec
 from faceorganizer.core.models.detection import Detections
 from faceorganizer.core.models.manifest import ModelPack, load_pack
 from faceorganizer.core.models.registry import (
@@ -23,12 +24,18 @@ from faceorganizer.core.models.registry import (
     check_pack,
 )
 from faceorganizer.core.photos.decode import DecodedPhoto
-from faceorganizer.core.store.faces import NewFace
+from faceorganizer.core.store.faces import FLAG_DOUBTFUL, NewFace
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DETECT_SCORE = 0.6
 RETRY_LONG_SIDE = 1280  # a photo with no face at the default size is tried once larger
+# a face the second detector (YuNet, looking at the face alone, enlarged) scores below
+# DOUBT_SCORE is flagged doubtful, unless the first was all but certain (SURE_SCORE): kept, but
+# not grouped nor offered. On 1,011 faces of the shared sets this flags 2, both with a vector
+# norm under 5 (docs/detection.md, *False faces*).
+DOUBT_SCORE = 0.3
+SURE_SCORE = 0.95
 EMBED_BATCH = 64  # crops of several photos embedded in one call (32–64 keep a GPU busy)
 
 
@@ -40,6 +47,7 @@ class EngineOptions:
     device: str = "auto"
     detect_score: float = DEFAULT_DETECT_SCORE
     threads: int | None = None
+    small_faces: bool = True  # a second look for small faces in large photos (the manifest's)
 
 
 class FaceEngine:
@@ -57,8 +65,37 @@ class FaceEngine:
         self.embedder: Embedder = build_embedder(
             self.pack, self.options.device, self.options.threads
         )
+        self.small_faces = self._small_face_finder() if self.options.small_faces else None
         # seconds per stage, added up while not None (benchmarks set it to {})
         self.timings: dict[str, float] | None = None
+
+    def _small_face_finder(self) -> SmallFaceFinder | None:
+        """The pack's second look for small faces (None: its manifest has none, or the
+        finder's model file is missing, which is said once in the log)."""
+        spec = SmallFaceSpec.from_manifest(self.pack.detector.extra.get("small_faces"))
+        if spec is None:
+            return None
+        finder_pack = self.pack if spec.finder_pack == self.pack.id else load_pack(spec.finder_pack)
+        if not finder_pack.detector.is_present():
+            log.warning(
+                "no second look for small faces: %s is missing", finder_pack.detector.path.name
+            )
+            return None
+        # the finder keeps weak faces too: a new face needs finder_score, a face of the first
+        # pass only some agreement (``doubtful``)
+        finder = build_detector(
+            finder_pack, self.options.device, self.options.threads, min(spec.finder_score, 0.2)
+        )
+        return SmallFaceFinder(spec, finder, self.detector)
+
+    def _second_look(
+        self, image: np.ndarray, found: Detections
+    ) -> tuple[Detections, Detections | None]:
+        """``found`` plus the small faces of a photo the detector saw much reduced, and what
+        the second detector saw there (None: it did not look)."""
+        if self.small_faces is None or not self.small_faces.wants(image, self.detector.long_side):
+            return found, None
+        return self.small_faces.add(image, found)
 
     @property
     def device(self) -> str:
@@ -85,7 +122,8 @@ class FaceEngine:
             found = self.detector.detect(pixels)
             if len(found) == 0 and max(pixels.shape[:2]) > self.detector.long_side:
                 found = self.detector.detect(pixels, min(RETRY_LONG_SIDE, max(pixels.shape[:2])))
-        crops, boxes, marks, scores, quality = self._prepare(photo, found)
+            found, seen = self._second_look(pixels, found)
+        crops, boxes, marks, scores, quality = self._prepare(photo, found, seen)
         with self._clock("embed"):
             vectors, norms = self.embedder.embed(crops)
         return _faces(boxes, marks, scores, quality, vectors, norms)
@@ -95,7 +133,7 @@ class FaceEngine:
         detector can (the same faces as one at a time), all their crops embedded together."""
         with self._clock("detect"):
             found = self._detect_all([p.pixels for p in photos])
-        prepared = [self._prepare(p, f) for p, f in zip(photos, found, strict=True)]
+        prepared = [self._prepare(p, f, s) for p, (f, s) in zip(photos, found, strict=True)]
         with self._clock("embed"):
             crops = [c for c, *_ in prepared]
             everything = np.concatenate(crops) if crops else np.zeros((0, 112, 112, 3), np.uint8)
@@ -119,7 +157,7 @@ class FaceEngine:
             at += k
         return out
 
-    def _detect_all(self, images: list[np.ndarray]) -> list[Detections]:
+    def _detect_all(self, images: list[np.ndarray]) -> list[tuple[Detections, Detections | None]]:
         """Detections for each image, with ``analyse``'s larger retry for photos without."""
         batched = getattr(self.detector, "detect_batch", None)
         if batched is None:
@@ -139,10 +177,10 @@ class FaceEngine:
             for i in retry:
                 img = images[i]
                 found[i] = self.detector.detect(img, min(RETRY_LONG_SIDE, max(img.shape[:2])))
-        return found
+        return [self._second_look(img, f) for img, f in zip(images, found, strict=True)]
 
     def _prepare(
-        self, photo: DecodedPhoto, found: Detections
+        self, photo: DecodedPhoto, found: Detections, seen: Detections | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, FaceQuality | None]:
         """Crops, boxes, landmarks, scores and quality of a photo's faces, largest first."""
         if len(found) == 0:
@@ -156,6 +194,11 @@ class FaceEngine:
         marks = marks_w * photo.scale
         with self._clock("quality"):
             quality = assess(boxes, marks, crops, scores)
+        if self.small_faces is not None:
+            with self._clock("doubt"):
+                agree = self.small_faces.agreement(photo.pixels, boxes_w, seen)
+            doubtful = ((agree < DOUBT_SCORE) & (scores < SURE_SCORE)) * FLAG_DOUBTFUL
+            quality = replace(quality, flags=quality.flags | doubtful.astype(np.int64))
         return crops, boxes, marks, scores, quality
 
 

@@ -22,7 +22,12 @@ from faceorganizer.core.people.cluster import (
     lone_threshold,
 )
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FLAG_TOO_SMALL, FaceRepository, FaceVectors
+from faceorganizer.core.store.faces import (
+    FLAG_DOUBTFUL,
+    FLAG_TOO_SMALL,
+    FaceRepository,
+    FaceVectors,
+)
 from faceorganizer.core.store.people import Assignment, PeopleRepository, PersonRow
 
 log = logging.getLogger(__name__)
@@ -38,6 +43,7 @@ class GroupingOptions:
     assign_threshold: float | None = None  # cosine distance to join a person; None: cluster's
     min_seed_quality: float = MIN_SEED_QUALITY
     incremental: bool = False
+    doubtful: bool = False  # also group faces flagged doubtful (not a face to the 2nd detector)
 
     def with_method(self, method: str | None, threshold: float | None) -> GroupingOptions:
         """The same options with another clustering method or threshold."""
@@ -73,8 +79,17 @@ def regroup(database: Database, options: GroupingOptions | None = None) -> Chang
         current = repo.assignments()
         anchored = {pid for pid, p in people.items() if p.name is not None or p.confirmed_count > 0}
         pos = {int(f): i for i, f in enumerate(vec.ids)}
+        # a doubtful face is left out like an ignored one, unless asked for: a dress or a dog
+        # must not seed, bridge or join a person (a user may still move it to one)
+        skip = (
+            (vec.flags & FLAG_DOUBTFUL) != 0 if not opts.doubtful else np.zeros(len(vec.ids), bool)
+        )
         free = np.array(
-            [i for i, f in enumerate(vec.ids) if int(f) not in ignored and int(f) not in current],
+            [
+                i
+                for i, f in enumerate(vec.ids)
+                if int(f) not in ignored and int(f) not in current and not skip[i]
+            ],
             dtype=np.int64,
         )
         new_rows: list[tuple[int, int, bool]] = []

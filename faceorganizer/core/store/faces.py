@@ -17,6 +17,9 @@ FLAG_TURNED = 4
 FLAG_FROM_METADATA = 8  # a region another tool drew, not found by our detector
 FLAG_BOX_ALIGNED = 16  # no landmarks found in the region: aligned by its box (a weak vector)
 FLAG_MANUAL = 32  # a box the user drew by hand around a face the detector missed
+# the second detector sees no face there (a patterned dress, a dog): kept and shown in
+# ``faces --json``, but left out of grouping, the Unsorted page and suggestions unless asked
+FLAG_DOUBTFUL = 64
 FLAG_NAMES = (
     (FLAG_TOO_SMALL, "too_small"),
     (FLAG_BLURRY, "blurry"),
@@ -24,6 +27,7 @@ FLAG_NAMES = (
     (FLAG_FROM_METADATA, "from_metadata"),
     (FLAG_BOX_ALIGNED, "box_aligned"),
     (FLAG_MANUAL, "manual"),
+    (FLAG_DOUBTFUL, "doubtful"),
 )
 
 _CHUNK = 900  # ids per IN (...) list, under SQLite's variable limit

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from faceorganizer.core.store.db import Database
+from faceorganizer.core.store.faces import FLAG_DOUBTFUL
 from faceorganizer.core.store.names import name_key
 
 
@@ -244,11 +245,13 @@ class PeopleRepository:
         """
         return [(r[0], r[1]) for r in self.conn.execute(sql, [*person_ids, len(person_ids)])]
 
-    def unsorted_faces(self) -> list[int]:
-        """Faces in no person and not ignored."""
+    def unsorted_faces(self, *, doubtful: bool = False) -> list[int]:
+        """Faces in no person and not ignored (nor ``doubtful`` ones unless asked)."""
         rows = self.conn.execute(
             "SELECT id FROM faces WHERE id NOT IN (SELECT face_id FROM face_person) "
-            "AND id NOT IN (SELECT face_id FROM ignored_faces) ORDER BY quality DESC"
+            "AND id NOT IN (SELECT face_id FROM ignored_faces) "
+            + ("" if doubtful else f"AND (flags & {FLAG_DOUBTFUL}) = 0 ")
+            + "ORDER BY quality DESC"
         )
         return [r[0] for r in rows]
 
