@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
                 "flags": [name for bit, name in FLAG_NAMES if f.flags & bit],
             },
             "pack": f.pack_id,
+            "taken": f.taken,
+            "taken_source": f.taken_source,
+            "taken_guessed": f.taken_source == "file" if f.taken else None,
         }
         for f in rows
     ]

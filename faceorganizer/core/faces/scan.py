@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import itertools
 import logging
 import os
@@ -22,13 +21,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+from faceorganizer.core.faces.scan_read import Loaded, decoded_result, read_photo, timed_read
+from faceorganizer.core.metadata.dates import DateReader
 from faceorganizer.core.models.providers import opencv_threads, thread_budget
-from faceorganizer.core.photos.decode import (
-    DecodedPhoto,
-    DecodeError,
-    decode_bytes,
-    read_photo_file,
-)
 from faceorganizer.core.photos.discover import (
     FoundFile,
     WalkProblem,
@@ -38,7 +33,7 @@ from faceorganizer.core.photos.discover import (
     walk_photos,
 )
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository, PhotoRow
 
 if TYPE_CHECKING:
@@ -103,40 +98,6 @@ class ScanSummary:
     def photos_per_second(self) -> float:
         """Processed photos per second of the whole scan."""
         return self.processed / self.elapsed if self.elapsed > 0 else 0.0
-
-
-@dataclass
-class _Loaded:
-    found: FoundFile
-    content_hash: str | None = None
-    decoded: DecodedPhoto | None = None
-    error: str | None = None
-    moved_from: PhotoRow | None = None
-    vanished: bool = False
-    faces: list[NewFace] | None = None  # found by a worker; None: not analysed yet
-    read_seconds: float = 0.0  # reading, hashing and decoding
-    data: bytes | None = None  # read but not decoded yet (``_read(..., decode=False)``)
-
-
-def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow], decode: bool = True) -> _Loaded:
-    """Read, fingerprint and (unless not ``decode``) decode one file (runs in the decode pool)."""
-    try:
-        data = read_photo_file(found.path)  # a pipe or device swapped in is refused, not read
-    except FileNotFoundError:
-        return _Loaded(found, vanished=True)
-    except OSError as exc:
-        return _Loaded(found, error=f"unreadable: {exc.strerror or exc}")
-    except DecodeError as exc:
-        return _Loaded(found, error=str(exc))
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if digest in moved_candidates:
-        return _Loaded(found, digest, moved_from=moved_candidates[digest])
-    if not decode:
-        return _Loaded(found, digest, data=data)
-    try:
-        return _Loaded(found, digest, decoded=decode_bytes(data, name=found.path))
-    except DecodeError as exc:
-        return _Loaded(found, digest, error=str(exc))
 
 
 @dataclass(frozen=True)
@@ -237,8 +198,8 @@ class _Engines:
 
 
 def _analyse(
-    chunk: list[Callable[[], _Loaded]], engines: _Engines, thumbnails: bool = False
-) -> list[_Loaded]:
+    chunk: list[Callable[[], Loaded]], engines: _Engines, thumbnails: bool = False
+) -> list[Loaded]:
     """Analyse a chunk of photos with this thread's engine (runs on an engine thread).
 
     ``chunk`` gives each photo read and decoded: a decode job's result, or the reading itself.
@@ -260,32 +221,6 @@ def _analyse(
             except Exception as exc:  # noqa: BLE001 - a thumbnail is never worth a photo
                 log.debug("no thumbnails for %s: %s", x.found.path, exc)
     return loaded
-
-
-def _timed_read(found: FoundFile, moved: dict[str, PhotoRow], decode: bool = True) -> _Loaded:
-    """``_read``, with the seconds it took (runs in the decode pool)."""
-    start = time.perf_counter()
-    loaded = _read(found, moved, decode)
-    loaded.read_seconds = time.perf_counter() - start
-    return loaded
-
-
-def _decoded(loaded: _Loaded) -> _Loaded:
-    """A photo read by the decode pool, decoded here (on the engine thread that analyses it)."""
-    if loaded.data is None:
-        return loaded
-    start = time.perf_counter()
-    data, loaded.data = loaded.data, None
-    try:
-        loaded.decoded = decode_bytes(data, name=loaded.found.path)
-    except DecodeError as exc:
-        loaded.error = str(exc)
-    loaded.read_seconds += time.perf_counter() - start
-    return loaded
-
-
-def _decoded_result(job: Future[_Loaded]) -> _Loaded:
-    return _decoded(job.result())
 
 
 class _Writer:
@@ -351,7 +286,7 @@ def _plan(
 def store_loaded(
     photos: PhotoRepository,
     faces: FaceRepository,
-    loaded: _Loaded,
+    loaded: Loaded,
     engine: FaceEngine | None,
     claimed: set[int],
 ) -> tuple[str, int | None]:
@@ -396,7 +331,8 @@ def store_loaded(
         width=d.width,
         height=d.height,
         orientation=d.orientation,
-        taken_at=d.taken_at,
+        taken_at=loaded.taken.when if loaded.taken else None,
+        taken_source=loaded.taken.source if loaded.taken else None,
         fmt=d.format,
         pack_id=engine.pack.id,
     )
@@ -481,6 +417,7 @@ def scan_library(
     analysers.timed = timings
     stages: dict[str, float] = {"read+decode": 0.0, "write": 0.0, "wait": 0.0}
     claimed: set[int] = set()
+    dates = DateReader()  # per scan: a sidecar added since the last scan is seen
     writer = _Writer(database)
     try:
         with (
@@ -488,8 +425,8 @@ def scan_library(
             ThreadPoolExecutor(max(1, plan.decoders), thread_name_prefix="decode") as decoding,
             ThreadPoolExecutor(plan.engines, thread_name_prefix="engine") as analysing,
         ):
-            pending: deque[Future[list[_Loaded]]] = deque()
-            queued: deque[Future[_Loaded]] = deque()  # decode jobs, to cancel on stop
+            pending: deque[Future[list[Loaded]]] = deque()
+            queued: deque[Future[Loaded]] = deque()  # decode jobs, to cancel on stop
             queue = iter(todo)
             # chunks in flight: each engine's, and one or two waiting (decoded photos take
             # memory: 9 MB each for a 12 MP photo, so a CPU scan keeps one chunk waiting)
@@ -503,27 +440,34 @@ def scan_library(
                     files = list(itertools.islice(queue, plan.batch))
                     if not files:
                         return
-                    chunk: list[Callable[[], _Loaded]]
+                    chunk: list[Callable[[], Loaded]]
                     if plan.decoders and plan.device == "cpu":
                         # the pool reads ahead; the engine decodes just before it detects, while
                         # the pixels are in its core's cache
                         jobs = [
-                            decoding.submit(_timed_read, f, moved_candidates, False) for f in files
+                            decoding.submit(timed_read, f, moved_candidates, False, dates)
+                            for f in files
                         ]
                         queued.extend(jobs)
-                        chunk = [functools.partial(_decoded_result, job) for job in jobs]
+                        chunk = [functools.partial(decoded_result, job) for job in jobs]
                     elif plan.decoders:
-                        jobs = [decoding.submit(_timed_read, f, moved_candidates) for f in files]
+                        jobs = [
+                            decoding.submit(timed_read, f, moved_candidates, True, dates)
+                            for f in files
+                        ]
                         queued.extend(jobs)
                         chunk = [job.result for job in jobs]
                     else:
-                        chunk = [functools.partial(_timed_read, f, moved_candidates) for f in files]
+                        chunk = [
+                            functools.partial(timed_read, f, moved_candidates, True, dates)
+                            for f in files
+                        ]
                     pending.append(analysing.submit(_analyse, chunk, analysers, thumbnails))
                 while queued and queued[0].done():
                     queued.popleft()
 
             refill()
-            ready: deque[_Loaded] = deque()
+            ready: deque[Loaded] = deque()
             while pending or ready:
                 if (not ready and not pending[0].done()) or (paused is not None and paused()):
                     writer.flush()  # never hold the write lock while waiting for a photo
@@ -544,7 +488,7 @@ def scan_library(
                 found = loaded.found
                 state.current = display_path(found.path)
                 if loaded.moved_from is not None and loaded.moved_from.id in claimed:
-                    again = functools.partial(_read, found, {})
+                    again = functools.partial(read_photo, found, {}, True, dates)
                     loaded = analysing.submit(_analyse, [again], analysers, thumbnails).result()[0]
                 writing = time.perf_counter()
                 writer.begin()
