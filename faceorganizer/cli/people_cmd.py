@@ -72,9 +72,15 @@ def register(sub: Any) -> None:
     add_db_option(p)
     p.set_defaults(handler=cmd_undo)
 
-    p = sub.add_parser("photos", help="photos of a person, or of several people together")
+    p = sub.add_parser(
+        "photos", help="photos of people together, without others, taken in a period"
+    )
     add_db_option(p)
-    p.add_argument("--person", action="append", required=True, dest="people")
+    p.add_argument("--person", action="append", default=[], dest="people", help="in the photo")
+    p.add_argument("--not", action="append", default=[], dest="without", help="not in it")
+    p.add_argument("--only", action="store_true", help="nobody else named in the photo")
+    p.add_argument("--from", type=validate.date_bound, dest="taken_from", metavar="DATE")
+    p.add_argument("--to", type=validate.date_bound, dest="taken_to", metavar="DATE")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_photos)
 
@@ -198,18 +204,43 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_photos(args: argparse.Namespace) -> int:
-    """Photos where all the given people appear."""
+    """Photos of people together (``--only``: nobody else), without others, in a period."""
+    from faceorganizer.core.library.photo_query import DateBoundError, PhotoQuery
+
+    if not (args.people or args.without or args.taken_from or args.taken_to):
+        print("error: give --person, --not, --from or --to", file=sys.stderr)
+        return 2
     library = open_library(args, readonly=True)
     try:
-        ids = [p.id for p in library.resolve(args.people)]
+        query = PhotoQuery(
+            with_all=[p.id for p in library.resolve(args.people)],
+            without=[p.id for p in library.resolve(args.without)],
+            only=args.only,
+            taken_from=args.taken_from,
+            taken_to=args.taken_to,
+        )
+        query.bounds()
     except PeopleError as exc:
         print(f"error: {shown(exc)}", file=sys.stderr)
         return 1
-    photos = library.photos_of(ids)
+    except DateBoundError as exc:
+        print(f"error: {shown(exc)}", file=sys.stderr)
+        return 2
+    hits = library.find_photos(query)
     if args.json:
-        json.dump([path for _id, path in photos], sys.stdout, indent=1, ensure_ascii=False)
+        items = [
+            {
+                "photo": h.path,
+                "taken": h.taken,
+                "taken_source": h.taken_source,
+                "taken_guessed": h.taken_source == "file" if h.taken else None,
+                "people": [{"id": pid, "name": name} for pid, name in h.people],
+            }
+            for h in hits
+        ]
+        json.dump(items, sys.stdout, indent=1, ensure_ascii=False)
         print()
     else:
-        for _id, path in photos:
-            print(shown(path))
+        for h in hits:
+            print(f"{shown(h.path)}\t{h.taken or '-'}")
     return 0

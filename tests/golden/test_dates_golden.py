@@ -100,6 +100,16 @@ def test_dates_are_read_each_way_and_again_on_rescan(tmp_path: Path) -> None:
     assert taken["xmp_embedded.jpg"][1] == "xmp"
     assert {p.name: p.read_bytes() for p in library.iterdir()} == before  # only read
 
+    # asked by person and time: the 7 copies of one face are one person
+    (group,) = json.loads(cli("people", "--db", str(db), "--json"))
+    cli("name", f"#{group['id']}", "Anna", "--db", str(db))
+    query = ["photos", "--db", str(db), "--person", "anna", "--only", "--json"]
+    hits = json.loads(cli(*query, "--from", "2016", "--to", "2018"))
+    assert [Path(h["photo"]).name for h in hits] == [
+        "xmp_embedded.jpg", "xmp_sidecar.jpg", "exif_create.jpg"
+    ]  # fmt: skip
+    assert hits[0]["people"] == [{"id": group["id"], "name": "Anna"}]
+
     # a Takeout sidecar changed: --rescan reads it again
     takeout = {"photoTakenTime": {"timestamp": "946684800"}}
     (library / "takeout.jpg.supplemental-metadata.json").write_text(json.dumps(takeout))

@@ -28,11 +28,13 @@ from faceorganizer.core.store.db import Database
 if TYPE_CHECKING:
     from faceorganizer.core.export.albums import Album, ExportResult
     from faceorganizer.core.faces.pipeline import EngineOptions
+    from faceorganizer.core.library.photo_query import PhotoQuery
     from faceorganizer.core.people.changes import Changes
     from faceorganizer.core.people.grouping import GroupingOptions
     from faceorganizer.core.people.ops import PeopleOps
     from faceorganizer.core.store.faces import FaceRow
     from faceorganizer.core.store.people import PersonRow
+    from faceorganizer.core.store.photo_search import PhotoHit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -139,6 +141,23 @@ class Library:
 
         with self.connect() as db:
             return photos_of(db, person_ids)
+
+    def find_photos(self, query: PhotoQuery) -> list[PhotoHit]:
+        """Photos by who is in them and when they were taken (``photo_query``), oldest first.
+
+        Raises DateBoundError for a bound that is not a date."""
+        from faceorganizer.core.store.photo_search import search_photos
+
+        start, before = query.bounds()
+        with self.connect() as db:
+            return search_photos(
+                db,
+                with_all=query.with_all,
+                without=query.without,
+                only=query.only,
+                taken_from=start,
+                taken_before=before,
+            )
 
     def photo(self, photo_id: int) -> tuple[str | None, list[FaceRef]]:
         """A photo's path (None when gone) and its faces with their people."""
