@@ -38,6 +38,14 @@ def register(sub: Any) -> None:
     p.add_argument("--merge", action="store_true", help="if the name exists, merge into it")
     p.set_defaults(handler=cmd_name)
 
+    p = sub.add_parser("person", help="a person's details: --born DATE (or --no-born)")
+    add_db_option(p)
+    p.add_argument("person")
+    born = p.add_mutually_exclusive_group(required=True)
+    born.add_argument("--born", metavar="YYYY-MM-DD", help="birth date ('' forgets it)")
+    born.add_argument("--no-born", action="store_true", help="forget the birth date")
+    p.set_defaults(handler=cmd_person)
+
     p = sub.add_parser("merge", help="merge people into the first one")
     add_db_option(p)
     p.add_argument("target")
@@ -132,7 +140,11 @@ def cmd_people(args: argparse.Namespace) -> int:
     for it in items:
         label = shown(it["name"]) if it["name"] else f"(unnamed group {it['id']})"
         hidden = " [hidden]" if it["hidden"] else ""
-        print(f"{it['id']}\t{label}{hidden}\t{it['face_count']} faces\t{it['photo_count']} photos")
+        born = f" (born {it['born']})" if it["born"] else ""
+        print(
+            f"{it['id']}\t{label}{hidden}{born}\t{it['face_count']} faces"
+            f"\t{it['photo_count']} photos"
+        )
     print(f"unsorted faces: {unsorted}")
     return 0
 
@@ -151,6 +163,12 @@ def cmd_name(args: argparse.Namespace) -> int:
             return _report(ops.merge(taken.existing_id, [person.id]))
 
     return _with_ops(args, run)
+
+
+def cmd_person(args: argparse.Namespace) -> int:
+    """Set or forget a person's birth date (faces from before it leave them; undoable)."""
+    born = None if args.no_born else (args.born.strip() or None)
+    return _with_ops(args, lambda ops: _report(ops.set_born(ops.resolve(args.person).id, born)))
 
 
 def cmd_merge(args: argparse.Namespace) -> int:

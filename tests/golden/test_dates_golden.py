@@ -110,6 +110,22 @@ def test_dates_are_read_each_way_and_again_on_rescan(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert hits[0]["people"] == [{"id": group["id"], "name": "Anna"}]
 
+    # born 2016: her faces from 2010 (the file's time), 2012 and 2015 leave and stay out
+    cli("person", "anna", "--born", "2016-01-01", "--db", str(db))
+    cli("cluster", "--db", str(db))
+    (anna,) = json.loads(cli("people", "--db", str(db), "--json"))[:1]
+    assert anna["name"] == "Anna" and anna["born"] == "2016-01-01"
+    listed = json.loads(cli("faces", "--db", str(db), "--json"))
+    faces = {Path(f["photo"]).name: f["id"] for f in listed}
+    early = {faces[n] for n in ("plain.jpg", "exif_wins.jpg", "takeout.jpg")}
+    assert early.isdisjoint(anna["faces"]) and len(anna["faces"]) == 4
+    refused = subprocess.run(
+        [sys.executable, "-m", "faceorganizer", "move", "--face", str(faces["plain.jpg"]),
+         "--to", "anna", "--db", str(db)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert refused.returncode == 1 and "before Anna was born" in refused.stderr
+
     # a Takeout sidecar changed: --rescan reads it again
     takeout = {"photoTakenTime": {"timestamp": "946684800"}}
     (library / "takeout.jpg.supplemental-metadata.json").write_text(json.dumps(takeout))

@@ -179,6 +179,7 @@ class Library:
                 "id": p.id,
                 "name": p.name,
                 "hidden": p.hidden,
+                "born": p.born,
                 "face_count": p.face_count,
                 "photo_count": p.photo_count,
                 "confirmed_faces": p.confirmed_count,

@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 
+from faceorganizer.core.people.born import forbidden_pairs
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.ops import PeopleOps, faces_text, who
 from faceorganizer.core.store.db import Database
@@ -104,7 +105,9 @@ class _Library:
             if a.person_id in self.people and face in self.pos:
                 self.members[a.person_id].append(face)
         self.links = self.repo.cannot_links()
-        self.rejected = self.repo.rejections()
+        # a face from before a person's birth is never offered to them (people/born.py)
+        self.before_birth = forbidden_pairs(self.repo)
+        self.rejected = self.repo.rejections() | self.before_birth
         self.ignored = self.repo.ignored()
 
     def matrix(self, faces: list[int]) -> np.ndarray:
@@ -162,6 +165,8 @@ def suggest_pairs(database: Database, limit: int = 20) -> list[Suggestion]:
                 "person_cluster" if named else "cluster_cluster"
             )
             out.append(Suggestion(kind, a, b, sim, lib.best_faces(fa), lib.best_faces(fb)))
+    if lib.before_birth:  # never ask to merge a group holding a face from before a birth
+        out = [s for s in out if not any((f, s.a) in lib.before_birth for f in lib.members[s.b])]
     # the most similar first; among near-equals, the question that moves the most faces
     out.sort(key=lambda s: (-round(s.similarity, 2), -len(lib.members[s.b]), s.a, s.b))
     return _once_each(out, lib)[:limit]
