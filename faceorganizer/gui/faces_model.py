@@ -28,6 +28,7 @@ class FaceListModel(QAbstractListModel):
         self._faces: list[FaceRef] = []
         self._scores: dict[int, float] = {}
         self._flags: dict[int, float] = {}
+        self._marks: dict[int, str] = {}  # face id -> caption (the year a group of faces starts)
         self.thumbs = thumbs
         if thumbs is not None:
             thumbs.ready.connect(self._thumb_ready)
@@ -43,7 +44,7 @@ class FaceListModel(QAbstractListModel):
             score = self._scores.get(face.id)
             if score is None and face.id in self._flags:
                 return f"⚠ {UNLIKE}"
-            return f"{score:.0%}" if score is not None else ""
+            return f"{score:.0%}" if score is not None else self._marks.get(face.id, "")
         if role == FlagRole:
             return self._flags.get(face.id)
         if role == FaceIdRole:
@@ -73,7 +74,14 @@ class FaceListModel(QAbstractListModel):
         self._faces = list(faces)
         self._scores = dict(scores or {})
         self._flags = {}
+        self._marks = {}
         self.endResetModel()
+
+    def set_marks(self, marks: dict[int, str]) -> None:
+        """Captions for some faces (face id -> text), such as the year each year starts."""
+        self._marks = dict(marks)
+        if self._faces:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._faces) - 1, 0))
 
     def set_flags(self, flags: dict[int, float]) -> None:
         """Faces that look unlike the rest of their group: face id -> similarity to the rest."""

@@ -81,7 +81,7 @@ class Pages(WindowBase):
                 self.show_people()
                 return
             self.person_view.set_person(page.person)
-            self.person_view.faces.set_faces(page.faces)
+            self.person_view.set_faces(page.faces)
             self.person_view.set_flags(page.odd)
             self.person_view.set_suggestions(page.suggested, page.scores)
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from faceorganizer.core.faces.quality import origin_text
 from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.gui.captions import age_on, age_text, taken_text
 from faceorganizer.gui.delegates import PHOTO_CELL, ThumbDelegate
 from faceorganizer.gui.menus import page_title
 from faceorganizer.gui.people_view import setup_grid
@@ -39,6 +40,19 @@ from faceorganizer.gui.thumbnails import ThumbnailCache
 NAMED = QColor(46, 160, 67)
 UNNAMED = QColor(240, 160, 30)
 FREE = QColor(200, 60, 60)
+
+
+def when_and_ages(faces: list[FaceRef]) -> str:
+    """ "   ·   3 May 2019, 14:22   ·   Anna 4 years old" for a photo's caption ("" if unknown)."""
+    taken = next((f.taken for f in faces if f.taken), None)
+    if not taken:
+        return ""
+    ages = [
+        f"{f.person_name} {age_text(age_on(f.person_born, taken))}"
+        for f in faces
+        if f.person_name and age_on(f.person_born, taken) is not None
+    ]
+    return "   ·   " + "   ·   ".join([taken_text(taken), *ages])
 
 
 def face_tip(face: FaceRef) -> str:
@@ -336,6 +350,7 @@ class PhotoViewer(QWidget):
         self.path = path
         self.caption.setText(
             f"{self.position + 1} / {len(self.photo_ids)}   {os.path.basename(path)}"
+            + when_and_ages(faces)
         )
         self.canvas.set_photo(image, scale, faces)
 

@@ -116,3 +116,16 @@ def test_the_command_line(library: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "that month has days 1 to 28" in capsys.readouterr().err
     assert cli_run([*argv, "--from", "2020", "--to", "2019"]) == 2
     assert "after" in capsys.readouterr().err
+
+
+def test_export_plans_one_album_per_year(library: Path) -> None:
+    from faceorganizer.core.library.albums import plan_albums
+
+    with Database(library, readonly=True) as db:
+        a = Library(library).resolve(["A"])[0].id
+        albums = plan_albums(db, [(a, "A")], together=False, by_date="year")
+        months = plan_albums(db, [(a, "A")], together=False, by_date="month")
+    assert {al.name: len(al.photos) for al in albums} == {
+        "A 2018": 1, "A 2019": 3, "A 2020": 1, "A undated": 1
+    }  # fmt: skip
+    assert "A 2019-07" in {al.name for al in months}

@@ -282,13 +282,15 @@ class Library:
         mode: str = "copy",
         progress: Callable[[int, int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        by_date: str | None = None,
     ) -> AlbumExport:
-        """Export ``(person id, album name)`` albums (or one album of them together)."""
+        """Export ``(person id, album name)`` albums (or one album of them together); with
+        ``by_date`` ("year" or "month"), one album per period the photos were taken."""
         from faceorganizer.core.export.albums import export_albums
         from faceorganizer.core.library.albums import plan_albums
 
         with self.connect(readonly=True) as db:
-            albums = plan_albums(db, people, together)
+            albums = plan_albums(db, people, together, by_date)  # type: ignore[arg-type]
         result = export_albums(
             albums,
             target,

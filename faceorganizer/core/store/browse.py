@@ -23,6 +23,8 @@ class FaceRef:
     person_id: int | None = None
     person_name: str | None = None
     flags: int = 0  # core.faces.quality FLAG_*: where the face came from, how good it is
+    taken: str | None = None  # when its photo was taken, ISO 8601 (core/metadata/dates.py)
+    person_born: str | None = None  # its person's birth date, YYYY-MM-DD
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class PersonItem:
     face_count: int
     photo_count: int
     cover: FaceRef | None = None
+    born: str | None = None
 
     @property
     def label(self) -> str:
@@ -44,7 +47,7 @@ class PersonItem:
 
 _FACE_SQL = """
     SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.quality, fp.person_id, pe.name,
-           f.flags
+           f.flags, p.taken_at, pe.born
     FROM faces f JOIN photos p ON p.id = f.photo_id
     LEFT JOIN face_person fp ON fp.face_id = f.id
     LEFT JOIN people pe ON pe.id = fp.person_id
@@ -52,7 +55,8 @@ _FACE_SQL = """
 
 
 def _face(r: tuple[Any, ...]) -> FaceRef:
-    return FaceRef(r[0], r[1], r[2], (r[3], r[4], r[5], r[6]), r[7], r[8], r[9], int(r[10] or 0))
+    box = (r[3], r[4], r[5], r[6])
+    return FaceRef(r[0], r[1], r[2], box, r[7], r[8], r[9], int(r[10] or 0), r[11], r[12])
 
 
 def load_people(
@@ -78,7 +82,7 @@ def load_people(
         if face.id in covers or better:
             best[pid] = face
     return [
-        PersonItem(r.id, r.name, r.hidden, r.face_count, r.photo_count, best.get(r.id))
+        PersonItem(r.id, r.name, r.hidden, r.face_count, r.photo_count, best.get(r.id), r.born)
         for r in rows
     ]
 
