@@ -77,6 +77,17 @@ class FaceListModel(QAbstractListModel):
         self._marks = {}
         self.endResetModel()
 
+    def append_faces(self, faces: list[FaceRef]) -> None:
+        """Add faces at the end (the next page of a long list)."""
+        have = {f.id for f in self._faces}
+        faces = [f for f in faces if f.id not in have]
+        if not faces:
+            return
+        first = len(self._faces)
+        self.beginInsertRows(QModelIndex(), first, first + len(faces) - 1)
+        self._faces.extend(faces)
+        self.endInsertRows()
+
     def set_marks(self, marks: dict[int, str]) -> None:
         """Captions for some faces (face id -> text), such as the year each year starts."""
         self._marks = dict(marks)

@@ -254,6 +254,7 @@ class PhotoViewer(QWidget):
     back = Signal()
     open_folder = Signal(str)
     face_drawn = Signal(int, tuple)  # photo id, (x, y, w, h) in full-resolution coordinates
+    hide_others = Signal(list)  # the photo's faces: hide the unnamed groups among them
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -271,6 +272,14 @@ class PhotoViewer(QWidget):
         self.folder_button.setObjectName("viewerOpenFolder")
         self.folder_button.clicked.connect(lambda: self.open_folder.emit(self.path))
         self.caption = QLabel("", self)
+        self.hide_button = QPushButton("Hide everyone else", self)
+        self.hide_button.setObjectName("viewerHideOthers")
+        self.hide_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.hide_button.setToolTip(
+            "Hide every unnamed group with a face in this photo (strangers); named people stay."
+            " One undo shows them again."
+        )
+        self.hide_button.clicked.connect(self._hide_others)
         self.hint = QLabel("Click a box to say who it is; right-click to find it", self)
         self.hint.setStyleSheet("color: #777")
         for b in (self.prev_button, self.next_button, self.back_button, self.folder_button):
@@ -296,6 +305,7 @@ class PhotoViewer(QWidget):
         top.addWidget(self.caption, 1)
         top.addWidget(self.hint)
         top.addWidget(self.add_face_button)
+        top.addWidget(self.hide_button)
         top.addWidget(self.folder_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
@@ -310,6 +320,9 @@ class PhotoViewer(QWidget):
             if on
             else "Click a box to say who it is; right-click to find it"
         )
+
+    def _hide_others(self) -> None:
+        self.hide_others.emit(list(self.canvas.faces))
 
     def _drawn(self, box: tuple[float, float, float, float]) -> None:
         pid = self.current()

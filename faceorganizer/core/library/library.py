@@ -190,6 +190,16 @@ class Library:
             for p in rows
         ]
 
+    def unsorted_page(
+        self, offset: int, limit: int, *, min_quality: float = 0.0
+    ) -> tuple[list[FaceRef], int]:
+        """A page of the unsorted faces (best first, at least ``min_quality``) and how many
+        there are: the Unsorted page loads 50,000 faces a page at a time."""
+        from faceorganizer.core.store.browse import unsorted_page
+
+        with self.connect() as db:
+            return unsorted_page(db, offset, limit, min_quality)
+
     def unsorted_count(self) -> int:
         """How many faces belong to no one and are not ignored."""
         from faceorganizer.core.store.people import PeopleRepository

@@ -366,6 +366,23 @@ class PeopleOps:
         label = f"Stop ignoring {faces_text(len(faces))}"
         return self._run("unignore", label, faces, [], body)
 
+    def set_hidden_many(self, person_ids: Iterable[int], hidden: bool) -> Changes:
+        """Hide (or show) several people at once: one step to undo ("hide these groups",
+        "hide everyone else in this photo")."""
+        ids = list(dict.fromkeys(person_ids))
+        if not ids:
+            raise PeopleError("no one to hide")
+        rows = [self.resolve(p) for p in ids]
+
+        def body() -> Changes:
+            for pid in ids:
+                self.repo.set_hidden(pid, hidden)
+            return Changes(people=set(ids))
+
+        verb = "Hide" if hidden else "Show"
+        label = f"{verb} {_groups_text(rows)}" if len(ids) <= 3 else f"{verb} {len(ids)} groups"
+        return self._run("hide", label, [], ids, body)
+
     def set_hidden(self, person_id: int, hidden: bool) -> Changes:
         """Hide or show a person."""
         row = self.resolve(person_id)

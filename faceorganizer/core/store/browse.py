@@ -38,6 +38,7 @@ class PersonItem:
     photo_count: int
     cover: FaceRef | None = None
     born: str | None = None
+    latest: str | None = None  # when the most recent photo of them was taken
 
     @property
     def label(self) -> str:
@@ -82,7 +83,9 @@ def load_people(
         if face.id in covers or better:
             best[pid] = face
     return [
-        PersonItem(r.id, r.name, r.hidden, r.face_count, r.photo_count, best.get(r.id), r.born)
+        PersonItem(
+            r.id, r.name, r.hidden, r.face_count, r.photo_count, best.get(r.id), r.born, r.latest
+        )
         for r in rows
     ]
 
@@ -118,6 +121,24 @@ def photos_of(db: Database, person_ids: list[int]) -> list[tuple[int, str]]:
     from faceorganizer.core.store.people import PeopleRepository
 
     return PeopleRepository(db).photos_with_all(person_ids)
+
+
+def unsorted_page(
+    db: Database, offset: int, limit: int, min_quality: float = 0.0
+) -> tuple[list[FaceRef], int]:
+    """One page of the faces in no person and not ignored (best first, at least
+    ``min_quality``), and how many there are in all."""
+    where = (
+        " WHERE fp.person_id IS NULL AND f.id NOT IN (SELECT face_id FROM ignored_faces)"
+        " AND f.quality >= ?"
+    )
+    total = db.conn.execute(
+        "SELECT count(*) FROM faces f LEFT JOIN face_person fp ON fp.face_id = f.id" + where,
+        (min_quality,),
+    ).fetchone()[0]
+    sql = _FACE_SQL + where + " ORDER BY f.quality DESC, f.id LIMIT ? OFFSET ?"
+    rows = db.conn.execute(sql, (min_quality, limit, offset))
+    return [_face(r) for r in rows], int(total)
 
 
 def ignored_faces(db: Database) -> list[FaceRef]:

@@ -23,6 +23,7 @@ class PersonRow:
     photo_count: int
     confirmed_count: int
     born: str | None = None  # YYYY-MM-DD: faces in photos taken before it are never theirs
+    latest: str | None = None  # when their most recent photo was taken (ISO 8601)
 
 
 @dataclass(frozen=True)
@@ -81,17 +82,18 @@ class PeopleRepository:
         sql = f"""
             SELECT p.id, p.name, p.hidden, p.cover_face_id,
                    count(fp.face_id), count(DISTINCT f.photo_id), coalesce(sum(fp.confirmed), 0),
-                   p.born
+                   p.born, max(ph.taken_at)
             FROM people p
             LEFT JOIN face_person fp ON fp.person_id = p.id
             LEFT JOIN faces f ON f.id = fp.face_id
+            LEFT JOIN photos ph ON ph.id = f.photo_id
             {"WHERE " + " AND ".join(where) if where else ""}
             GROUP BY p.id
             {"" if include_empty else "HAVING count(fp.face_id) > 0"}
             ORDER BY p.name IS NULL, count(fp.face_id) DESC, p.name COLLATE NOCASE, p.id
         """
         return [
-            PersonRow(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7])
+            PersonRow(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7], r[8])
             for r in self.conn.execute(sql, args)
         ]
 
