@@ -29,6 +29,7 @@ class FaceListModel(QAbstractListModel):
         self._scores: dict[int, float] = {}
         self._flags: dict[int, float] = {}
         self._marks: dict[int, str] = {}  # face id -> caption (the year a group of faces starts)
+        self._by_key: dict[tuple[str, Any], list[int]] | None = None  # (path, box) -> rows
         self.thumbs = thumbs
         if thumbs is not None:
             thumbs.ready.connect(self._thumb_ready)
@@ -72,6 +73,7 @@ class FaceListModel(QAbstractListModel):
         """Replace the faces."""
         self.beginResetModel()
         self._faces = list(faces)
+        self._by_key = None
         self._scores = dict(scores or {})
         self._flags = {}
         self._marks = {}
@@ -86,6 +88,7 @@ class FaceListModel(QAbstractListModel):
         first = len(self._faces)
         self.beginInsertRows(QModelIndex(), first, first + len(faces) - 1)
         self._faces.extend(faces)
+        self._by_key = None
         self.endInsertRows()
 
     def set_marks(self, marks: dict[int, str]) -> None:
@@ -117,7 +120,11 @@ class FaceListModel(QAbstractListModel):
         return next((r for r, f in enumerate(self._faces) if f.id == face_id), -1)
 
     def _thumb_ready(self, key: ThumbKey) -> None:
-        for row, face in enumerate(self._faces):
-            if face.path == key.path and face.box == key.box:
-                idx = self.index(row, 0)
-                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+        # a lookup, not a walk: 50,000 faces and a thumbnail arriving every few milliseconds
+        if self._by_key is None:
+            self._by_key = {}
+            for row, face in enumerate(self._faces):
+                self._by_key.setdefault((face.path, face.box), []).append(row)
+        for row in self._by_key.get((key.path, key.box), ()):
+            idx = self.index(row, 0)
+            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])

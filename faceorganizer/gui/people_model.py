@@ -82,6 +82,7 @@ class PersonListModel(QAbstractListModel):
         self._ids: list[int] = []
         self._items: dict[int, PersonItem] = {}
         self._rows: dict[int, int] = {}
+        self._by_cover: dict[ThumbKey, list[int]] | None = None  # avatar key -> person ids
         self.sort_mode = "photos"
         self.thumbs = thumbs
         if thumbs is not None:
@@ -180,6 +181,7 @@ class PersonListModel(QAbstractListModel):
             self.endRemoveRows()
 
     def _upsert(self, items: list[PersonItem]) -> None:
+        self._by_cover = None  # covers may have changed
         new = [i for i in items if i.id not in self._items]
         changed_rows = []
         for item in items:
@@ -232,13 +234,21 @@ class PersonListModel(QAbstractListModel):
 
     def _reindex(self) -> None:
         self._rows = {pid: r for r, pid in enumerate(self._ids)}
+        self._by_cover = None
 
     def _thumb_ready(self, key: ThumbKey) -> None:
         if key.box is None or key.size != FACE_SIZE:
             return  # a photo's thumbnail, or another size: no avatar
-        for pid, item in self._items.items():
-            if cover_key(item) == key:
-                idx = self.index(self._rows[pid], 0)
+        if self._by_cover is None:  # a lookup, not a walk over 20,000 people per avatar
+            self._by_cover = {}
+            for pid, item in self._items.items():
+                ck = cover_key(item)
+                if ck is not None:
+                    self._by_cover.setdefault(ck, []).append(pid)
+        for pid in self._by_cover.get(key, ()):
+            row = self._rows.get(pid)
+            if row is not None:
+                idx = self.index(row, 0)
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
 

@@ -109,8 +109,11 @@ class Library:
         with self.connect() as db:
             return load_people(db, include_hidden=include_hidden, person_ids=person_ids)
 
-    def person_page(self, person_id: int, *, suggestions: int = 30) -> PersonPage:
-        """A person, their faces (best first) and up to ``suggestions`` suggested faces."""
+    def person_page(
+        self, person_id: int, *, suggestions: int = 30, extras: bool = True
+    ) -> PersonPage:
+        """A person, their faces (best first) and up to ``suggestions`` suggested faces; with
+        ``extras`` False, the person and faces only (fast: the window shows them first)."""
         from faceorganizer.core.people.naming import outliers
         from faceorganizer.core.people.suggest import suggest_faces_for
         from faceorganizer.core.store.browse import faces_by_id, load_people, person_faces
@@ -118,6 +121,8 @@ class Library:
         with self.connect() as db:
             rows = load_people(db, include_hidden=True, person_ids=[person_id])
             faces = person_faces(db, person_id)
+            if not extras:
+                return PersonPage(rows[0] if rows else None, faces, [], {})
             scores: dict[int, float] = {}
             try:
                 scores = dict(suggest_faces_for(db, person_id, limit=suggestions))

@@ -55,6 +55,10 @@ _FACE_SQL = """
 """
 
 
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
 def _face(r: tuple[Any, ...]) -> FaceRef:
     box = (r[3], r[4], r[5], r[6])
     return FaceRef(r[0], r[1], r[2], box, r[7], r[8], r[9], int(r[10] or 0), r[11], r[12])
@@ -69,19 +73,22 @@ def load_people(
     rows = PeopleRepository(db).list_people(include_hidden=include_hidden, person_ids=person_ids)
     if not rows:
         return []
-    best: dict[int, FaceRef] = {}
-    covers = {r.cover_face_id for r in rows if r.cover_face_id is not None}
-    where = (
-        "" if person_ids is None else f" WHERE fp.person_id IN ({','.join('?' * len(person_ids))})"
-    )
-    sql = _FACE_SQL.replace("LEFT JOIN face_person", "JOIN face_person") + where
-    for r in db.conn.execute(sql, person_ids or []):
-        face = _face(r)
-        pid = int(r[8])
-        cur = best.get(pid)
-        better = cur is None or (cur.id not in covers and face.quality > cur.quality)
-        if face.id in covers or better:
-            best[pid] = face
+    # each person's avatar chosen by SQLite (the cover, else the best face, then the lowest
+    # id), not by building every assigned face in Python: 20,000 people of 150,000 faces
+    where = "" if person_ids is None else f" WHERE fp.person_id IN ({_marks(len(person_ids))})"
+    columns = _FACE_SQL.split("FROM")[0].replace("SELECT", "").strip()
+    sql = f"""
+        SELECT * FROM (
+            SELECT {columns}, row_number() OVER (
+                PARTITION BY fp.person_id
+                ORDER BY f.id = pe.cover_face_id DESC, f.quality DESC, f.id
+            ) AS rank
+            FROM faces f JOIN photos p ON p.id = f.photo_id
+            JOIN face_person fp ON fp.face_id = f.id
+            JOIN people pe ON pe.id = fp.person_id{where}
+        ) WHERE rank = 1
+    """
+    best = {int(r[8]): _face(r) for r in db.conn.execute(sql, person_ids or [])}
     return [
         PersonItem(
             r.id, r.name, r.hidden, r.face_count, r.photo_count, best.get(r.id), r.born, r.latest
