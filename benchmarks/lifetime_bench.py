@@ -219,9 +219,7 @@ def measure(work: Path) -> dict[str, Any]:
 
         step.timeout.connect(down)
         step.start()
-        run_until(
-            lambda: bar.value() >= bar.maximum() and not (more and more()), timeout_s=600
-        )
+        run_until(lambda: bar.value() >= bar.maximum() and not (more and more()), timeout_s=600)
         step.stop()
         beat.stop()
         out[f"{name}_scroll_s"] = time.perf_counter() - started
