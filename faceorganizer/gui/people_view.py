@@ -113,6 +113,7 @@ class PeopleView(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search people by name…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(200)
         self.search.textChanged.connect(self.proxy.set_search)
         self.title = QLabel("People", self)
         font = self.title.font()
@@ -143,7 +144,7 @@ class PeopleView(QWidget):
         self.fold = QSpinBox(self)
         self.fold.setObjectName("foldUnder")
         self.fold.setRange(0, 100)
-        self.fold.setSpecialValueText("auto")
+        self.fold.setSpecialValueText("fold small groups: auto")
         self.fold.setPrefix("fold under ")
         self.fold.setSuffix(" faces")
         self.fold.setToolTip(
@@ -221,7 +222,10 @@ class PeopleView(QWidget):
         named = sum(1 for i in items if i.name)
         under = self.small_under(items)
         small = sum(1 for i in items if is_small(i, under))
-        self.count.setText(f"{named} named · {n - named} unnamed" if n else "")
+        text = f"{named} named · {n - named} unnamed" if n else ""
+        if self.small_button.isChecked():
+            text += f" · showing the small groups (under {under} faces)"
+        self.count.setText(text)
         self.small_button.setText(f"Small groups ({small})")
         self.small_button.setVisible(small > 0 or self.small_button.isChecked())
         if self.proxy.small_under != under:
@@ -237,7 +241,7 @@ class PeopleView(QWidget):
         under = self.small_under()
         only = self.small_button.isChecked()
         self.proxy.set_small(under, only)
-        self.title.setText("Small groups" if only else "People")
+        self._update_count()
 
     def set_extra_counts(self, unsorted: int, questions: int, cap: int | None = None) -> None:
         """How many unsorted faces and "same person?" questions there are (0 hides); more
