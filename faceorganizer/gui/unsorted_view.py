@@ -104,9 +104,11 @@ class UnsortedView(QWidget):
         self.faces.set_faces(faces)
         self._shown(len(faces) if total is None else total)
 
-    def add_page(self, offset: int, faces: list[FaceRef], total: int) -> None:
-        """A page has arrived: the first replaces the grid, the next ones extend it."""
+    def add_page(self, offset: int, faces: list[FaceRef], total: int | None) -> None:
+        """A page has arrived: the first replaces the grid, the next ones extend it (``total``:
+        None when not counted again)."""
         self.loading = False
+        total = self.total if total is None else total
         if offset == 0:
             self.faces.set_faces(faces)
         else:

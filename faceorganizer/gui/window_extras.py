@@ -197,9 +197,11 @@ class WindowExtras(QObject):
     def _unsorted_page(self, offset: int, min_quality: float) -> None:
         """Load one page of unsorted faces (the first page again after any change)."""
         library, size = self.win.library, self.unsorted.PAGE
+        shown = self.unsorted.faces.faces()
+        after = (shown[-1].quality, shown[-1].id) if offset and shown else None
 
-        def job(_ctx: JobContext) -> tuple[int, list[FaceRef], int]:
-            faces, total = library.unsorted_page(offset, size, min_quality=min_quality)
+        def job(_ctx: JobContext) -> tuple[int, list[FaceRef], int | None]:
+            faces, total = library.unsorted_page(offset, size, min_quality=min_quality, after=after)
             return offset, faces, total
 
         self.win.jobs.submit(

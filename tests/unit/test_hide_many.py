@@ -25,7 +25,10 @@ def test_unsorted_faces_in_pages(library: Path) -> None:  # noqa: F811
     lib.apply(lambda ops: ops.remove([f.id for f in lib.faces()]))  # every face unsorted
     total = len(lib.faces())
     first, count = lib.unsorted_page(0, 4)
-    rest, _ = lib.unsorted_page(4, 100)
-    assert count == total and len(first) == 4 and len(first) + len(rest) == total
+    rest, again = lib.unsorted_page(4, 100)
+    assert count == total and again is None  # counted on the first page only
+    assert len(first) == 4 and len(first) + len(rest) == total
     assert {f.id for f in first}.isdisjoint(f.id for f in rest)
+    by_key, _ = lib.unsorted_page(4, 100, after=(first[-1].quality, first[-1].id))
+    assert [f.id for f in by_key] == [f.id for f in rest]
     assert lib.unsorted_page(0, 100, min_quality=0.95)[1] == 0

@@ -196,14 +196,20 @@ class Library:
         ]
 
     def unsorted_page(
-        self, offset: int, limit: int, *, min_quality: float = 0.0
-    ) -> tuple[list[FaceRef], int]:
-        """A page of the unsorted faces (best first, at least ``min_quality``) and how many
-        there are: the Unsorted page loads 50,000 faces a page at a time."""
+        self,
+        offset: int,
+        limit: int,
+        *,
+        min_quality: float = 0.0,
+        after: tuple[float, int] | None = None,
+    ) -> tuple[list[FaceRef], int | None]:
+        """A page of the unsorted faces (best first, at least ``min_quality``; ``after`` the
+        quality and id of the last face shown) and, for the first page, how many there are:
+        the Unsorted page loads 50,000 faces a page at a time."""
         from faceorganizer.core.store.browse import unsorted_page
 
         with self.connect() as db:
-            return unsorted_page(db, offset, limit, min_quality)
+            return unsorted_page(db, offset, limit, min_quality, after)
 
     def unsorted_count(self) -> int:
         """How many faces belong to no one and are not ignored."""
