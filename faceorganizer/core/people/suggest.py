@@ -89,7 +89,19 @@ def _set_similarity(xa: np.ndarray, xb: np.ndarray, top: int = TOP) -> float:
 def _top_mean(sims: np.ndarray) -> np.ndarray:
     """Row by row, the mean of the ``TOP`` best similarities (all of them when fewer)."""
     k = min(TOP, sims.shape[1])
-    return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+    if k == 0:
+        return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+    # a partition, not a sort: the same top k, without sorting 5,000 columns per row
+    return np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
+
+
+def _top_mean_against(x: np.ndarray, y: np.ndarray, block: int = 2048) -> np.ndarray:
+    """``_top_mean(x @ y.T)`` a block of rows at a time: 55,000 candidates against a person
+    of 5,000 faces would otherwise hold a 1.1 GB matrix."""
+    out = np.empty(len(x), dtype=np.float64)
+    for start in range(0, len(x), block):
+        out[start : start + block] = _top_mean(x[start : start + block] @ y.T)
+    return out
 
 
 class _Library:
@@ -250,8 +262,7 @@ def suggest_faces_for(
     ]
     if not candidates:
         return []
-    sims = lib.matrix(candidates) @ lib.matrix(mine).T
-    score = _top_mean(sims)
+    score = _top_mean_against(lib.matrix(candidates), lib.matrix(mine))
     ranked = np.argsort(-score, kind="stable")[: 3 * limit]
     order = [int(i) for i in ranked if score[i] >= FACE_FLOOR]
     if nearest_only and order:
