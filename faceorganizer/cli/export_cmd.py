@@ -21,6 +21,11 @@ def register(sub: Any) -> None:
     p.add_argument("--to", required=True, type=Path)
     p.add_argument("--mode", choices=["copy", "hardlink", "symlink"], default="copy")
     p.add_argument("--together", action="store_true", help="one album: photos with all of them")
+    p.add_argument(
+        "--by-date",
+        choices=["year", "month"],
+        help="one folder per year or month taken ('Anna 2019'; 'Anna undated')",
+    )
     p.set_defaults(handler=run)
 
 
@@ -33,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {shown(exc)}", file=sys.stderr)
         return 1
     albums = [(p.id, p.name or f"group {p.id}") for p in people]
-    done = library.export_albums(albums, args.to, together=args.together, mode=args.mode)
+    done = library.export_albums(
+        albums, args.to, together=args.together, mode=args.mode, by_date=args.by_date
+    )
     result = done.result
     for src, reason in result.failed:
         print(f"failed: {shown(_display(src))}: {shown(reason)}")

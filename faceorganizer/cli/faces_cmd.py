@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
             },
             "pack": f.pack_id,
             "offline": f.photo_id in offline,  # its folder was offline at the last scan
+            "taken": f.taken,
+            "taken_source": f.taken_source,
+            "taken_guessed": f.taken_source == "file" if f.taken else None,
         }
         for f in rows
     ]

@@ -43,6 +43,14 @@ def register(sub: Any) -> None:
     p.add_argument("--merge", action="store_true", help="if the name exists, merge into it")
     p.set_defaults(handler=cmd_name)
 
+    p = sub.add_parser("person", help="a person's details: --born DATE (or --no-born)")
+    add_db_option(p)
+    p.add_argument("person")
+    born = p.add_mutually_exclusive_group(required=True)
+    born.add_argument("--born", metavar="YYYY-MM-DD", help="birth date ('' forgets it)")
+    born.add_argument("--no-born", action="store_true", help="forget the birth date")
+    p.set_defaults(handler=cmd_person)
+
     p = sub.add_parser("merge", help="merge people into the first one")
     add_db_option(p)
     p.add_argument("target")
@@ -83,9 +91,15 @@ def register(sub: Any) -> None:
     add_db_option(p)
     p.set_defaults(handler=cmd_undo)
 
-    p = sub.add_parser("photos", help="photos of a person, or of several people together")
+    p = sub.add_parser(
+        "photos", help="photos of people together, without others, taken in a period"
+    )
     add_db_option(p)
-    p.add_argument("--person", action="append", required=True, dest="people")
+    p.add_argument("--person", action="append", default=[], dest="people", help="in the photo")
+    p.add_argument("--not", action="append", default=[], dest="without", help="not in it")
+    p.add_argument("--only", action="store_true", help="nobody else named in the photo")
+    p.add_argument("--from", type=validate.date_bound, dest="taken_from", metavar="DATE")
+    p.add_argument("--to", type=validate.date_bound, dest="taken_to", metavar="DATE")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_photos)
 
@@ -139,7 +153,11 @@ def cmd_people(args: argparse.Namespace) -> int:
     for it in items:
         label = shown(it["name"]) if it["name"] else f"(unnamed group {it['id']})"
         hidden = " [hidden]" if it["hidden"] else ""
-        print(f"{it['id']}\t{label}{hidden}\t{it['face_count']} faces\t{it['photo_count']} photos")
+        born = f" (born {it['born']})" if it["born"] else ""
+        print(
+            f"{it['id']}\t{label}{hidden}{born}\t{it['face_count']} faces"
+            f"\t{it['photo_count']} photos"
+        )
     print(f"unsorted faces: {unsorted}")
     return 0
 
@@ -158,6 +176,12 @@ def cmd_name(args: argparse.Namespace) -> int:
             return _report(ops.merge(taken.existing_id, [person.id]))
 
     return _with_ops(args, run)
+
+
+def cmd_person(args: argparse.Namespace) -> int:
+    """Set or forget a person's birth date (faces from before it leave them; undoable)."""
+    born = None if args.no_born else (args.born.strip() or None)
+    return _with_ops(args, lambda ops: _report(ops.set_born(ops.resolve(args.person).id, born)))
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -211,20 +235,45 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_photos(args: argparse.Namespace) -> int:
-    """Photos where all the given people appear."""
+    """Photos of people together (``--only``: nobody else), without others, in a period."""
+    from faceorganizer.core.library.photo_query import DateBoundError, PhotoQuery
+
+    if not (args.people or args.without or args.taken_from or args.taken_to):
+        print("error: give --person, --not, --from or --to", file=sys.stderr)
+        return 2
     library = open_library(args, readonly=True)
     try:
-        ids = [p.id for p in library.resolve(args.people)]
+        query = PhotoQuery(
+            with_all=[p.id for p in library.resolve(args.people)],
+            without=[p.id for p in library.resolve(args.without)],
+            only=args.only,
+            taken_from=args.taken_from,
+            taken_to=args.taken_to,
+        )
+        query.bounds()
     except PeopleError as exc:
         print(f"error: {shown(exc)}", file=sys.stderr)
         return 1
-    photos = library.photos_of(ids)
+    except DateBoundError as exc:
+        print(f"error: {shown(exc)}", file=sys.stderr)
+        return 2
+    hits = library.find_photos(query)
+    offline = library.offline_photos()  # kept while their folder is offline (an unplugged drive)
     if args.json:
-        json.dump([path for _id, path in photos], sys.stdout, indent=1, ensure_ascii=False)
+        items = [
+            {
+                "photo": h.path,
+                "taken": h.taken,
+                "taken_source": h.taken_source,
+                "taken_guessed": h.taken_source == "file" if h.taken else None,
+                "people": [{"id": pid, "name": name} for pid, name in h.people],
+                "offline": h.id in offline,
+            }
+            for h in hits
+        ]
+        json.dump(items, sys.stdout, indent=1, ensure_ascii=False)
         print()
     else:
-        offline = library.offline_photos()
-        for photo_id, path in photos:
-            # a photo whose folder is offline (an unplugged drive) is kept, and said to be
-            print(shown(path) + ("\t(offline)" if photo_id in offline else ""))
+        for h in hits:
+            print(f"{shown(h.path)}\t{h.taken or '-'}" + ("\t(offline)" if h.id in offline else ""))
     return 0

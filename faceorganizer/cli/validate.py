@@ -71,3 +71,17 @@ top_k = int_in(1, 10_000, what="a count")
 
 face_id = int_in(1, SQLITE_MAX_INT, what="a face id")
 """``--face``: a face id as ``faces`` and ``people --json`` print it."""
+
+
+def date_bound(text: str) -> str:
+    """``--from`` / ``--to``: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, a real calendar date."""
+    from faceorganizer.core.library.photo_query import DateBoundError, period
+
+    try:
+        period(text)
+    except DateBoundError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
+
+
+date_bound.__name__ = "a date"

@@ -30,6 +30,43 @@ _ORDINALS = [
 ]
 
 
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def taken_text(taken: str | None) -> str:
+    """ "3 May 2019, 14:22" from ISO 8601 text; "" when unknown."""
+    if not taken or len(taken) < 10:
+        return ""
+    try:
+        year, month, day = int(taken[:4]), int(taken[5:7]), int(taken[8:10])
+    except ValueError:
+        return ""
+    clock = f", {taken[11:16]}" if len(taken) >= 16 and taken[11:16] != "00:00" else ""
+    return f"{day} {_MONTHS[month - 1]} {year}{clock}" if 1 <= month <= 12 else ""
+
+
+def age_on(born: str | None, taken: str | None) -> int | None:
+    """Whole years from a birth date (YYYY-MM-DD) to when a photo was taken; None if unknown."""
+    if not born or not taken or len(taken) < 10:
+        return None
+    try:
+        by, bm, bd = int(born[:4]), int(born[5:7]), int(born[8:10])
+        ty, tm, td = int(taken[:4]), int(taken[5:7]), int(taken[8:10])
+    except ValueError:
+        return None
+    age = ty - by - ((tm, td) < (bm, bd))
+    return age if age >= 0 else None
+
+
+def age_text(age: int | None) -> str:
+    """ "4 years old", "1 year old", "under 1 year old"; "" when unknown."""
+    if age is None:
+        return ""
+    if age == 0:
+        return "under 1 year old"
+    return f"{age} year{'' if age == 1 else 's'} old"
+
+
 def photos_text(n: int) -> str:
     """ "1 photo", "5 photos"."""
     return f"{n} photo{'' if n == 1 else 's'}"

@@ -29,6 +29,8 @@ class FaceListModel(QAbstractListModel):
         self._faces: list[FaceRef] = []
         self._scores: dict[int, float] = {}
         self._flags: dict[int, float] = {}
+        self._marks: dict[int, str] = {}  # face id -> caption (the year a group of faces starts)
+        self._by_key: dict[tuple[str, Any], list[int]] | None = None  # (path, box) -> rows
         self.thumbs = thumbs
         if thumbs is not None:
             thumbs.ready.connect(self._thumb_ready)
@@ -44,7 +46,7 @@ class FaceListModel(QAbstractListModel):
             score = self._scores.get(face.id)
             if score is None and face.id in self._flags:
                 return UNLIKE_SHORT
-            return f"{score:.0%}" if score is not None else ""
+            return f"{score:.0%}" if score is not None else self._marks.get(face.id, "")
         if role == FlagRole:
             return self._flags.get(face.id)
         if role == FaceIdRole:
@@ -72,9 +74,29 @@ class FaceListModel(QAbstractListModel):
         """Replace the faces."""
         self.beginResetModel()
         self._faces = list(faces)
+        self._by_key = None
         self._scores = dict(scores or {})
         self._flags = {}
+        self._marks = {}
         self.endResetModel()
+
+    def append_faces(self, faces: list[FaceRef]) -> None:
+        """Add faces at the end (the next page of a long list)."""
+        have = {f.id for f in self._faces}
+        faces = [f for f in faces if f.id not in have]
+        if not faces:
+            return
+        first = len(self._faces)
+        self.beginInsertRows(QModelIndex(), first, first + len(faces) - 1)
+        self._faces.extend(faces)
+        self._by_key = None
+        self.endInsertRows()
+
+    def set_marks(self, marks: dict[int, str]) -> None:
+        """Captions for some faces (face id -> text), such as the year each year starts."""
+        self._marks = dict(marks)
+        if self._faces:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._faces) - 1, 0))
 
     def set_flags(self, flags: dict[int, float]) -> None:
         """Faces that look unlike the rest of their group: face id -> similarity to the rest."""
@@ -99,7 +121,11 @@ class FaceListModel(QAbstractListModel):
         return next((r for r, f in enumerate(self._faces) if f.id == face_id), -1)
 
     def _thumb_ready(self, key: ThumbKey) -> None:
-        for row, face in enumerate(self._faces):
-            if face.path == key.path and face.box == key.box:
-                idx = self.index(row, 0)
-                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+        # a lookup, not a walk: 50,000 faces and a thumbnail arriving every few milliseconds
+        if self._by_key is None:
+            self._by_key = {}
+            for row, face in enumerate(self._faces):
+                self._by_key.setdefault((face.path, face.box), []).append(row)
+        for row in self._by_key.get((key.path, key.box), ()):
+            idx = self.index(row, 0)
+            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])

@@ -143,6 +143,7 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         self.viewer.face_clicked.connect(self.fix_face)
         self.viewer.open_folder.connect(self.open_containing_folder)
         self.viewer.find_face.connect(self.find_face)
+        self.viewer.hide_others.connect(self.hide_strangers_in_photo)
         self.find_view.back.connect(self._find_back)
         self.find_view.open_photo.connect(self._open_found_photo)
         self._find_return: QWidget = self.people_view

@@ -133,12 +133,26 @@ class PeopleActions(WindowBase):
 
     def toggle_hidden_person(self) -> None:
         """Hide the selected people (or show them again)."""
-        for pid in self.selected_people():
+        ids = self.selected_people()
+        if len(ids) > 1:  # "hide these groups": one step, one undo
+            items = [self.people_model.item(pid) for pid in ids]
+            hide = not all(i.hidden for i in items if i is not None)
+            self.run_op(partial(_set_hidden_many, people=ids, hidden=hide), label="hide")
+        for pid in ids if len(ids) == 1 else []:
             item = self.people_model.item(pid)
             hide = not (item.hidden if item else False)
             self.run_op(partial(_set_hidden, person=pid, hidden=hide), label="hide")
         if not self.show_hidden and self.stack.currentWidget() is self.person_view:
             self.show_people()
+
+    def hide_strangers_in_photo(self, faces: list[Any]) -> None:
+        """ "Hide everyone else in this photo": every unnamed group with a face in it, at once
+        (named people stay; one undo brings them all back)."""
+        groups = sorted({f.person_id for f in faces if f.person_id and not f.person_name})
+        if not groups:
+            self.statusBar().showMessage("No unnamed groups in this photo", 4000)
+            return
+        self.run_op(partial(_set_hidden_many, people=groups, hidden=True), label="hide")
 
     def _selected_faces(self) -> list[int]:
         if self.stack.currentWidget() is not self.person_view:
@@ -206,6 +220,10 @@ class PeopleActions(WindowBase):
 
 def _set_hidden(ops: Any, person: int, hidden: bool) -> Any:
     return ops.set_hidden(person, hidden)
+
+
+def _set_hidden_many(ops: Any, people: list[int], hidden: bool) -> Any:
+    return ops.set_hidden_many(people, hidden)
 
 
 def _n_faces(n: int, kind: str = "") -> str:

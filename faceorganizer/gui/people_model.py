@@ -31,16 +31,45 @@ HiddenRole = Qt.ItemDataRole.UserRole + 6
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-def sort_key(item: PersonItem) -> tuple[bool, str, int, int]:
-    """Named people first, by name; then unnamed groups, the largest first.
+SORTS = {"photos": "Most photos", "name": "Name", "recent": "Most recent photo"}
+# Groups of fewer faces than this are folded into one "Small groups" entry by default: Immich
+# hides people under 3 faces, and of the 2,920 groups of a 23,506-photo library 1,248 held two
+# faces (issue 30): folding them leaves the groups worth a look.
+SMALL_GROUP_DEFAULT = 3
+FOLD_FROM_GROUPS = 100  # "auto" folds only where the unnamed groups would make a wall
 
-    Named people are not ordered by size: each naming (a merge into a name) changed counts and
-    the named tiles jumped about under the pointer (issue 31); by name, a tile stays put and a
-    newly named one lands where its name says.
-    """
-    if item.name is not None:
-        return (False, item.name.casefold(), 0, item.id)
-    return (True, "", -item.face_count, item.id)
+
+def auto_small_under(items: Iterable[PersonItem]) -> int:
+    """The fold size "auto" means: SMALL_GROUP_DEFAULT once there are FOLD_FROM_GROUPS unnamed
+    groups or more, else 1 (nothing folded: a small library shows every group)."""
+    unnamed = sum(1 for i in items if i.name is None)
+    return SMALL_GROUP_DEFAULT if unnamed >= FOLD_FROM_GROUPS else 1
+
+
+def sort_key(item: PersonItem, mode: str = "name") -> tuple[Any, ...]:
+    """Named people first, then unnamed groups; within each, most photos first (``photos``),
+    by name (``name``: unnamed groups most photos first), or most recent photo first
+    (``recent``; undated last).
+
+    The default is ``name``: ordered by size, each naming (a merge into a name) changed counts
+    and the named tiles jumped about under the pointer (issue 31); by name, a tile stays put
+    and a newly named one lands where its name says."""
+    name = (item.name or "").casefold()
+    if mode == "name":
+        return (item.name is None, name, -item.photo_count, -item.face_count, item.id)
+    if mode == "recent":
+        latest = item.latest[:19] if item.latest else ""
+        return (item.name is None, latest == "", _descending(latest), name, item.id)
+    return (item.name is None, -item.photo_count, -item.face_count, name, item.id)
+
+
+def _descending(text: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in text)
+
+
+def is_small(item: PersonItem, under: int) -> bool:
+    """An unnamed, visible group of fewer than ``under`` faces: folded into "Small groups"."""
+    return item.name is None and item.face_count < under
 
 
 def cover_key(item: PersonItem) -> ThumbKey | None:
@@ -58,6 +87,8 @@ class PersonListModel(QAbstractListModel):
         self._ids: list[int] = []
         self._items: dict[int, PersonItem] = {}
         self._rows: dict[int, int] = {}
+        self._by_cover: dict[ThumbKey, list[int]] | None = None  # avatar key -> person ids
+        self.sort_mode = "name"  # see sort_key
         self.thumbs = thumbs
         if thumbs is not None:
             thumbs.ready.connect(self._thumb_ready)
@@ -155,6 +186,7 @@ class PersonListModel(QAbstractListModel):
             self.endRemoveRows()
 
     def _upsert(self, items: list[PersonItem]) -> None:
+        self._by_cover = None  # covers may have changed
         new = [i for i in items if i.id not in self._items]
         changed_rows = []
         for item in items:
@@ -174,8 +206,19 @@ class PersonListModel(QAbstractListModel):
             self.dataChanged.emit(idx, idx)
         self._resort()
 
+    def set_sort(self, mode: str) -> None:
+        """Order by ``photos``, ``name`` or ``recent`` (named people always first)."""
+        if mode in SORTS and mode != self.sort_mode:
+            self.sort_mode = mode
+            self._resort()
+
+    def items(self) -> list[PersonItem]:
+        """Every row's person, in display order."""
+        return [self._items[pid] for pid in self._ids]
+
     def _resort(self) -> None:
-        order = sorted(self._ids, key=lambda pid: sort_key(self._items[pid]))
+        mode = self.sort_mode
+        order = sorted(self._ids, key=lambda pid: sort_key(self._items[pid], mode))
         if order == self._ids:
             return
         self.layoutAboutToBeChanged.emit()
@@ -196,13 +239,21 @@ class PersonListModel(QAbstractListModel):
 
     def _reindex(self) -> None:
         self._rows = {pid: r for r, pid in enumerate(self._ids)}
+        self._by_cover = None
 
     def _thumb_ready(self, key: ThumbKey) -> None:
         if key.box is None or key.size != FACE_SIZE:
             return  # a photo's thumbnail, or another size: no avatar
-        for pid, item in self._items.items():
-            if cover_key(item) == key:
-                idx = self.index(self._rows[pid], 0)
+        if self._by_cover is None:  # a lookup, not a walk over 20,000 people per avatar
+            self._by_cover = {}
+            for pid, item in self._items.items():
+                ck = cover_key(item)
+                if ck is not None:
+                    self._by_cover.setdefault(ck, []).append(pid)
+        for pid in self._by_cover.get(key, ()):
+            row = self._rows.get(pid)
+            if row is not None:
+                idx = self.index(row, 0)
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
 
@@ -214,6 +265,28 @@ class PersonFilterModel(QSortFilterProxyModel):
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterRole(Qt.ItemDataRole.DisplayRole)
         self.setDynamicSortFilter(False)
+        self.small_under = 1  # nothing folded until the view says otherwise
+        self.small_only = False  # the "Small groups" entry is open: show only those
+
+    def set_small(self, under: int, only: bool) -> None:
+        """Fold unnamed groups of fewer than ``under`` faces away (``only``: show just them)."""
+        if (under, only) == (self.small_under, self.small_only):
+            return
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9+; invalidateFilter is deprecated there
+            self.beginFilterChange()
+            self.small_under, self.small_only = under, only
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.small_under, self.small_only = under, only
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: AnyIndex) -> bool:
+        if not super().filterAcceptsRow(row, parent):
+            return False
+        source = self.sourceModel()
+        index = source.index(row, 0, parent)
+        small = index.data(NameRole) is None and index.data(FaceCountRole) < self.small_under
+        return small == self.small_only
 
     def set_search(self, text: str) -> None:
         """Show only people whose name contains ``text``."""

@@ -8,12 +8,14 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -23,9 +25,12 @@ from faceorganizer.gui.delegates import PERSON_CELL, PersonDelegate
 from faceorganizer.gui.menus import popup_actions
 from faceorganizer.gui.people_model import (
     PERSON_MIME,
+    SORTS,
     PersonFilterModel,
     PersonIdRole,
     PersonListModel,
+    auto_small_under,
+    is_small,
 )
 
 
@@ -108,6 +113,7 @@ class PeopleView(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search people by name…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(200)
         self.search.textChanged.connect(self.proxy.set_search)
         self.title = QLabel("People", self)
         font = self.title.font()
@@ -127,6 +133,32 @@ class PeopleView(QWidget):
         self.review_button.setObjectName("openReview")
         self.review_button.setToolTip("Groups that might be one person: answer yes or no")
         self.review_button.clicked.connect(self.open_review.emit)
+        # thousands of groups: small unnamed ones fold into one entry, sorted as asked
+        self.small_button = QPushButton("Small groups", self)
+        self.small_button.setObjectName("smallGroups")
+        self.small_button.setCheckable(True)
+        self.small_button.setToolTip(
+            "Unnamed groups of few faces, folded away: click to look through them"
+        )
+        self.small_button.toggled.connect(lambda _on: self._refold())
+        self.fold = QSpinBox(self)
+        self.fold.setObjectName("foldUnder")
+        self.fold.setRange(0, 100)
+        self.fold.setSpecialValueText("fold small groups: auto")
+        self.fold.setPrefix("fold under ")
+        self.fold.setSuffix(" faces")
+        self.fold.setToolTip(
+            "Unnamed groups with fewer faces than this are folded into “Small groups”"
+            " (auto: under 3 once there are 100 unnamed groups; 1: fold nothing)"
+        )
+        self.fold.valueChanged.connect(lambda _v: self._refold())
+        self.sort = QComboBox(self)
+        self.sort.setObjectName("peopleSort")
+        for key, text in SORTS.items():
+            self.sort.addItem(f"Sort: {text}", key)
+        self.sort.currentIndexChanged.connect(
+            lambda _i: self.model.set_sort(str(self.sort.currentData()))
+        )
         self.placeholder = QLabel("", self)
         self.placeholder.setObjectName("peoplePlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -150,7 +182,10 @@ class PeopleView(QWidget):
         top.addStretch(1)
         top.addWidget(self.unsorted_button)
         top.addWidget(self.review_button)
+        top.addWidget(self.small_button)
         top.addWidget(self.search, 1)
+        top.addWidget(self.sort)
+        top.addWidget(self.fold)
         empty = QWidget(self)
         empty_box = QVBoxLayout(empty)
         empty_box.addStretch(1)
@@ -182,10 +217,31 @@ class PeopleView(QWidget):
             self._update_count()
 
     def _update_count(self, *_args: Any) -> None:
-        n = self.model.rowCount()
-        named = sum(1 for pid in self.model.ids() if (i := self.model.item(pid)) and i.name)
-        self.count.setText(f"{named} named · {n - named} unnamed" if n else "")
+        items = self.model.items()
+        n = len(items)
+        named = sum(1 for i in items if i.name)
+        under = self.small_under(items)
+        small = sum(1 for i in items if is_small(i, under))
+        text = f"{named} named · {n - named} unnamed" if n else ""
+        if self.small_button.isChecked():
+            text += f" · showing the small groups (under {under} faces)"
+        self.count.setText(text)
+        self.small_button.setText(f"Small groups ({small})")
+        self.small_button.setVisible(small > 0 or self.small_button.isChecked())
+        if self.proxy.small_under != under:
+            self._refold()
         self._update_placeholder()
+
+    def small_under(self, items: list[Any] | None = None) -> int:
+        """The fold size in force: the user's, or what "auto" means for this library."""
+        value = self.fold.value()
+        return value if value > 0 else auto_small_under(items or self.model.items())
+
+    def _refold(self) -> None:
+        under = self.small_under()
+        only = self.small_button.isChecked()
+        self.proxy.set_small(under, only)
+        self._update_count()
 
     def set_extra_counts(self, unsorted: int, questions: int, cap: int | None = None) -> None:
         """How many unsorted faces and "same person?" questions there are (0 hides); more

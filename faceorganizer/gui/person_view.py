@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.gui.captions import age_on
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
 from faceorganizer.gui.menus import page_header, popup_actions
@@ -49,6 +50,12 @@ class PersonView(QWidget):
         self.subtitle.setStyleSheet("color: #666")
         self.toolbar = QToolBar(self)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # the person through the years: newest first, one button per year to jump to it
+        self.year_strip = QToolBar(self)
+        self.year_strip.setObjectName("yearStrip")
+        self.year_strip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.year_strip.hide()
+        self.year_rows: dict[str, int] = {}
 
         self.grid = QListView(self)
         setup_grid(self.grid, FACE_CELL)
@@ -105,6 +112,7 @@ class PersonView(QWidget):
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(header)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.year_strip)
         layout.addWidget(split, 1)
 
     # -- content ----------------------------------------------------------------------------
@@ -119,7 +127,38 @@ class PersonView(QWidget):
         self.subtitle.setText(
             f"{person.photo_count} photo{'s' if person.photo_count != 1 else ''}"
             f" · {person.face_count} face{'s' if person.face_count != 1 else ''}"
+            + (f" · born {person.born}" if person.born else "")
         )
+
+    def set_faces(self, faces: list[FaceRef]) -> None:
+        """The person's faces grouped by the year their photos were taken, newest year first
+        (best first within a year; undated last), with the year strip to jump between them."""
+        ordered = sorted(faces, key=lambda f: -int(f.taken[:4]) if f.taken else 1)
+        self.year_rows = {}
+        marks: dict[int, str] = {}
+        counts: dict[str, int] = {}
+        born = self.person.born if self.person else None
+        for row, face in enumerate(ordered):
+            year = face.taken[:4] if face.taken else "Undated"
+            counts[year] = counts.get(year, 0) + 1
+            if year not in self.year_rows:
+                self.year_rows[year] = row
+                age = age_on(born, face.taken)
+                marks[face.id] = year if age is None else f"{year} · age {age}"
+        self.faces.set_faces(ordered)
+        self.faces.set_marks(marks)
+        self.year_strip.clear()
+        for year, row in self.year_rows.items():
+            action = self.year_strip.addAction(f"{year} ({counts[year]})")
+            action.setToolTip(f"Jump to {year}")
+            action.triggered.connect(lambda _c=False, r=row: self.jump_to_row(r))
+        self.year_strip.setVisible(len(self.year_rows) > 1)
+
+    def jump_to_row(self, row: int) -> None:
+        """Scroll the faces so that ``row`` is at the top."""
+        index = self.faces.index(row, 0)
+        self.grid.scrollTo(index, QListView.ScrollHint.PositionAtTop)
+        self.grid.setCurrentIndex(index)
 
     def set_suggestions(self, faces: list[FaceRef], scores: dict[int, float]) -> None:
         """Faces that might be this person too."""

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from faceorganizer.core.faces.quality import origin_text
 from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.gui.captions import age_on, age_text, taken_text
 from faceorganizer.gui.delegates import PHOTO_CELL, ThumbDelegate
 from faceorganizer.gui.menus import page_title
 from faceorganizer.gui.people_view import setup_grid
@@ -39,6 +40,19 @@ from faceorganizer.gui.thumbnails import ThumbnailCache
 NAMED = QColor(46, 160, 67)
 UNNAMED = QColor(240, 160, 30)
 FREE = QColor(200, 60, 60)
+
+
+def when_and_ages(faces: list[FaceRef]) -> str:
+    """ "   ·   3 May 2019, 14:22   ·   Anna 4 years old" for a photo's caption ("" if unknown)."""
+    taken = next((f.taken for f in faces if f.taken), None)
+    if not taken:
+        return ""
+    ages = [
+        f"{f.person_name} {age_text(age_on(f.person_born, taken))}"
+        for f in faces
+        if f.person_name and age_on(f.person_born, taken) is not None
+    ]
+    return "   ·   " + "   ·   ".join([taken_text(taken), *ages])
 
 
 def face_tip(face: FaceRef) -> str:
@@ -240,6 +254,7 @@ class PhotoViewer(QWidget):
     back = Signal()
     open_folder = Signal(str)
     face_drawn = Signal(int, tuple)  # photo id, (x, y, w, h) in full-resolution coordinates
+    hide_others = Signal(list)  # the photo's faces: hide the unnamed groups among them
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -257,6 +272,14 @@ class PhotoViewer(QWidget):
         self.folder_button.setObjectName("viewerOpenFolder")
         self.folder_button.clicked.connect(lambda: self.open_folder.emit(self.path))
         self.caption = QLabel("", self)
+        self.hide_button = QPushButton("Hide everyone else", self)
+        self.hide_button.setObjectName("viewerHideOthers")
+        self.hide_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.hide_button.setToolTip(
+            "Hide every unnamed group with a face in this photo (strangers); named people stay."
+            " One undo shows them again."
+        )
+        self.hide_button.clicked.connect(self._hide_others)
         self.hint = QLabel("Click a box to say who it is; right-click to find it", self)
         self.hint.setStyleSheet("color: #777")
         for b in (self.prev_button, self.next_button, self.back_button, self.folder_button):
@@ -282,6 +305,7 @@ class PhotoViewer(QWidget):
         top.addWidget(self.caption, 1)
         top.addWidget(self.hint)
         top.addWidget(self.add_face_button)
+        top.addWidget(self.hide_button)
         top.addWidget(self.folder_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 6)
@@ -296,6 +320,9 @@ class PhotoViewer(QWidget):
             if on
             else "Click a box to say who it is; right-click to find it"
         )
+
+    def _hide_others(self) -> None:
+        self.hide_others.emit(list(self.canvas.faces))
 
     def _drawn(self, box: tuple[float, float, float, float]) -> None:
         pid = self.current()
@@ -336,6 +363,7 @@ class PhotoViewer(QWidget):
         self.path = path
         self.caption.setText(
             f"{self.position + 1} / {len(self.photo_ids)}   {os.path.basename(path)}"
+            + when_and_ages(faces)
         )
         self.canvas.set_photo(image, scale, faces)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -29,6 +30,7 @@ class UnsortedView(QWidget):
     assign_faces = Signal(list)
     ignore_faces = Signal(list)
     open_face = Signal(int)
+    need_page = Signal(int, float)  # offset, least quality: load the next page of faces
 
     def __init__(self, thumbs: ThumbnailCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +55,16 @@ class UnsortedView(QWidget):
         )
         self.menu_actions: list[QAction | None] = []  # the window's (Same person?)
         self.grid.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        # 50,000 faces come a page at a time: the next page when the scroll nears the end
+        self.total = 0
+        self.loading = False
+        self.grid.verticalScrollBar().valueChanged.connect(lambda _v: self._maybe_more())
+        self.quality = QComboBox(self)
+        self.quality.setObjectName("unsortedFilter")
+        self.quality.addItem("All faces", 0.0)
+        self.quality.addItem("Clear faces only", 0.3)  # what may seed a group (grouping.py)
+        self.quality.addItem("Best faces only", 0.6)
+        self.quality.currentIndexChanged.connect(lambda _i: self.reload())
         self.name_button = QPushButton("Name…", self)
         self.name_button.setObjectName("unsortedName")
         self.assign_button = QPushButton("Add to person…", self)
@@ -72,6 +84,7 @@ class UnsortedView(QWidget):
         header = page_header(self.back_button, self.title, self.subtitle)
         buttons = QHBoxLayout()
         buttons.addWidget(self.hint, 1)
+        buttons.addWidget(self.quality)
         for b in (self.ignore_button, self.assign_button, self.name_button):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
@@ -81,12 +94,47 @@ class UnsortedView(QWidget):
         layout.addWidget(self.grid, 1)
         self._update_buttons()
 
-    def set_faces(self, faces: list[FaceRef]) -> None:
-        """Show these faces (best first)."""
+    PAGE = 600  # faces a page: a few screens, loaded in ~20 ms
+
+    def min_quality(self) -> float:
+        """The least quality the filter shows."""
+        return float(self.quality.currentData() or 0.0)
+
+    def reload(self) -> None:
+        """Start again from the first page (after a change, or another filter)."""
+        self.loading = True
+        self.need_page.emit(0, self.min_quality())
+
+    def set_faces(self, faces: list[FaceRef], total: int | None = None) -> None:
+        """Show these faces (best first): the first page of ``total``."""
         self.faces.set_faces(faces)
-        n = len(faces)
-        self.subtitle.setText(f"{n} face{'s' if n != 1 else ''} in no person")
+        self._shown(len(faces) if total is None else total)
+
+    def add_page(self, offset: int, faces: list[FaceRef], total: int | None) -> None:
+        """A page has arrived: the first replaces the grid, the next ones extend it (``total``:
+        None when not counted again)."""
+        self.loading = False
+        total = self.total if total is None else total
+        if offset == 0:
+            self.faces.set_faces(faces)
+        else:
+            self.faces.append_faces(faces)
+        self._shown(total)
+        self._maybe_more()
+
+    def _shown(self, total: int) -> None:
+        self.total = total
+        shown = self.faces.rowCount()
+        more = f" (showing {shown}; scroll for more)" if shown < total else ""
+        self.subtitle.setText(f"{total} face{'s' if total != 1 else ''} in no person{more}")
         self._update_buttons()
+
+    def _maybe_more(self) -> None:
+        bar = self.grid.verticalScrollBar()
+        near_end = bar.value() >= bar.maximum() - 2 * max(bar.pageStep(), 1)
+        if near_end and not self.loading and self.faces.rowCount() < self.total:
+            self.loading = True
+            self.need_page.emit(self.faces.rowCount(), self.min_quality())
 
     def selected_ids(self) -> list[int]:
         """Selected faces in grid order."""

@@ -41,6 +41,7 @@ class WindowExtras(QObject):
         self.unsorted.ignore_faces.connect(self._ignore_unsorted)
         self.unsorted.open_face.connect(self._open_unsorted_face)
         self.unsorted.menu_actions = [win.act_compare_faces]  # two faces selected
+        self.unsorted.need_page.connect(self._unsorted_page)
         self.review.back.connect(win.show_people)
         self.review.answered.connect(self._answered)
         self.review.someone_new.connect(self._someone_new)
@@ -192,19 +193,20 @@ class WindowExtras(QObject):
         self.load_unsorted()
 
     def load_unsorted(self) -> None:
-        library = self.win.library
+        self.unsorted.reload()
 
-        def job(_ctx: JobContext) -> list[FaceRef]:
-            from faceorganizer.core.store.browse import faces_by_id
-            from faceorganizer.core.store.people import PeopleRepository
+    def _unsorted_page(self, offset: int, min_quality: float) -> None:
+        """Load one page of unsorted faces (the first page again after any change)."""
+        library, size = self.win.library, self.unsorted.PAGE
+        shown = self.unsorted.faces.faces()
+        after = (shown[-1].quality, shown[-1].id) if offset and shown else None
 
-            with library.connect() as db:
-                ids = PeopleRepository(db).unsorted_faces()
-                found = faces_by_id(db, ids)
-            return [found[f] for f in ids if f in found]
+        def job(_ctx: JobContext) -> tuple[int, list[FaceRef], int | None]:
+            faces, total = library.unsorted_page(offset, size, min_quality=min_quality, after=after)
+            return offset, faces, total
 
         self.win.jobs.submit(
-            job, on_result=self.unsorted.set_faces, channel="unsorted", replace=True
+            job, on_result=lambda v: self.unsorted.add_page(*v), channel="unsorted", replace=True
         )
 
     def _faces(self, ids: list[int]) -> list[FaceRef]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import itertools
 import logging
 import os
@@ -23,14 +22,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from faceorganizer.core.faces.forget import forget_gone, record_walk, sort_missing
 from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+from faceorganizer.core.faces.scan_read import (
+    UNREADABLE,
+    Loaded,
+    decoded_result,
+    read_photo,
+    timed_read,
+)
 from faceorganizer.core.faces.scan_write import Writer
 from faceorganizer.core.models.providers import opencv_threads, thread_budget
-from faceorganizer.core.photos.decode import (
-    DecodedPhoto,
-    DecodeError,
-    decode_bytes,
-    read_photo_file,
-)
 from faceorganizer.core.photos.discover import (
     FoundFile,
     ListedFolder,
@@ -40,8 +40,9 @@ from faceorganizer.core.photos.discover import (
     under_any,
     walk_photos,
 )
+from faceorganizer.core.photos.taken import DateSource
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository, PhotoRow
 
 if TYPE_CHECKING:
@@ -57,8 +58,6 @@ class NameImporter(Protocol):
 
 
 log = logging.getLogger(__name__)
-
-UNREADABLE = "unreadable: "  # a photo skipped for this is tried again by every scan
 
 
 @dataclass
@@ -109,40 +108,6 @@ class ScanSummary:
     def photos_per_second(self) -> float:
         """Processed photos per second of the whole scan."""
         return self.processed / self.elapsed if self.elapsed > 0 else 0.0
-
-
-@dataclass
-class _Loaded:
-    found: FoundFile
-    content_hash: str | None = None
-    decoded: DecodedPhoto | None = None
-    error: str | None = None
-    moved_from: PhotoRow | None = None
-    vanished: bool = False
-    faces: list[NewFace] | None = None  # found by a worker; None: not analysed yet
-    read_seconds: float = 0.0  # reading, hashing and decoding
-    data: bytes | None = None  # read but not decoded yet (``_read(..., decode=False)``)
-
-
-def _read(found: FoundFile, moved_candidates: dict[str, PhotoRow], decode: bool = True) -> _Loaded:
-    """Read, fingerprint and (unless not ``decode``) decode one file (runs in the decode pool)."""
-    try:
-        data = read_photo_file(found.path)  # a pipe or device swapped in is refused, not read
-    except FileNotFoundError:
-        return _Loaded(found, vanished=True)
-    except OSError as exc:
-        return _Loaded(found, error=f"{UNREADABLE}{exc.strerror or exc}")
-    except DecodeError as exc:
-        return _Loaded(found, error=str(exc))
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if digest in moved_candidates:
-        return _Loaded(found, digest, moved_from=moved_candidates[digest])
-    if not decode:
-        return _Loaded(found, digest, data=data)
-    try:
-        return _Loaded(found, digest, decoded=decode_bytes(data, name=found.path))
-    except DecodeError as exc:
-        return _Loaded(found, digest, error=str(exc))
 
 
 @dataclass(frozen=True)
@@ -237,8 +202,8 @@ class _Engines:
 
 
 def _analyse(
-    chunk: list[Callable[[], _Loaded]], engines: _Engines, thumbnails: bool = False
-) -> list[_Loaded]:
+    chunk: list[Callable[[], Loaded]], engines: _Engines, thumbnails: bool = False
+) -> list[Loaded]:
     """Analyse a chunk of photos with this thread's engine (runs on an engine thread).
 
     ``chunk`` gives each photo read and decoded: a decode job's result, or the reading itself.
@@ -260,32 +225,6 @@ def _analyse(
             except Exception as exc:  # noqa: BLE001 - a thumbnail is never worth a photo
                 log.debug("no thumbnails for %s: %s", x.found.path, exc)
     return loaded
-
-
-def _timed_read(found: FoundFile, moved: dict[str, PhotoRow], decode: bool = True) -> _Loaded:
-    """``_read``, with the seconds it took (runs in the decode pool)."""
-    start = time.perf_counter()
-    loaded = _read(found, moved, decode)
-    loaded.read_seconds = time.perf_counter() - start
-    return loaded
-
-
-def _decoded(loaded: _Loaded) -> _Loaded:
-    """A photo read by the decode pool, decoded here (on the engine thread that analyses it)."""
-    if loaded.data is None:
-        return loaded
-    start = time.perf_counter()
-    data, loaded.data = loaded.data, None
-    try:
-        loaded.decoded = decode_bytes(data, name=loaded.found.path)
-    except DecodeError as exc:
-        loaded.error = str(exc)
-    loaded.read_seconds += time.perf_counter() - start
-    return loaded
-
-
-def _decoded_result(job: Future[_Loaded]) -> _Loaded:
-    return _decoded(job.result())
 
 
 def _plan(
@@ -318,7 +257,7 @@ def _plan(
 def store_loaded(
     photos: PhotoRepository,
     faces: FaceRepository,
-    loaded: _Loaded,
+    loaded: Loaded,
     engine: FaceEngine | None,
     claimed: set[int],
 ) -> tuple[str, int | None]:
@@ -365,7 +304,8 @@ def store_loaded(
         width=d.width,
         height=d.height,
         orientation=d.orientation,
-        taken_at=d.taken_at,
+        taken_at=loaded.taken.when if loaded.taken else None,
+        taken_source=loaded.taken.source if loaded.taken else None,
         fmt=d.format,
         pack_id=engine.pack.id,
         dev=found.dev,
@@ -385,6 +325,7 @@ def scan_library(
     workers: int | None = None,
     prefetch: int = 6,
     import_names: NameImporter | None = None,
+    dates: Callable[[], DateSource] | None = None,
     thumbnails: bool = False,
     batch: int | None = None,
     timings: bool = False,
@@ -401,7 +342,9 @@ def scan_library(
     the threads (read+decode, detect, align, quality, embed, write, wait for the engines).
     With ``thumbnails``, the faces' thumbnails are cached from the decoded photo on the way
     (the app asks for them, so it never decodes a photo again to show a face).
-    With ``import_names`` (``core.metadata.names.import_names``, passed in by the use-case
+    ``dates`` makes the reader of when each photo was taken (``core.metadata.dates.DateReader``,
+    passed in by the use-case layer; without it, EXIF dates and file times). With
+    ``import_names`` (``core.metadata.names.import_names``, passed in by the use-case
     layer: a people operation is above the scan), names that other tools wrote as face regions
     (MWG or Microsoft, in the file or its XMP sidecar) become user-confirmed faces of them.
     With ``rescan``, every photo found is read and analysed again, changed or not.
@@ -459,6 +402,9 @@ def scan_library(
     analysers.timed = timings
     stages: dict[str, float] = {"read+decode": 0.0, "write": 0.0, "wait": 0.0}
     claimed: set[int] = set()
+    # a new reader per scan (``core.metadata.dates.DateReader``, handed in by the use-case
+    # layer): a sidecar added since the last scan is seen; without one, EXIF and file times
+    reader = dates() if dates is not None else None
     writer = Writer(database)
     try:
         with (
@@ -466,8 +412,8 @@ def scan_library(
             ThreadPoolExecutor(max(1, plan.decoders), thread_name_prefix="decode") as decoding,
             ThreadPoolExecutor(plan.engines, thread_name_prefix="engine") as analysing,
         ):
-            pending: deque[Future[list[_Loaded]]] = deque()
-            queued: deque[Future[_Loaded]] = deque()  # decode jobs, to cancel on stop
+            pending: deque[Future[list[Loaded]]] = deque()
+            queued: deque[Future[Loaded]] = deque()  # decode jobs, to cancel on stop
             queue = iter(todo)
             # chunks in flight: each engine's, and one or two waiting (decoded photos take
             # memory: 9 MB each for a 12 MP photo, so a CPU scan keeps one chunk waiting)
@@ -481,27 +427,34 @@ def scan_library(
                     files = list(itertools.islice(queue, plan.batch))
                     if not files:
                         return
-                    chunk: list[Callable[[], _Loaded]]
+                    chunk: list[Callable[[], Loaded]]
                     if plan.decoders and plan.device == "cpu":
                         # the pool reads ahead; the engine decodes just before it detects, while
                         # the pixels are in its core's cache
                         jobs = [
-                            decoding.submit(_timed_read, f, moved_candidates, False) for f in files
+                            decoding.submit(timed_read, f, moved_candidates, False, reader)
+                            for f in files
                         ]
                         queued.extend(jobs)
-                        chunk = [functools.partial(_decoded_result, job) for job in jobs]
+                        chunk = [functools.partial(decoded_result, job) for job in jobs]
                     elif plan.decoders:
-                        jobs = [decoding.submit(_timed_read, f, moved_candidates) for f in files]
+                        jobs = [
+                            decoding.submit(timed_read, f, moved_candidates, True, reader)
+                            for f in files
+                        ]
                         queued.extend(jobs)
                         chunk = [job.result for job in jobs]
                     else:
-                        chunk = [functools.partial(_timed_read, f, moved_candidates) for f in files]
+                        chunk = [
+                            functools.partial(timed_read, f, moved_candidates, True, reader)
+                            for f in files
+                        ]
                     pending.append(analysing.submit(_analyse, chunk, analysers, thumbnails))
                 while queued and queued[0].done():
                     queued.popleft()
 
             refill()
-            ready: deque[_Loaded] = deque()
+            ready: deque[Loaded] = deque()
             while pending or ready:
                 if (not ready and not pending[0].done()) or (paused is not None and paused()):
                     writer.flush()  # never hold the write lock while waiting for a photo
@@ -522,7 +475,7 @@ def scan_library(
                 found = loaded.found
                 state.current = display_path(found.path)
                 if loaded.moved_from is not None and loaded.moved_from.id in claimed:
-                    again = functools.partial(_read, found, {})
+                    again = functools.partial(read_photo, found, {}, True, reader)
                     loaded = analysing.submit(_analyse, [again], analysers, thumbnails).result()[0]
                 writing = time.perf_counter()
                 writer.begin()

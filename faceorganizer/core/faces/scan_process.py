@@ -41,6 +41,7 @@ from faceorganizer.core.faces.pipeline import EngineOptions
 from faceorganizer.core.faces.scan import NameImporter, ScanProgress, ScanSummary
 
 if TYPE_CHECKING:
+    from faceorganizer.core.photos.taken import DateSource
     from faceorganizer.core.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,7 @@ def start_scan(
     options: EngineOptions | None = None,
     thumbnails: bool = False,
     import_names: NameImporter | None = None,
+    dates: Callable[[], DateSource] | None = None,
     workers: int | None = None,
     rescan: bool = False,
     between: Callable[[Database], Any] | None = None,
@@ -216,8 +218,8 @@ def start_scan(
 ) -> ScanProcess:
     """Start ``scan_library`` of ``roots`` into the database at ``db_path`` in a new process.
 
-    ``options``, ``thumbnails``, ``import_names`` (a module-level function, so that it can be
-    sent to the child), ``workers`` and ``rescan`` are ``scan_library``'s; ``between`` and
+    ``options``, ``thumbnails``, ``import_names`` and ``dates`` (module-level, so that they can
+    be sent to the child), ``workers`` and ``rescan`` are ``scan_library``'s; ``between`` and
     ``after`` (picklable) run in the child, between photos and after the scan (see above).
     ``niceness`` > 0 lowers the child's CPU priority (where the system has ``os.nice``), so a
     window in the parent, and whatever else the user runs, gets a core first when it needs one.
@@ -238,6 +240,7 @@ def start_scan(
     kwargs = {
         "thumbnails": thumbnails,
         "import_names": import_names,
+        "dates": dates,
         "workers": workers,
         "rescan": rescan,
     }

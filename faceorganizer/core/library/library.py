@@ -30,12 +30,14 @@ if TYPE_CHECKING:
     from faceorganizer.core.faces.pipeline import EngineOptions
     from faceorganizer.core.library.comparing import FaceComparison, PhotoComparison
     from faceorganizer.core.library.importing import ImportRequest
+    from faceorganizer.core.library.photo_query import PhotoQuery
     from faceorganizer.core.metadata.names import NamesImport
     from faceorganizer.core.people.changes import Changes
     from faceorganizer.core.people.grouping import GroupingOptions
     from faceorganizer.core.people.ops import PeopleOps
     from faceorganizer.core.store.faces import FaceRow
     from faceorganizer.core.store.people import PersonRow
+    from faceorganizer.core.store.photo_search import PhotoHit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -139,8 +141,11 @@ class Library:
         with self.connect() as db:
             return load_people(db, include_hidden=include_hidden, person_ids=person_ids)
 
-    def person_page(self, person_id: int, *, suggestions: int = 30) -> PersonPage:
-        """A person, their faces (best first) and up to ``suggestions`` suggested faces."""
+    def person_page(
+        self, person_id: int, *, suggestions: int = 30, extras: bool = True
+    ) -> PersonPage:
+        """A person, their faces (best first) and up to ``suggestions`` suggested faces; with
+        ``extras`` False, the person and faces only (fast: the window shows them first)."""
         from faceorganizer.core.people.naming import outliers
         from faceorganizer.core.people.suggest import suggest_faces_for
         from faceorganizer.core.store.browse import faces_by_id, load_people, person_faces
@@ -148,6 +153,8 @@ class Library:
         with self.connect() as db:
             rows = load_people(db, include_hidden=True, person_ids=[person_id])
             faces = person_faces(db, person_id)
+            if not extras:
+                return PersonPage(rows[0] if rows else None, faces, [], {})
             scores: dict[int, float] = {}
             try:
                 scores = dict(suggest_faces_for(db, person_id, limit=suggestions))
@@ -179,6 +186,23 @@ class Library:
         with self.connect() as db:
             return offline_photos(db)
 
+    def find_photos(self, query: PhotoQuery) -> list[PhotoHit]:
+        """Photos by who is in them and when they were taken (``photo_query``), oldest first.
+
+        Raises DateBoundError for a bound that is not a date."""
+        from faceorganizer.core.store.photo_search import search_photos
+
+        start, before = query.bounds()
+        with self.connect() as db:
+            return search_photos(
+                db,
+                with_all=query.with_all,
+                without=query.without,
+                only=query.only,
+                taken_from=start,
+                taken_before=before,
+            )
+
     def photo(self, photo_id: int) -> tuple[str | None, list[FaceRef]]:
         """A photo's path (None when gone) and its faces with their people."""
         from faceorganizer.core.store.browse import photo_faces, photo_path
@@ -199,6 +223,7 @@ class Library:
                 "id": p.id,
                 "name": p.name,
                 "hidden": p.hidden,
+                "born": p.born,
                 "face_count": p.face_count,
                 "photo_count": p.photo_count,
                 "confirmed_faces": p.confirmed_count,
@@ -208,6 +233,22 @@ class Library:
             }
             for p in rows
         ]
+
+    def unsorted_page(
+        self,
+        offset: int,
+        limit: int,
+        *,
+        min_quality: float = 0.0,
+        after: tuple[float, int] | None = None,
+    ) -> tuple[list[FaceRef], int | None]:
+        """A page of the unsorted faces (best first, at least ``min_quality``; ``after`` the
+        quality and id of the last face shown) and, for the first page, how many there are:
+        the Unsorted page loads 50,000 faces a page at a time."""
+        from faceorganizer.core.store.browse import unsorted_page
+
+        with self.connect() as db:
+            return unsorted_page(db, offset, limit, min_quality, after)
 
     def unsorted_count(self) -> int:
         """How many faces belong to no one and are not ignored."""
@@ -315,13 +356,15 @@ class Library:
         mode: str = "copy",
         progress: Callable[[int, int], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        by_date: str | None = None,
     ) -> AlbumExport:
-        """Export ``(person id, album name)`` albums (or one album of them together)."""
+        """Export ``(person id, album name)`` albums (or one album of them together); with
+        ``by_date`` ("year" or "month"), one album per period the photos were taken."""
         from faceorganizer.core.export.albums import export_albums
         from faceorganizer.core.library.albums import plan_albums
 
         with self.connect(readonly=True) as db:
-            albums = plan_albums(db, people, together)
+            albums = plan_albums(db, people, together, by_date)  # type: ignore[arg-type]
         result = export_albums(
             albums,
             target,

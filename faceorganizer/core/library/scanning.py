@@ -122,6 +122,7 @@ def run_scan(db: Database, request: ScanRequest, hooks: ScanHooks | None = None)
 def _scan_here(db: Database, request: ScanRequest, hooks: ScanHooks) -> ScanOutcome:
     """Scan and group on the calling thread (the command line)."""
     from faceorganizer.core.faces.scan import scan_library
+    from faceorganizer.core.metadata.dates import DateReader
     from faceorganizer.core.metadata.names import import_names
 
     stop = hooks.should_stop or (lambda: False)
@@ -144,6 +145,7 @@ def _scan_here(db: Database, request: ScanRequest, hooks: ScanHooks) -> ScanOutc
         paused=hooks.paused,
         thumbnails=request.thumbnails,
         import_names=import_names,
+        dates=DateReader,
         rescan=request.rescan,
     )
     cancelled = summary.cancelled or (hooks.cancelled is not None and hooks.cancelled())
@@ -175,6 +177,7 @@ def _scan_in_child(db: Database, request: ScanRequest, hooks: ScanHooks) -> Scan
     ``hooks.paused`` says a pause is asked for) and let go when it returns.
     """
     from faceorganizer.core.faces.scan_process import start_scan
+    from faceorganizer.core.metadata.dates import DateReader
     from faceorganizer.core.metadata.names import import_names
 
     stop = hooks.should_stop or (lambda: False)
@@ -185,6 +188,7 @@ def _scan_in_child(db: Database, request: ScanRequest, hooks: ScanHooks) -> Scan
         options=request.engine,
         thumbnails=request.thumbnails,
         import_names=import_names,
+        dates=DateReader,
         rescan=request.rescan,
         between=_LiveGrouping(request) if request.live_interval > 0 else None,
         after=functools.partial(_group_after, grouping=request.grouping, group=request.group),

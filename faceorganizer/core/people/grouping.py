@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from faceorganizer.core.people.born import forbidden_pairs
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.cluster import (
     ClusterParams,
@@ -71,7 +72,7 @@ def regroup(database: Database, options: GroupingOptions | None = None) -> Chang
     with database.transaction():
         before = repo.assignments()
         ignored = repo.ignored()
-        rejected = repo.rejections()
+        rejected = repo.rejections() | forbidden_pairs(repo)  # + faces from before a birth
         links = repo.cannot_links()
         people = {p.id: p for p in repo.list_people(include_hidden=True, include_empty=True)}
         if not opts.incremental:

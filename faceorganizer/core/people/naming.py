@@ -120,9 +120,13 @@ def outliers(database: Database, person_id: int) -> dict[int, float]:
     if len(faces) < MIN_GROUP:
         return {}
     x = np.stack([vecs[f] for f in faces])
-    sims = x @ x.T
-    np.fill_diagonal(sims, -np.inf)
-    score = _mates_mean(sims)
+    # a block of rows at a time: a person of 5,000 faces would hold a 5,000 x 5,000 matrix
+    score = np.empty(len(faces))
+    for start in range(0, len(faces), 1024):
+        sims = x[start : start + 1024] @ x.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, rows + start] = -np.inf  # not itself
+        score[start : start + 1024] = _mates_mean(sims)
     return {f: float(s) for f, s in zip(faces, score, strict=True) if s < ODD_FLOOR}
 
 

@@ -10,7 +10,7 @@ import contextlib
 import dataclasses
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.text import MAX_NAME, clean_name, clean_text, name_key
@@ -165,7 +165,46 @@ class PeopleOps:
             raise PeopleError(f"a name can have at most {MAX_NAME} characters")
         return cleaned
 
+    def _refuse_before_birth(self, faces: list[int], person: PersonRow) -> None:
+        """PeopleError when any of ``faces`` is in a photo taken before ``person`` was born."""
+        from faceorganizer.core.people.born import faces_before_birth
+
+        early = faces_before_birth(self.repo, person.id, faces)
+        if early:
+            more = f" and {len(early) - 1} more" if len(early) > 1 else ""
+            raise PeopleError(
+                f"face {early[0]}{more} is in a photo taken before {who(person)} was born"
+                f" ({person.born}): it cannot be {who(person)}"
+            )
+
     # -- operations -----------------------------------------------------------------------------
+    def set_born(self, person_id: int, born: str | None) -> Changes:
+        """Set (or, with None, forget) a person's birth date, YYYY-MM-DD. Their faces in photos
+        taken before it leave them (unsorted, to be grouped elsewhere); undo puts them back."""
+        from faceorganizer.core.people.born import BirthDateError, faces_before, parse_birth
+
+        row = self.resolve(person_id)
+        if row.name is None:
+            raise PeopleError("name the group first: a birth date belongs to a named person")
+        try:
+            day = parse_birth(born) if born else None
+        except BirthDateError as exc:
+            raise PeopleError(str(exc)) from None
+        early = faces_before(self.repo, day, self._person_faces(person_id)) if day else []
+
+        def body() -> Changes:
+            self.repo.set_born(person_id, day)
+            self.repo.unassign(early)
+            return Changes(people={person_id}, faces=set(early))
+
+        if day is None:
+            label = f"Forget when {who(row)} was born"
+        else:
+            label = f"{who(row)} born {day}" + (
+                f" ({faces_text(len(early))} taken before, out)" if early else ""
+            )
+        return self._run("born", label, early, [person_id], body)
+
     def name(self, person_id: int, name: str) -> Changes:
         """Name or rename a person; their current faces become confirmed.
 
@@ -221,6 +260,9 @@ class PeopleOps:
         named = [r for r in rows if r.name]
         if target.name is None and len(named) > 1:
             raise PeopleError("choose which name to keep: merge into the named person")
+        born = target.born or next((r.born for r in rows if r.born), None)
+        if born is not None:
+            self._refuse_before_birth(sorted(faces), replace(target, born=born))
 
         def body() -> Changes:
             name = target.name or (named[0].name if named else None)
@@ -229,6 +271,8 @@ class PeopleOps:
             if target.name is not None or named:
                 self.repo.confirm_person(target_id)
             self.repo.delete(sources)
+            if born != target.born:
+                self.repo.set_born(target_id, born)
             if name and target.name is None:
                 self.repo.set_name(target_id, name)
             return Changes(people={target_id}, removed_people=set(sources), faces=faces)
@@ -245,6 +289,7 @@ class PeopleOps:
         """Put faces in a person as the user's decision (lifting any earlier rejection)."""
         faces = self._known_faces(face_ids)
         target = self.resolve(person_id)
+        self._refuse_before_birth(faces, target)
         old = self._where(faces)
 
         def body() -> Changes:
@@ -329,6 +374,23 @@ class PeopleOps:
 
         label = f"Stop ignoring {faces_text(len(faces))}"
         return self._run("unignore", label, faces, [], body)
+
+    def set_hidden_many(self, person_ids: Iterable[int], hidden: bool) -> Changes:
+        """Hide (or show) several people at once: one step to undo ("hide these groups",
+        "hide everyone else in this photo")."""
+        ids = list(dict.fromkeys(person_ids))
+        if not ids:
+            raise PeopleError("no one to hide")
+        rows = [self.resolve(p) for p in ids]
+
+        def body() -> Changes:
+            for pid in ids:
+                self.repo.set_hidden(pid, hidden)
+            return Changes(people=set(ids))
+
+        verb = "Hide" if hidden else "Show"
+        label = f"{verb} {_groups_text(rows)}" if len(ids) <= 3 else f"{verb} {len(ids)} groups"
+        return self._run("hide", label, [], ids, body)
 
     def set_hidden(self, person_id: int, hidden: bool) -> Changes:
         """Hide or show a person."""

@@ -23,7 +23,6 @@ import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -63,6 +62,7 @@ class DecodedPhoto:
     orientation: int
     taken_at: str | None
     format: str
+    taken_source: str | None = None  # the EXIF tag ``taken_at`` came from (see _EXIF_DATES)
 
 
 # -- reading a file --------------------------------------------------------------------------------
@@ -247,25 +247,28 @@ def open_image(data: bytes) -> Any:
 # -- decoding --------------------------------------------------------------------------------------
 
 _EXIF_ORIENTATION = 0x0112
-_EXIF_DATETIME_ORIGINAL = 0x9003
-_EXIF_DATETIME = 0x0132
+_EXIF_IFD = 0x8769
 
 
-def _exif_facts(img: object) -> tuple[int, str | None]:
-    orientation, taken = 1, None
+def _exif_facts(img: object) -> tuple[int, str | None, str | None]:
+    """(orientation, when taken as ISO 8601, which tag said so: ``dates.EXIF_DATE_TAGS``)."""
+    orientation, taken, source = 1, None, None
     try:
         exif = img.getexif()  # type: ignore[attr-defined]
         orientation = int(exif.get(_EXIF_ORIENTATION, 1) or 1)
-        raw = exif.get_ifd(0x8769).get(_EXIF_DATETIME_ORIGINAL) or exif.get(_EXIF_DATETIME)
-        if isinstance(raw, bytes):
-            raw = raw.decode("ascii", "replace")
-        if isinstance(raw, str) and raw.strip():
-            taken = datetime.strptime(raw.strip()[:19], "%Y:%m:%d %H:%M:%S").isoformat()
+        from faceorganizer.core.photos.taken import EXIF_DATE_TAGS, exif_datetime
+
+        sub = exif.get_ifd(_EXIF_IFD)
+        for tag, offset_tag, name in EXIF_DATE_TAGS:
+            taken = exif_datetime((sub.get(tag) or exif.get(tag)), sub.get(offset_tag))
+            if taken:
+                source = name
+                break
     except Exception as exc:  # noqa: BLE001 - corrupt EXIF must not cost the photo
         log.debug("unreadable EXIF: %s", exc)
     if orientation not in range(1, 9):
         orientation = 1
-    return orientation, taken
+    return orientation, taken, source
 
 
 _WIDE_MODES = ("I;16", "I;16B", "I;16L", "I", "F")
@@ -393,10 +396,10 @@ def _decode_raw(data: bytes, max_pixels: int, work_long_side: int | None) -> Dec
         if photo.orientation != 1 or orientation == 1:
             return photo
         rgb = photo.pixels[..., ::-1]
-        taken, fmt = photo.taken_at, "RAW"
+        taken, source, fmt = photo.taken_at, photo.taken_source, "RAW"
     else:
         rgb = np.asarray(thumb.data)
-        taken, fmt = None, "RAW"
+        taken, source, fmt = None, None, "RAW"
         if rgb.ndim != 3 or rgb.shape[0] * rgb.shape[1] > max_pixels:
             raise DecodeError("RAW file without a usable preview")
     import cv2
@@ -406,7 +409,7 @@ def _decode_raw(data: bytes, max_pixels: int, work_long_side: int | None) -> Dec
         rgb = cv2.rotate(np.ascontiguousarray(rgb), rotate[orientation])
     bgr = cv2.cvtColor(np.ascontiguousarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2BGR)
     h, w = bgr.shape[:2]
-    return DecodedPhoto(bgr, w, h, 1.0, orientation, taken, fmt)
+    return DecodedPhoto(bgr, w, h, 1.0, orientation, taken, fmt, source)
 
 
 _JPEG_EOI = b"\xff\xd9"
@@ -492,7 +495,7 @@ def decode_bytes(
                 raise DecodeError(
                     f"image too large: {w}×{h} pixels (limit {max_pixels // 1_000_000} MP)"
                 )
-            orientation, taken = _exif_facts(img)
+            orientation, taken, source = _exif_facts(img)
             if work_long_side and fmt in ("JPEG", "MPO") and max(w, h) > work_long_side:
                 r = work_long_side / max(w, h)
                 img.draft("RGB", (int(w * r), int(h * r)))  # libjpeg DCT scaling
@@ -543,7 +546,7 @@ def decode_bytes(
         size = (max(1, round(bgr.shape[1] * r)), max(1, round(bgr.shape[0] * r)))
         bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     scale = full_w / bgr.shape[1]
-    return DecodedPhoto(bgr, full_w, full_h, scale, orientation, taken, fmt)
+    return DecodedPhoto(bgr, full_w, full_h, scale, orientation, taken, fmt, source)
 
 
 def read_and_decode(path: str | os.PathLike[str], **options: Any) -> DecodedPhoto:

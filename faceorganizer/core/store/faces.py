@@ -67,6 +67,8 @@ class FaceRow:
     norm: float
     flags: int
     pack_id: str
+    taken: str | None = None  # when the photo was taken, ISO 8601 (core/metadata/dates.py)
+    taken_source: str | None = None  # what said so; "file": only the file's time, a guess
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,8 @@ class FaceRepository:
         """Stored faces (of one photo, or all) with their photo paths, in path order."""
         sql = """
             SELECT f.id, f.photo_id, p.path, f.idx, f.x, f.y, f.w, f.h, f.landmarks, f.det_score,
-                   f.quality, f.size_px, f.blur, f.yaw, f.norm, f.flags, f.pack_id
+                   f.quality, f.size_px, f.blur, f.yaw, f.norm, f.flags, f.pack_id,
+                   p.taken_at, p.taken_source
             FROM faces f JOIN photos p ON p.id = f.photo_id
         """
         args: tuple[int, ...] = ()
@@ -188,6 +191,8 @@ class FaceRepository:
                     norm=r[14],
                     flags=r[15],
                     pack_id=r[16],
+                    taken=r[17],
+                    taken_source=r[18],
                 )
             )
         return out

@@ -28,6 +28,8 @@ class PersonRow:
     face_count: int
     photo_count: int
     confirmed_count: int
+    born: str | None = None  # YYYY-MM-DD: faces in photos taken before it are never theirs
+    latest: str | None = None  # when their most recent photo was taken (ISO 8601)
 
 
 @dataclass(frozen=True)
@@ -87,17 +89,19 @@ class PeopleRepository:
             where.append("p.hidden = 0")
         sql = f"""
             SELECT p.id, p.name, p.hidden, p.cover_face_id,
-                   count(fp.face_id), count(DISTINCT f.photo_id), coalesce(sum(fp.confirmed), 0)
+                   count(fp.face_id), count(DISTINCT f.photo_id), coalesce(sum(fp.confirmed), 0),
+                   p.born, max(ph.taken_at)
             FROM people p
             LEFT JOIN face_person fp ON fp.person_id = p.id
             LEFT JOIN faces f ON f.id = fp.face_id
+            LEFT JOIN photos ph ON ph.id = f.photo_id
             {"WHERE " + " AND ".join(where) if where else ""}
             GROUP BY p.id
             {"" if include_empty else "HAVING count(fp.face_id) > 0"}
             ORDER BY p.name IS NULL, count(fp.face_id) DESC, p.name COLLATE NOCASE, p.id
         """
         return [
-            PersonRow(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6])
+            PersonRow(r[0], r[1], bool(r[2]), r[3], r[4], r[5], r[6], r[7], r[8])
             for r in self.conn.execute(sql, args)
         ]
 
@@ -110,6 +114,23 @@ class PeopleRepository:
     def set_hidden(self, person_id: int, hidden: bool) -> None:
         """Hide or show a person."""
         self.conn.execute("UPDATE people SET hidden = ? WHERE id = ?", (int(hidden), person_id))
+
+    def set_born(self, person_id: int, born: str | None) -> None:
+        """A person's birth date (YYYY-MM-DD), or None to forget it."""
+        self.conn.execute("UPDATE people SET born = ? WHERE id = ?", (born, person_id))
+
+    def born_dates(self) -> dict[int, str]:
+        """person id -> birth date, for the people who have one."""
+        rows = self.conn.execute("SELECT id, born FROM people WHERE born IS NOT NULL")
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    def faces_taken_before(self, day: str) -> list[int]:
+        """Faces in photos taken before ``day`` (YYYY-MM-DD, local time of the photo)."""
+        rows = self.conn.execute(
+            "SELECT f.id FROM faces f JOIN photos p ON p.id = f.photo_id WHERE p.taken_at < ?",
+            (day,),
+        )
+        return [r[0] for r in rows]
 
     def set_cover(self, person_id: int, face_id: int | None) -> None:
         """The face shown as the person's avatar."""
@@ -267,7 +288,7 @@ class PeopleRepository:
             "people_rows": [
                 list(r)
                 for r in q(
-                    f"SELECT id, name, hidden, cover_face_id, created_at FROM people "
+                    f"SELECT id, name, hidden, cover_face_id, created_at, born FROM people "
                     f"WHERE id IN ({pm})",
                     people,
                 )
@@ -322,13 +343,15 @@ class PeopleRepository:
         for row in snap["people_rows"]:
             if row[0] in existing:
                 q("UPDATE people SET name = NULL, name_key = NULL WHERE id = ?", (row[0],))
-        for pid, name, hidden, cover, created in snap["people_rows"]:
+        for pid, name, hidden, cover, created, *born in snap["people_rows"]:
+            # snapshots from before migration 0005 hold no birth date: leave it as it is
             q(
-                "INSERT INTO people (id, name, name_key, hidden, cover_face_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                "INSERT INTO people (id, name, name_key, hidden, cover_face_id, created_at, born) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
                 "name_key = excluded.name_key, hidden = excluded.hidden, "
-                "cover_face_id = excluded.cover_face_id",
-                (pid, name, _key(name), hidden, cover, created),
+                "cover_face_id = excluded.cover_face_id"
+                + (", born = excluded.born" if born else ""),
+                (pid, name, _key(name), hidden, cover, created, born[0] if born else None),
             )
         self.conn.executemany(
             "INSERT OR REPLACE INTO face_person (face_id, person_id, confirmed) VALUES (?, ?, ?)",

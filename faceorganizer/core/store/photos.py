@@ -72,6 +72,7 @@ class PhotoRepository:
         height: int | None = None,
         orientation: int | None = None,
         taken_at: str | None = None,
+        taken_source: str | None = None,
         fmt: str | None = None,
         pack_id: str | None = None,
         dev: int | None = None,
@@ -81,14 +82,15 @@ class PhotoRepository:
         conn.execute(
             """
             INSERT INTO photos (raw_path, path, size, mtime_ns, content_hash, width, height,
-                                orientation, taken_at, format, status, reason, pack_id, scanned_at,
-                                dev, offline)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                                orientation, taken_at, taken_source, format, status, reason,
+                                pack_id, scanned_at, dev, offline)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
             ON CONFLICT (raw_path) DO UPDATE SET
                 path = excluded.path, size = excluded.size, mtime_ns = excluded.mtime_ns,
                 content_hash = excluded.content_hash, width = excluded.width,
                 height = excluded.height, orientation = excluded.orientation,
-                taken_at = excluded.taken_at, format = excluded.format, status = excluded.status,
+                taken_at = excluded.taken_at, taken_source = excluded.taken_source,
+                format = excluded.format, status = excluded.status,
                 reason = excluded.reason, pack_id = excluded.pack_id,
                 scanned_at = excluded.scanned_at, dev = excluded.dev, offline = 0
             """,
@@ -102,6 +104,7 @@ class PhotoRepository:
                 height,
                 orientation,
                 taken_at,
+                taken_source,
                 fmt,
                 status,
                 reason,
