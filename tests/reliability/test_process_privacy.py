@@ -97,7 +97,10 @@ def traced(
     """Run ``cmd`` under strace (SIGTERM after ``seconds``, as a user's Ctrl-C or close)."""
     strace = need_strace()
     if seconds is not None:
-        cmd = ["timeout", "-s", "TERM", "-k", "30", str(seconds), *cmd]
+        # --foreground: one SIGTERM to the program, as a user's Ctrl-C or close sends one.
+        # Without it timeout signals the program and then its process group, and a program
+        # that handled the first before the second arrived takes the second as "stop at once"
+        cmd = ["timeout", "--foreground", "-s", "TERM", "-k", "30", str(seconds), *cmd]
     proc = subprocess.run(
         [strace, "-f", "-qq", "-s", "64", "-e", f"trace={TRACED}", "-o", str(log), *cmd],
         env=env,
