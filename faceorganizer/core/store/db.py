@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from faceorganizer.core.store.names import clean_name, name_key
+from faceorganizer.core.store.wal_guard import ForeignLog, guard_stray_log
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,11 @@ class Database:
             _create_private(self.path)
         elif not self.path.exists():
             raise StoreError(f"no database at {self.path} (scan a folder first)")
+        try:
+            # a log copied in beside the database is never applied silently (wal_guard.py)
+            self.notice = guard_stray_log(self.path, APP_ID, readonly=readonly)
+        except ForeignLog as exc:
+            raise StoreError(str(exc)) from exc
         uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
         try:
             self.conn = sqlite3.connect(
