@@ -195,8 +195,13 @@ class FaceEngine:
         with self._clock("quality"):
             quality = assess(boxes, marks, crops, scores)
         if self.small_faces is not None:
-            with self._clock("doubt"):
-                agree = self.small_faces.agreement(photo.pixels, boxes_w, seen)
+            # a face the detector is all but sure of is never doubtful: only the others are
+            # shown to the second detector (on the snapshots, most faces cost nothing)
+            unsure = np.nonzero(scores < SURE_SCORE)[0]
+            agree = np.ones(len(scores), np.float32)
+            if len(unsure):
+                with self._clock("doubt"):
+                    agree[unsure] = self.small_faces.agreement(photo.pixels, boxes_w[unsure], seen)
             doubtful = ((agree < DOUBT_SCORE) & (scores < SURE_SCORE)) * FLAG_DOUBTFUL
             quality = replace(quality, flags=quality.flags | doubtful.astype(np.int64))
         return crops, boxes, marks, scores, quality
