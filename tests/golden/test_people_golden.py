@@ -184,6 +184,7 @@ SUMMARY_KEYS = [
     "names_imported",
     "status",
     "people",
+    "offline",  # issue 25: photos kept while their folder is offline
 ]
 
 
@@ -200,7 +201,7 @@ def test_scan_groups_its_new_faces_unless_told_not_to(tmp_path: Path) -> None:
         shutil.copy2(shared_set("celebrities") / name, lib / name)
     ungrouped = str(tmp_path / "ungrouped.db")
     summary = _summary(cli("scan", str(lib), "--db", ungrouped, "--no-group").stdout)
-    assert list(summary) == SUMMARY_KEYS  # the old keys in their order, people= appended
+    assert list(summary) == SUMMARY_KEYS  # the old keys in their order, new ones appended
     assert summary["people"] == "0"
     assert "unsorted faces: " + summary["faces"] in cli("people", "--db", ungrouped).stdout
 
