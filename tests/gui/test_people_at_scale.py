@@ -52,6 +52,9 @@ def test_sort_by_photos_name_or_most_recent() -> None:
         _person(3, "Bea", 1, None),
         _person(4, None, 50, "2024-01-01T00:00:00"),
     ])  # fmt: skip
+    # by name unless asked: named tiles stay put when a naming changes counts (issue 31)
+    assert model.ids() == [2, 3, 1, 4]
+    model.set_sort("photos")
     assert model.ids() == [2, 1, 3, 4]
     model.set_sort("name")
     assert model.ids() == [2, 3, 1, 4]

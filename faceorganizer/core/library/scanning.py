@@ -58,6 +58,7 @@ def prepare_scan() -> None:
     window calls this before its first scan so that they load before the scan, not while the
     window paints the people the scan finds.
     """
+    import faceorganizer.core.metadata.dates
     import faceorganizer.core.metadata.names
     import faceorganizer.core.people.grouping  # noqa: F401 - imported for its side effect
     from faceorganizer.core.faces import scan_process
