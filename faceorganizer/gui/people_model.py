@@ -31,7 +31,8 @@ HiddenRole = Qt.ItemDataRole.UserRole + 6
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-SORTS = {"name": "Name", "photos": "Most photos", "recent": "Most recent photo"}  # the first is the default
+# the sorts the People view offers; the first is the default (``sort_key``)
+SORTS = {"name": "Name", "photos": "Most photos", "recent": "Most recent photo"}
 # Groups of fewer faces than this are folded into one "Small groups" entry by default: Immich
 # hides people under 3 faces, and of the 2,920 groups of a 23,506-photo library 1,248 held two
 # faces (issue 30): folding them leaves the groups worth a look.
