@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from faceorganizer.core.library import Library
-from faceorganizer.core.store.db import Database
 
 
 def test_a_command_line_scan_records_its_folders(tmp_path: Path) -> None:
@@ -40,14 +39,17 @@ def test_folders_are_added_and_removed_by_one_rule(tmp_path: Path) -> None:
 
 
 def test_an_older_database_gains_the_folder_table(tmp_path: Path) -> None:
+    from faceorganizer.core.store.db import APP_ID, _migrations, _split_sql
+
     path = tmp_path / "old.db"
-    Database(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE library_folders")
-    conn.execute("PRAGMA user_version = 3")  # the schema before 0004_library_folders
-    conn.commit()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for _n, _name, sql in _migrations()[:2]:  # a library of schema 2, before 0004's folders
+        for statement in _split_sql(sql):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute(f"PRAGMA application_id = {APP_ID}")
     conn.close()
     library = Library(path)
     library.open()
     assert library.add_folders([str(tmp_path)]) == [str(tmp_path)]
-    assert (tmp_path / "old.db.v3.bak").exists()
+    assert (tmp_path / "old.db.v2.bak").exists()
