@@ -11,14 +11,7 @@ from typing import Any
 import numpy as np
 
 from faceorganizer.cli.common import add_db_option, open_library
-from faceorganizer.core.evaluate.labelled import (
-    Evaluation,
-    evaluate_rules,
-    evaluate_stored,
-    labelled_faces,
-    read_label_csv,
-)
-from faceorganizer.core.store.people import PeopleRepository
+from faceorganizer.core.evaluate.labelled import read_label_csv
 
 
 def register(sub: Any) -> None:
@@ -57,26 +50,21 @@ def run(args: argparse.Namespace) -> int:
             return status
     if args.simulate_user:
         return _simulate(args)
-    with open_library(args, readonly=True).connect() as db:
-        labelled = labelled_faces(db, read_label_csv(args.labels))
-        if not labelled.face_ids:
-            print("error: no labelled photo is in this database", file=sys.stderr)
-            return 1
-        has_people = bool(PeopleRepository(db).assignments())
-        main = (
-            evaluate_stored(db, labelled)
-            if has_people
-            else evaluate_rules(db, labelled, {"ours": _ours})[0]
-        )
-        table: list[Evaluation] = []
-        if args.compare:
-            rules = {
-                "ours": _ours,
-                "immich": lambda v, _g: peers.immich_cluster(v),
-                "photoprism": lambda v, _g: peers.photoprism_cluster(v),
-                "librephotos": lambda v, _g: peers.librephotos_cluster(v),
-            }
-            table = evaluate_rules(db, labelled, rules)
+    rules = None
+    if args.compare:
+        rules = {
+            "ours": _ours,
+            "immich": lambda v, _g: peers.immich_cluster(v),
+            "photoprism": lambda v, _g: peers.photoprism_cluster(v),
+            "librephotos": lambda v, _g: peers.librephotos_cluster(v),
+        }
+    scores = open_library(args, readonly=True).evaluate_labels(
+        read_label_csv(args.labels), ours=_ours, compare=rules
+    )
+    labelled, main, table = scores.labelled, scores.main, scores.table
+    if main is None:
+        print("error: no labelled photo is in this database", file=sys.stderr)
+        return 1
     if args.json:
         out = {
             "labelled": main.labelled,
@@ -112,8 +100,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from faceorganizer.core.settings import default_db_path
 
     labels = read_label_csv(args.labels)
-    with open_library(args, readonly=args.db is not None).connect() as db:
-        people = len(set(labelled_faces(db, labels).truth))
+    people = open_library(args, readonly=args.db is not None).labelled_people(labels)
     sim = simulate_user(args.db or default_db_path(), labels, max_answers=3 * people)
     if args.json:
         out = {
@@ -135,12 +122,10 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _pairs(args: argparse.Namespace) -> int:
-    from faceorganizer.core.evaluate.labelled import verify_pairs
     from faceorganizer.core.models.manifest import load_pack
 
     threshold = load_pack().thresholds.get("same_person_cosine", 0.363)
-    with open_library(args, readonly=True).connect() as db:
-        r = verify_pairs(db, args.pairs, threshold)
+    r = open_library(args, readonly=True).verify_pairs(args.pairs, threshold)
     if r.pairs == r.missing:
         print("error: none of the pairs' photos is in this database", file=sys.stderr)
         return 1

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.cli.text import shown
 from faceorganizer.core.people.changes import Changes
-from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
+from faceorganizer.core.people.ops import NameTaken, PeopleError
+
+if TYPE_CHECKING:
+    from faceorganizer.core.library import Library
 
 
 def register(sub: Any) -> None:
@@ -116,8 +119,10 @@ def _report(changes: Changes | None) -> int:
 
 
 def _with_ops(args: argparse.Namespace, fn: Any) -> int:
+    """Run ``fn(Library) -> exit status`` (the library's people use cases); a PeopleError
+    (an unknown person, a taken name) is one line and status 1."""
     try:
-        return int(open_library(args).apply(fn))
+        return int(fn(open_library(args)))
     except PeopleError as exc:
         print(f"error: {shown(exc)}", file=sys.stderr)
         return 1
@@ -165,15 +170,15 @@ def cmd_people(args: argparse.Namespace) -> int:
 def cmd_name(args: argparse.Namespace) -> int:
     """Name a person, or merge into the person who has the name."""
 
-    def run(ops: PeopleOps) -> int:
-        person = ops.resolve(args.person)
+    def run(lib: Library) -> int:
+        person = lib.resolve([args.person])[0]
         try:
-            return _report(ops.name(person.id, args.name))
+            return _report(lib.name_person(person.id, args.name))
         except NameTaken as taken:
             if not args.merge:
                 print(f"error: {shown(taken)} (add --merge to merge them)", file=sys.stderr)
                 return 1
-            return _report(ops.merge(taken.existing_id, [person.id]))
+            return _report(lib.merge(taken.existing_id, [person.id]))
 
     return _with_ops(args, run)
 
@@ -181,15 +186,17 @@ def cmd_name(args: argparse.Namespace) -> int:
 def cmd_person(args: argparse.Namespace) -> int:
     """Set or forget a person's birth date (faces from before it leave them; undoable)."""
     born = None if args.no_born else (args.born.strip() or None)
-    return _with_ops(args, lambda ops: _report(ops.set_born(ops.resolve(args.person).id, born)))
+    return _with_ops(
+        args, lambda lib: _report(lib.set_born(lib.resolve([args.person])[0].id, born))
+    )
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     """Merge people."""
 
-    def run(ops: PeopleOps) -> int:
-        target = ops.resolve(args.target)
-        return _report(ops.merge(target.id, [ops.resolve(s).id for s in args.sources]))
+    def run(lib: Library) -> int:
+        target = lib.resolve([args.target])[0]
+        return _report(lib.merge(target.id, [p.id for p in lib.resolve(args.sources)]))
 
     return _with_ops(args, run)
 
@@ -197,41 +204,42 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_move(args: argparse.Namespace) -> int:
     """Move faces to a person, creating a named person if needed."""
 
-    def run(ops: PeopleOps) -> int:
+    def run(lib: Library) -> int:
         try:
-            target = ops.resolve(args.to)
+            target = lib.resolve([args.to])[0]
         except PeopleError:
             if args.to.isdigit():
                 raise
-            _pid, changes = ops.create_person(args.to, args.faces)
-            return _report(changes)
-        return _report(ops.move(args.faces, target.id))
+            return _report(lib.new_person(args.to, args.faces))
+        return _report(lib.accept_faces(args.faces, target.id))
 
     return _with_ops(args, run)
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
     """Not this person."""
-    return _with_ops(args, lambda ops: _report(ops.reject(args.faces, ops.resolve(args.person).id)))
+    return _with_ops(
+        args, lambda lib: _report(lib.reject_faces(args.faces, lib.resolve([args.person])[0].id))
+    )
 
 
 def cmd_ignore(args: argparse.Namespace) -> int:
     """Ignore faces."""
     if args.undo:
-        return _with_ops(args, lambda ops: _report(ops.unignore(args.faces)))
-    return _with_ops(args, lambda ops: _report(ops.ignore(args.faces)))
+        return _with_ops(args, lambda lib: _report(lib.unignore_faces(args.faces)))
+    return _with_ops(args, lambda lib: _report(lib.ignore_faces(args.faces)))
 
 
 def cmd_hide(args: argparse.Namespace) -> int:
     """Hide or show a person."""
     return _with_ops(
-        args, lambda ops: _report(ops.set_hidden(ops.resolve(args.person).id, args.hidden))
+        args, lambda lib: _report(lib.set_hidden(lib.resolve([args.person])[0].id, args.hidden))
     )
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
     """Undo the last operation."""
-    return _with_ops(args, lambda ops: _report(ops.undo()))
+    return _with_ops(args, lambda lib: _report(lib.undo()))
 
 
 def cmd_photos(args: argparse.Namespace) -> int:

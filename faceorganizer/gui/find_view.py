@@ -46,16 +46,12 @@ class FoundFace:
 
 def people_details(library: Any, results: list[Any]) -> tuple[dict, dict]:
     """For find results (any thread): the ranked people's counts and their best faces."""
-    from faceorganizer.core.store.browse import faces_by_id, load_people
-
     ranked = [p for r in results for p in r.people[:PEOPLE_SHOWN]]
     if not ranked:
         return {}, {}
-    with library.connect() as db:
-        ids = sorted({p.person_id for p in ranked})
-        people = {p.id: p for p in load_people(db, include_hidden=True, person_ids=ids)}
-        faces = faces_by_id(db, sorted({p.best_face_id for p in ranked}))
-    return people, faces
+    return library.people_and_faces(
+        sorted({p.person_id for p in ranked}), sorted({p.best_face_id for p in ranked})
+    )
 
 
 def likely(people: list[Any]) -> list[Any]:

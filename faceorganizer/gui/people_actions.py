@@ -28,11 +28,13 @@ class PeopleActions(WindowBase):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        """Run ``fn(PeopleOps) -> Changes`` on the ops pool, then update the views."""
+        """Run ``fn(Library) -> Changes`` (one of the library's people use cases) on the ops
+        pool, then update the views with the people it changed, read afresh."""
         library, hidden = self.library, self.show_hidden
 
         def job(_ctx: JobContext) -> Any:
-            return library.change(fn, include_hidden=hidden)
+            changes = fn(library)
+            return changes, library.changed_people(changes, include_hidden=hidden)
 
         self.ops_pending += 1
 
@@ -112,7 +114,7 @@ class PeopleActions(WindowBase):
             else:
                 self._op_error(exc)
 
-        self.run_op(lambda ops: ops.name(pid, name), label="name", on_error=failed)
+        self.run_op(lambda lib: lib.name_person(pid, name), label="name", on_error=failed)
 
     def merge_selected(self) -> None:
         """Merge the selected people into one (the named one, else the largest)."""
@@ -166,26 +168,26 @@ class PeopleActions(WindowBase):
         """The selected faces are not this person: they leave it for good."""
         faces, pid = self._selected_faces(), self.current_person
         if faces and pid is not None:
-            self.run_op(lambda ops: ops.reject(faces, pid), label="reject")
+            self.run_op(lambda lib: lib.reject_faces(faces, pid), label="reject")
 
     def ignore_faces(self) -> None:
         """Never group the selected faces."""
         faces = self._selected_faces()
         if faces:
-            self.run_op(lambda ops: ops.ignore(faces), label="ignore")
+            self.run_op(lambda lib: lib.ignore_faces(faces), label="ignore")
 
     def unignore_faces(self) -> None:
         """Let the selected ignored faces be grouped again."""
         faces = self._selected_faces()
         if faces:
-            self.run_op(lambda ops: ops.unignore(faces), label="unignore")
+            self.run_op(lambda lib: lib.unignore_faces(faces), label="unignore")
 
     def set_cover(self) -> None:
         """Use the selected face as the person's avatar."""
         faces, pid = self._selected_faces(), self.current_person
         if faces and pid is not None:
             face = faces[0]
-            self.run_op(lambda ops: ops.set_cover(pid, face), label="cover")
+            self.run_op(lambda lib: lib.set_cover(pid, face), label="cover")
 
     def move_faces(self, faces: list[int] | None = None) -> None:
         """Move faces to a person picked from the chooser of "Who is this?" (their pictures,
@@ -201,13 +203,13 @@ class PeopleActions(WindowBase):
         pid = self.current_person
         if faces and pid is not None:
             label = f"Add {_n_faces(len(faces), 'suggested')} to {self._who(pid)}"
-            self.run_op(lambda ops: ops.move(faces, pid, label=label), label="accept")
+            self.run_op(lambda lib: lib.accept_faces(faces, pid, label=label), label="accept")
 
     def _reject_suggested(self, faces: list[int]) -> None:
         pid = self.current_person
         if faces and pid is not None:
             label = f"Not {self._who(pid)}: {_n_faces(len(faces), 'suggested')}"
-            self.run_op(lambda ops: ops.reject(faces, pid, label=label), label="reject")
+            self.run_op(lambda lib: lib.reject_faces(faces, pid, label=label), label="reject")
 
     def _who(self, pid: int) -> str:
         item = self.people_model.item(pid)
@@ -218,12 +220,12 @@ class PeopleActions(WindowBase):
         self.extras.who_is(face_id)
 
 
-def _set_hidden(ops: Any, person: int, hidden: bool) -> Any:
-    return ops.set_hidden(person, hidden)
+def _set_hidden(library: Any, person: int, hidden: bool) -> Any:
+    return library.set_hidden(person, hidden)
 
 
-def _set_hidden_many(ops: Any, people: list[int], hidden: bool) -> Any:
-    return ops.set_hidden_many(people, hidden)
+def _set_hidden_many(library: Any, people: list[int], hidden: bool) -> Any:
+    return library.set_hidden_many(people, hidden)
 
 
 def _n_faces(n: int, kind: str = "") -> str:

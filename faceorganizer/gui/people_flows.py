@@ -111,11 +111,7 @@ class PeopleFlows(QObject):
         library = self.win.library
 
         def job(_ctx: JobContext) -> tuple[str | None, str | None]:
-            from faceorganizer.core.people.ops import PeopleOps
-
-            with library.connect() as db:
-                ops = PeopleOps(db)
-                return ops.undo_label(), ops.redo_label()
+            return library.history()
 
         def done(value: tuple[str | None, str | None]) -> None:
             self.history_changed.emit(*value)
@@ -130,7 +126,7 @@ class PeopleFlows(QObject):
                 self.win.statusBar().showMessage("Nothing to undo", 4000)
                 self.refresh_history()
 
-        self.win.run_op(lambda ops: ops.undo(), label="undo", on_done=done)
+        self.win.run_op(lambda lib: lib.undo(), label="undo", on_done=done)
 
     def redo(self) -> None:
         """Do again what was undone last."""
@@ -140,7 +136,7 @@ class PeopleFlows(QObject):
                 self.win.statusBar().showMessage("Nothing to redo", 4000)
                 self.refresh_history()
 
-        self.win.run_op(lambda ops: ops.redo(), label="redo", on_done=done)
+        self.win.run_op(lambda lib: lib.redo(), label="redo", on_done=done)
 
     # -- naming a face ----------------------------------------------------------------------
     def who_is(
@@ -200,9 +196,7 @@ class PeopleFlows(QObject):
             if target is not None:
                 self.move_faces(face_ids, target)
             elif new_name:
-                self.win.run_op(
-                    lambda ops: ops.create_person(new_name, face_ids)[1], label="create"
-                )
+                self.win.run_op(lambda lib: lib.new_person(new_name, face_ids), label="create")
 
         self.pick_for(faces, title, lambda p: p.id != away_from, picked)
 
@@ -223,10 +217,7 @@ class PeopleFlows(QObject):
         library, face_ids = self.win.library, [f.id for f in faces]
 
         def job(_ctx: JobContext) -> dict[int, float]:
-            from faceorganizer.core.people.naming import rank_people
-
-            with library.connect() as db:
-                return rank_people(db, face_ids)
+            return library.rank_people(face_ids)
 
         def ranked(scores: dict[int, float]) -> None:
             from PySide6.QtGui import QPixmap
@@ -258,10 +249,8 @@ class PeopleFlows(QObject):
         if len(face_ids) == 1:
             self.name_face(face_ids[0], name, same_photo=same_photo)
             return
-        from faceorganizer.core.people.naming import name_faces
-
         self.win.run_op(
-            lambda ops: name_faces(ops.database, face_ids, name, same_photo=same_photo),
+            lambda lib: lib.name_faces(face_ids, name, same_photo=same_photo),
             label="name faces",
             on_error=self._same_photo_or(lambda: self.name_faces(face_ids, name, True)),
         )
@@ -270,11 +259,9 @@ class PeopleFlows(QObject):
         self, face_ids: list[int], person_id: int, same_photo: bool = False, label: str = ""
     ) -> None:
         """Move faces to a person (asking first when the person is already in their photo)."""
-        from faceorganizer.core.people.naming import move_faces
-
         self.win.run_op(
-            lambda ops: move_faces(
-                ops.database, face_ids, person_id, same_photo=same_photo, label=label or None
+            lambda lib: lib.move_faces(
+                face_ids, person_id, same_photo=same_photo, label=label or None
             ),
             label="move",
             on_error=self._same_photo_or(lambda: self.move_faces(face_ids, person_id, True, label)),
@@ -285,7 +272,7 @@ class PeopleFlows(QObject):
     ) -> None:
         """Name a face; an odd face of a group asks first (showing the group's faces), and so
         does a face whose photo already shows that person."""
-        from faceorganizer.core.people.naming import AskScope, name_face
+        from faceorganizer.core.people.naming import AskScope
 
         again = self._same_photo_or(lambda: self.name_face(face_id, name, scope, True))
 
@@ -296,13 +283,7 @@ class PeopleFlows(QObject):
                 again(exc)
 
         self.win.run_op(
-            lambda ops: name_face(
-                ops.database,
-                face_id,
-                name,
-                scope,  # type: ignore[arg-type]
-                same_photo=same_photo,
-            ),
+            lambda lib: lib.name_face(face_id, name, scope, same_photo=same_photo),
             label="name face",
             on_error=failed,
         )
@@ -371,14 +352,7 @@ class PeopleFlows(QObject):
         ids = [target, *sources]
 
         def job(_ctx: JobContext) -> dict[int, list[FaceRef]]:
-            from faceorganizer.core.store.browse import person_faces
-
-            with library.connect() as db:
-                out = {}
-                for pid in ids:
-                    faces = sorted(person_faces(db, pid), key=lambda f: -f.quality)
-                    out[pid] = faces[:GROUP_FACES]
-                return out
+            return library.best_faces_of(ids, GROUP_FACES)
 
         def loaded(faces: dict[int, list[FaceRef]]) -> None:
             model = self.win.people_model
@@ -403,7 +377,7 @@ class PeopleFlows(QObject):
             ]
             merge = "Merge" if len(sources) == 1 else f"Merge all {len(sources) + 1}"
             if self._choose("Merge people", question, groups, ["Cancel", merge]) == merge:
-                self.win.run_op(lambda ops: ops.merge(target, sources), label="merge")
+                self.win.run_op(lambda lib: lib.merge(target, sources), label="merge")
 
         self.win.jobs.submit(job, on_result=loaded, channel="merge-ask", replace=True)
 
@@ -423,11 +397,7 @@ class PeopleFlows(QObject):
 
         def run(then: Any) -> None:
             def job(_ctx: JobContext) -> list[FaceRef]:
-                from faceorganizer.core.store.browse import faces_by_id
-
-                with library.connect() as db:
-                    found = faces_by_id(db, face_ids)
-                return [found[f] for f in face_ids if f in found]
+                return library.faces_by_id(face_ids)
 
             self.win.jobs.submit(job, on_result=then, channel="faces-ask", replace=True)
 

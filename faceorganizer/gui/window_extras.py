@@ -171,12 +171,7 @@ class WindowExtras(QObject):
         library = self.win.library
 
         def job(_ctx: JobContext) -> tuple[int, int]:
-            from faceorganizer.core.people.suggest import suggest_pairs
-            from faceorganizer.core.store.people import PeopleRepository
-
-            with library.connect() as db:
-                unsorted = len(PeopleRepository(db).unsorted_faces())
-                return unsorted, len(suggest_pairs(db, limit=None))  # exact: each answer is one
+            return library.unsorted_count(), library.question_count()
 
         self.win.jobs.submit(
             job,
@@ -220,7 +215,7 @@ class WindowExtras(QObject):
 
     def _ignore_unsorted(self, ids: list[int]) -> None:
         if ids:
-            self.win.run_op(lambda ops: ops.ignore(ids), label="ignore")
+            self.win.run_op(lambda lib: lib.ignore_faces(ids), label="ignore")
 
     def _open_unsorted_face(self, face_id: int) -> None:
         faces = self.unsorted.faces.faces()
@@ -242,22 +237,11 @@ class WindowExtras(QObject):
         library = self.win.library
 
         def job(_ctx: JobContext) -> list[Question]:
-            from faceorganizer.core.people.suggest import suggest_pairs
-            from faceorganizer.core.store.browse import faces_by_id, load_people
-
-            with library.connect() as db:
-                # all of them: the page's count is the number of answers it will ask for
-                questions = suggest_pairs(db, limit=None)
-                ids = sorted({p for s in questions for p in (s.a, s.b)})
-                people = {p.id: p for p in load_people(db, include_hidden=True, person_ids=ids)}
-                face_ids = [f for s in questions for f in (*s.faces_a, *s.faces_b)]
-                refs = faces_by_id(db, face_ids)
-            out = []
-            for s in questions:
-                fa = [refs[f] for f in s.faces_a[:REVIEW_FACES] if f in refs]
-                fb = [refs[f] for f in s.faces_b[:REVIEW_FACES] if f in refs]
-                out.append(Question(s, *pair_captions(people.get(s.a), people.get(s.b)), fa, fb))
-            return out
+            # all of them: the page's count is the number of answers it will ask for
+            return [
+                Question(q.suggestion, *pair_captions(q.person_a, q.person_b), q.faces_a, q.faces_b)
+                for q in library.questions(faces_per_side=REVIEW_FACES)
+            ]
 
         self.win.jobs.submit(
             job, on_result=self.review.set_questions, channel="review", replace=True
@@ -266,13 +250,9 @@ class WindowExtras(QObject):
     def _answered(self, question: Question, what: str) -> None:
         s = question.suggestion
         if what == "yes":
-            from faceorganizer.core.people.suggest import accept
-
-            self.win.run_op(lambda ops: accept(ops.database, s), label="same person")
+            self.win.run_op(lambda lib: lib.answer_question(s, True), label="same person")
         elif what == "no":
-            from faceorganizer.core.people.suggest import reject
-
-            self.win.run_op(lambda ops: reject(ops.database, s), label="not the same person")
+            self.win.run_op(lambda lib: lib.answer_question(s, False), label="not the same person")
 
     def _someone_new(self, question: Question) -> None:
         """ "Someone new — name them": the unnamed group gets a name of its own (a name that
@@ -292,20 +272,16 @@ class WindowExtras(QObject):
 
     def face_drawn(self, photo_id: int, box: tuple[float, float, float, float]) -> None:
         """A face drawn by hand: embedded by the core (background), then "Who is this?"."""
-        add_face, library = self.add_face, self.win.library
-        if add_face is None:
+        library = self.win.library
+        if self.add_face is None:
             return
 
         def job(_ctx: JobContext) -> tuple[FaceRef | None, str, Any]:
-            from faceorganizer.core.people.ops import PeopleOps
             from faceorganizer.core.photos.thumbnails import face_thumbnail
-            from faceorganizer.core.store.browse import faces_by_id
             from faceorganizer.gui.thumbnails import bgr_to_qimage
 
-            with library.connect() as db:
-                face_id = int(add_face(db, photo_id, box))
-                label = PeopleOps(db).undo_label() or ""
-                face = faces_by_id(db, [face_id]).get(face_id)
+            drawn = library.add_drawn_face(photo_id, box)
+            face, label = drawn.face, drawn.undo_label
             image = None
             if face is not None:  # the chooser's preview: no thumbnail is cached for it yet
                 try:
@@ -349,7 +325,8 @@ class WindowExtras(QObject):
 
 
 def manual_face_adder() -> Any:
-    """The core's "embed a face from a box" (``add_face(database, photo_id, box) -> face id``,
+    """Whether the core can embed a face from a box (``Library.add_drawn_face`` does it): the
+    core's ``add_face`` (``add_face(database, photo_id, box) -> face id``,
     built with the metadata-region import), or None while the library has none."""
     try:
         from faceorganizer.core.people import manual

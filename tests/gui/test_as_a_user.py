@@ -166,7 +166,7 @@ def test_a_stranger_in_a_group_is_flagged_on_the_person_page(
     a, b = model.ids()[0], model.ids()[1]
     with Database(win.db_path) as db:
         stranger = PeopleRepository(db).faces_of(b)[0]
-    win.run_op(lambda ops: ops.move([stranger], a))
+    win.run_op(lambda lib: lib.accept_faces([stranger], a))
     _idle(qtbot, win)
     _open_person(qtbot, win, a)
     qtbot.waitUntil(lambda: stranger in win.person_view.faces.flagged(), timeout=10000)
@@ -216,7 +216,7 @@ def test_same_person_questions_answer_with_keys(qtbot: Any, library_window: Any)
     with Database(win.db_path) as db:
         faces = PeopleRepository(db).faces_of(pid)
     # a group split in two is a "same person?" question
-    win.run_op(lambda ops: ops.split(pid, faces[:2]))
+    win.run_op(lambda lib: lib.split(pid, faces[:2]))
     _idle(qtbot, win)
     win.extras.refresh_counts()
     qtbot.waitUntil(lambda: win.people_view.review_button.isVisible(), timeout=10000)

@@ -78,8 +78,8 @@ def test_person_page_actions_and_suggestions(qtbot: Any, library_window: Any) ->
     # a rejection, so her page asks about it: the one above, and one more made so here
     with Database(win.db_path) as db:
         second = PeopleRepository(db).faces_of(pid)[-1]
-    win.run_op(lambda ops: ops.ignore([second]))
-    win.run_op(lambda ops: ops.unignore([second]))
+    win.run_op(lambda lib: lib.ignore_faces([second]))
+    win.run_op(lambda lib: lib.unignore_faces([second]))
     win.open_person(pid)
     qtbot.waitUntil(lambda: view.faces.rowCount() > 0, timeout=10000)
     _idle(qtbot, win)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from faceorganizer.core.library.evaluating import EvaluationCases
 from faceorganizer.core.library.finding import (
     EngineFactory,
     FaceFind,
@@ -15,6 +16,7 @@ from faceorganizer.core.library.finding import (
     IndexFactory,
     PhotoFind,
 )
+from faceorganizer.core.library.people import PeopleCases
 from faceorganizer.core.library.scanning import (
     ScanHooks,
     ScanOutcome,
@@ -71,12 +73,13 @@ class AlbumExport:
     result: ExportResult
 
 
-class Library:
+class Library(PeopleCases, EvaluationCases):
     """A photo library's use cases, for the window and the command line alike.
 
     Every call opens its own connection, so calls may come from any thread; SQLite lets one
     writer in at a time (``BEGIN IMMEDIATE``), the others wait. The find engine and the
     search index are kept between calls (see :mod:`faceorganizer.core.library.finding`).
+    The people use cases (naming, questions, undo) are in :mod:`faceorganizer.core.library.people`.
     """
 
     def __init__(
