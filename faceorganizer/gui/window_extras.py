@@ -168,15 +168,21 @@ class WindowExtras(QObject):
         """How many unsorted faces and questions there are (background)."""
         if not getattr(self.win, "ready", False) or self.win.scanning():
             return  # while a scan runs people change every few seconds: counted at its end
+        if self.win.jobs.busy("people"):
+            # the People view first: the count (seconds for 20,000 groups) arrives after it
+            self._counts_timer.start()
+            return
         library = self.win.library
 
-        def job(_ctx: JobContext) -> tuple[int, int]:
+        def job(ctx: JobContext) -> tuple[int, int]:
             from faceorganizer.core.people.suggest import suggest_pairs
             from faceorganizer.core.store.people import PeopleRepository
 
             with library.connect() as db:
                 unsorted = len(PeopleRepository(db).unsorted_faces())
-                return unsorted, len(suggest_pairs(db, limit=None))  # exact: each answer is one
+                # exact (each answer is one); stops when a newer count replaces this one
+                questions = suggest_pairs(db, limit=None, should_stop=lambda: ctx.cancelled)
+                return unsorted, len(questions)
 
         self.win.jobs.submit(
             job,
