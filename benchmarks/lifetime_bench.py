@@ -187,7 +187,9 @@ def measure(work: Path) -> dict[str, Any]:
     out["people_rows"] = win.people_model.rowCount()
     out["people_shown"] = view.proxy.rowCount()
     out["small_groups"] = view.small_button.text()
-    run_until(lambda: not win.jobs.active(), timeout_s=120)  # counts, first avatars
+    # counts, first avatars (the counts wait until the people are listed: their timer too)
+    counts_timer = win.extras._counts_timer
+    run_until(lambda: not win.jobs.active() and not counts_timer.isActive(), timeout_s=120)
     out["settled_s"] = time.monotonic() - _T0
 
     clock = QElapsedTimer()

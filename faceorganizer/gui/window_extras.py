@@ -168,10 +168,18 @@ class WindowExtras(QObject):
         """How many unsorted faces and questions there are (background)."""
         if not getattr(self.win, "ready", False) or self.win.scanning():
             return  # while a scan runs people change every few seconds: counted at its end
+        if self.win.jobs.busy("people"):
+            # the People view first: the count (seconds for 20,000 groups) arrives after it
+            self._counts_timer.start()
+            return
         library = self.win.library
 
-        def job(_ctx: JobContext) -> tuple[int, int]:
-            return library.unsorted_count(), library.question_count()
+        def job(ctx: JobContext) -> tuple[int, int]:
+            # exact (each answer is one); stops when a newer count replaces this one
+            def replaced() -> bool:
+                return ctx.cancelled
+
+            return library.unsorted_count(), library.question_count(should_stop=replaced)
 
         self.win.jobs.submit(
             job,

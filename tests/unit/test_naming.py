@@ -370,3 +370,61 @@ def test_each_answer_takes_exactly_one_question_off_the_page(tmp_path: Path) -> 
         after = suggest.suggest_pairs(database, limit=None)
         assert len(after) == len(page) - 1
         page = after
+
+
+def test_the_question_count_stops_when_asked_to(tmp_path: Path) -> None:
+    """A count replaced by a newer one stops instead of running on beside it (issue 30: at
+    20,000 groups two counts ran at once while the window opened)."""
+    from faceorganizer.core.people import suggest
+
+    database, _g = _groups_at(tmp_path, {"A": 3, "B": 6}, {"B": 0.5})
+    assert suggest.suggest_pairs(database, limit=None)
+    assert suggest.suggest_pairs(database, limit=None, should_stop=lambda: True) == []
+
+
+def test_nearest_groups_are_the_best_k_ties_by_index() -> None:
+    """The blocked k-nearest search (issue 30: a partition of 2,048 columns, not 20,000) gives
+    what sorting every row in full gives, ties included."""
+    from faceorganizer.core.people.suggest import _nearest
+
+    rng = np.random.default_rng(30)
+    c = rng.normal(size=(3000, 16)).astype(np.float32)
+    c[2500:] = c[:500]  # exact ties
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    rows = list(range(0, 3000, 7))
+    got = _nearest(c, rows, 11, block=64)
+    sims = c[rows] @ c.T
+    for r, i in enumerate(rows):
+        want = sorted(range(len(c)), key=lambda j: (-sims[r, j], j))[:11]
+        assert [j for j, _s in got[i]] == want
+        assert [s for _j, s in got[i]] == [float(sims[r, j]) for j in want]
+
+
+def test_a_rival_beats_the_person_where_a_full_comparison_says_so(tmp_path: Path) -> None:
+    """The rivals are screened by their best face (issue 30: a top-3 per group and face took
+    6 s at 20,000 groups); every verdict "a rival beats the person" is the one a top-3
+    comparison with every group gives, and rival scores above the floor are exact."""
+    from faceorganizer.core.people import suggest
+
+    database, g = _groups_at(
+        tmp_path, {"A": 6, "B": 6, "C": 3, "D": 8}, {"B": 0.5, "C": 0.45, "D": 0.4}
+    )
+    PeopleOps(database).name(g["A"], "Ann")
+    lib = suggest._Library(database)
+    faces = [f for k in ("B", "C", "D") for f in lib.members[g[k]]]
+    x = lib.matrix(faces)
+    want = np.full(len(faces), -1.0)
+    for i, f in enumerate(faces):
+        for h, members in lib.members.items():
+            others = [m for m in members if m != f]
+            if h == g["A"] or not others:
+                continue
+            if f not in members and lib.people[h].name is None and len(members) < 5:
+                continue  # a small unnamed group is a rival only to its own faces
+            sims = lib.matrix(others) @ x[i]
+            want[i] = max(want[i], float(np.sort(sims)[-3:].mean()))
+    for level in (0.0, 0.3, 0.45, 0.6):
+        floor = np.full(len(faces), level)
+        got = suggest._rival_scores(lib, faces, g["A"], 5, floor)
+        assert ((got > floor) == (want > floor)).all()
+        assert np.allclose(got[want > floor], want[want > floor], atol=1e-5)

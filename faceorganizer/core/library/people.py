@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Literal
 from faceorganizer.core.store.browse import FaceRef, PersonItem
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from faceorganizer.core.people.changes import Changes
     from faceorganizer.core.people.suggest import Suggestion
     from faceorganizer.core.store.db import Database
@@ -57,12 +59,13 @@ class PeopleCases:
             ops = PeopleOps(db)
             return ops.undo_label(), ops.redo_label()
 
-    def question_count(self) -> int:
-        """How many "same person?" questions there are (exact: each answer is one)."""
+    def question_count(self, should_stop: Callable[[], bool] | None = None) -> int:
+        """How many "same person?" questions there are (exact: each answer is one); seconds
+        for 20,000 groups, so ``should_stop`` may end it early (the count is then partial)."""
         from faceorganizer.core.people.suggest import suggest_pairs
 
         with self.connect() as db:
-            return len(suggest_pairs(db, limit=None))
+            return len(suggest_pairs(db, limit=None, should_stop=should_stop))
 
     def questions(self, *, faces_per_side: int) -> list[PairQuestion]:
         """All the "same person?" questions, most uncertain first, each with its people and
