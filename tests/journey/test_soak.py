@@ -110,7 +110,10 @@ def test_a_long_session_of_the_window(
     assert result["window_alive"]
     assert set(result["visits"]) >= {"people", "person", "viewer", "unsorted", "same_person",
                                      "find", "export_dialog", "undo_redo"}  # fmt: skip
-    assert result["events"] >= 1000 * SOAK_SECONDS / 60, summary  # 1,700 a minute measured
+    # at least one whole round of every page (about 600 events); how many rounds fit in the
+    # time is a speed figure, printed above, not asserted (1,700 events a minute measured on a
+    # warm tree, 240 on a fresh clone whose first window pays for every cache)
+    assert result["events"] >= 500 and result["rounds"] >= 1, summary
     growth = rss["end"] - rss["after_round_1"]
     assert growth <= RSS_GROWTH_MB, f"memory grew {growth:.0f} MB: {summary}"
     per_round = rss["per_round"]
