@@ -112,7 +112,7 @@ def test_a_long_session_of_the_window(
                                      "find", "export_dialog", "undo_redo"}  # fmt: skip
     # at least one whole round of every page (about 600 events); how many rounds fit in the
     # time is a speed figure, printed above, not asserted (1,700 events a minute measured on a
-    # warm tree, 240 on a fresh clone whose first window pays for every cache)
+    # warm tree, 240 in one run on a fresh clone, not yet explained)
     assert result["events"] >= 500 and result["rounds"] >= 1, summary
     growth = rss["end"] - rss["after_round_1"]
     assert growth <= RSS_GROWTH_MB, f"memory grew {growth:.0f} MB: {summary}"
