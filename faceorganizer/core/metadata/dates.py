@@ -33,8 +33,8 @@ from faceorganizer.core.metadata.safe import MetadataError, read_limited
 from faceorganizer.core.photos.taken import (  # the EXIF half lives with the decoder
     GUESSED,
     SURE_EXIF,
+    ExifDates,
     Taken,
-    file_time,
 )
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,5 @@ class DateReader:
             found = reader(photo)
             if found:
                 return Taken(found, name)
-        if when and source:
-            return Taken(when, source)
-        guess = file_time(mtime_ns)
-        return Taken(guess, GUESSED) if guess else None
+        # an edited-at EXIF date (ModifyDate), else the file's time: what the file alone says
+        return ExifDates().taken(photo, data, exif, mtime_ns)
