@@ -58,8 +58,9 @@ def _write(images: list[corpus.Composed], folder: Path) -> list[Path]:
 
 def run_pack(pack: str, paths: list[Path], threads: int) -> list[dict[str, Any]]:
     """Per image: boxes, doubtful mask, seconds (decode + analyse), decoded size."""
-    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+    from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.photos.decode import decode_bytes
+    from faceorganizer.core.records import EngineOptions
 
     flag = _doubtful_bit()
     engine = FaceEngine(EngineOptions(pack_id=pack, device="cpu", threads=threads))

@@ -274,9 +274,9 @@ def scan_beside_loop(folders: list[str], home: str, mode: str) -> dict[str, floa
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from faceorganizer.core.faces.pipeline import EngineOptions
     from faceorganizer.core.faces.scan import ScanSummary, scan_library
     from faceorganizer.core.faces.scan_process import start_scan
+    from faceorganizer.core.records import EngineOptions
     from faceorganizer.core.store.db import Database
 
     _app = QApplication.instance() or QApplication([])  # kept alive while the loop runs

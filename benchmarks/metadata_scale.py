@@ -94,9 +94,10 @@ def _folder(base: Path, n: int) -> None:
 
 
 def _regions(base: Path, n: int) -> None:
-    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+    from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.faces.scan import scan_library
     from faceorganizer.core.metadata.names import import_names
+    from faceorganizer.core.records import EngineOptions
     from faceorganizer.core.store.db import Database
 
     folder = base / "lib"

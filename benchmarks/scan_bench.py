@@ -145,8 +145,9 @@ def child_ours(
     """scan_library end to end into a fresh temporary database, with the product's layout."""
     import dataclasses
 
-    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+    from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.faces.scan import plan_scan, scan_library
+    from faceorganizer.core.records import EngineOptions
     from faceorganizer.core.store.db import Database
 
     load_avg = os.getloadavg()
@@ -191,8 +192,9 @@ def child_agree(files: list[str], pack: str | None) -> dict[str, Any]:
     """The faces of a few photos on the CPU and on CUDA: worst cosine, largest box difference."""
     import numpy as np
 
-    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+    from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.photos.decode import decode_bytes
+    from faceorganizer.core.records import EngineOptions
 
     cpu = FaceEngine(EngineOptions(pack_id=pack, device="cpu"))
     gpu = FaceEngine(EngineOptions(pack_id=pack, device="cuda"))
@@ -239,8 +241,9 @@ class _TimedSession:
 def child_stages(files: list[str], threads: int | None, pack: str | None) -> dict[str, Any]:
     """The scan's own pieces called one photo after another in one thread, each timed."""
     from faceorganizer.core.faces import scan
-    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+    from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.photos.discover import FoundFile
+    from faceorganizer.core.records import EngineOptions
     from faceorganizer.core.store.db import Database
     from faceorganizer.core.store.faces import FaceRepository
     from faceorganizer.core.store.photos import PhotoRepository

@@ -299,8 +299,9 @@ def celeba_all_pairs(db_path: Path) -> tuple[np.ndarray, np.ndarray]:
 def celebrities_all_pairs() -> tuple[np.ndarray, np.ndarray]:
     """Every pair of the labelled celebrities photos (largest face, run through the engine)."""
     from faceorganizer.core.evaluate.labelled import read_label_csv
-    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+    from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.photos.decode import decode_bytes
+    from faceorganizer.core.records import EngineOptions
 
     folder = DATA / "celebrities"
     labels = read_label_csv(folder / "labels.csv")

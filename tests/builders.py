@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from faceorganizer.core.store.faces import NewFace
+from faceorganizer.core.records import NewFace
 
 Box = tuple[float, float, float, float]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.cli.text import shown
-from faceorganizer.core.store.faces import FLAG_NAMES
+from faceorganizer.core.records import FLAG_NAMES
 
 
 def register(sub: Any) -> None:

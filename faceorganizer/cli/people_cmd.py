@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.cli.text import shown
-from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.ops import NameTaken, PeopleError
+from faceorganizer.core.records import Changes
 
 if TYPE_CHECKING:
     from faceorganizer.core.library import Library

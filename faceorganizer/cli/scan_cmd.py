@@ -10,9 +10,9 @@ from typing import Any
 from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.cli.text import shown
-from faceorganizer.core.faces.pipeline import DEFAULT_DETECT_SCORE, EngineOptions
 from faceorganizer.core.faces.scan import ScanProgress, ScanSummary
 from faceorganizer.core.library.scanning import ScanHooks, ScanRequest
+from faceorganizer.core.records import DEFAULT_DETECT_SCORE, EngineOptions
 
 
 def register(sub: Any) -> None:

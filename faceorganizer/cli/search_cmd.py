@@ -37,8 +37,9 @@ def register(sub: Any) -> None:
 
 def _faces_of(paths: list[str], device: str) -> list[list[Any]] | None:
     """Faces of each photo; None (after an error line on stderr) if one cannot be read."""
-    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+    from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.photos.decode import DecodeError
+    from faceorganizer.core.records import EngineOptions
     from faceorganizer.core.search.compare import load_photo
 
     try:
@@ -109,8 +110,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     """Find the faces of a photo in the library."""
-    from faceorganizer.core.faces.pipeline import EngineOptions
     from faceorganizer.core.photos.decode import DecodeError
+    from faceorganizer.core.records import EngineOptions
 
     if args.top < 1:
         print("error: --top must be at least 1", file=sys.stderr)

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef, PersonItem
 
 Pick = tuple[int | None, str | None]  # an existing person id, or a new name
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from faceorganizer.core.store.browse import PersonItem
+from faceorganizer.core.records import PersonItem
 
 _ORDINALS = [
     "third",

@@ -6,8 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from faceorganizer.core.faces.quality import origin_text
-from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.core.records import FaceRef, origin_text
 from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
 
 FaceIdRole = Qt.ItemDataRole.UserRole + 1

@@ -38,7 +38,7 @@ class FindControl(WindowBase):
         name = os.path.basename(path)
 
         def job(ctx: JobContext) -> list[FoundFace]:
-            from faceorganizer.core.faces.pipeline import EngineOptions
+            from faceorganizer.core.records import EngineOptions
 
             found = library.find_by_photo(  # DecodeError when unreadable
                 path, EngineOptions(device=device), top=FIND_TOP, should_stop=ctx.should_stop
@@ -125,7 +125,7 @@ class FindControl(WindowBase):
         dialog = self._compare_dialog()
 
         def job(_ctx: JobContext) -> tuple[Any, list[Any]]:
-            from faceorganizer.core.faces.pipeline import EngineOptions
+            from faceorganizer.core.records import EngineOptions
 
             done = library.compare_photos(path_a, path_b, EngineOptions(device=device))
             images: list[Any] = [None, None]

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.core.search.compare import DIFFERENT
-from faceorganizer.core.store.browse import FaceRef, PersonItem
 from faceorganizer.gui.captions import distinct_captions, photos_text
 from faceorganizer.gui.menus import page_title
 from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache, bgr_to_qimage

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.gui.thumbnails import bgr_to_qimage
 from faceorganizer.gui.window_base import WindowBase
 from faceorganizer.gui.worker import JobContext

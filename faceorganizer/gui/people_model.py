@@ -15,8 +15,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from faceorganizer.core.people.changes import Changes
-from faceorganizer.core.store.browse import PersonItem
+from faceorganizer.core.records import Changes, PersonItem
 from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache
 
 PERSON_MIME = "application/x-faceorganizer-person-ids"

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.gui.captions import age_on
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel

@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceorganizer.core.faces.quality import origin_text
-from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.core.records import FaceRef, origin_text
 from faceorganizer.gui.captions import age_on, age_text, taken_text
 from faceorganizer.gui.delegates import PHOTO_CELL, ThumbDelegate
 from faceorganizer.gui.menus import page_title

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.core.records import FaceRef
 from faceorganizer.gui.menus import page_header, page_title
 from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
 

@@ -47,12 +47,12 @@ def run_scan(ctx: JobContext, library: Library, opts: ScanOptions) -> Any:
     Every ``opts.live_interval`` seconds the faces found so far are grouped and the people
     sent to the window as progress ``("people", items)``: people appear while the scan runs.
     """
-    from faceorganizer.core.faces.pipeline import EngineOptions
     from faceorganizer.core.library.scanning import (
         ScanHooks,
         ScanRequest,
         incremental_grouping,
     )
+    from faceorganizer.core.records import EngineOptions
 
     last = [0.0]
 

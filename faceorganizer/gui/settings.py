@@ -77,7 +77,7 @@ class AppSettings:
     @property
     def detect_score(self) -> float:
         """Detection threshold."""
-        from faceorganizer.core.faces.pipeline import DEFAULT_DETECT_SCORE
+        from faceorganizer.core.records import DEFAULT_DETECT_SCORE
 
         return float(self._get("engine/detect_score", DEFAULT_DETECT_SCORE))
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.core.records import FaceRef
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
 from faceorganizer.gui.menus import page_header, page_title, popup_actions

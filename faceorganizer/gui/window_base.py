@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceorganizer.core.library import Library
-from faceorganizer.core.store.browse import PersonItem
+from faceorganizer.core.records import PersonItem
 from faceorganizer.gui.ask import Ask
 from faceorganizer.gui.errors_view import ErrorsPanel
 from faceorganizer.gui.find_view import FindView

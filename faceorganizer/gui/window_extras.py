@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.core.records import FaceRef
 from faceorganizer.gui.captions import pair_captions
 from faceorganizer.gui.people_flows import PeopleFlows
 from faceorganizer.gui.review_view import Question, ReviewView
@@ -299,7 +299,7 @@ class WindowExtras(QObject):
             return face, label, image
 
         def added(value: tuple[FaceRef | None, str, Any]) -> None:
-            from faceorganizer.core.people.changes import Changes
+            from faceorganizer.core.records import Changes
 
             face, label, image = value
             self.flows.after_change(Changes(label=label))  # "Add a face by hand" [Undo]

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+from faceorganizer.core.faces.pipeline import FaceEngine
 from faceorganizer.core.faces.scan_process import start_scan
 from faceorganizer.core.photos.decode import decode_bytes
+from faceorganizer.core.records import EngineOptions
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 from tests.conftest import shared_set

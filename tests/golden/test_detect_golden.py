@@ -13,9 +13,9 @@ import cv2
 import numpy as np
 import pytest
 
-from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+from faceorganizer.core.faces.pipeline import FaceEngine
 from faceorganizer.core.photos.decode import decode_bytes
-from faceorganizer.core.store.faces import FLAG_DOUBTFUL
+from faceorganizer.core.records import FLAG_DOUBTFUL, EngineOptions
 from tests import detect_corpus as corpus
 from tests.conftest import shared_set
 

@@ -16,11 +16,11 @@ pytestmark = pytest.mark.golden
 def test_a_drawn_face_matches_the_detected_one_and_a_drawn_wall_never_seeds(
     tmp_path: Path,
 ) -> None:
-    from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_MANUAL
     from faceorganizer.core.faces.scan import scan_library
     from faceorganizer.core.people.grouping import seed_mask
     from faceorganizer.core.people.manual import add_face
     from faceorganizer.core.people.ops import PeopleOps
+    from faceorganizer.core.records import FLAG_BOX_ALIGNED, FLAG_MANUAL
     from faceorganizer.core.store.db import Database
     from faceorganizer.core.store.faces import FaceRepository
 

@@ -443,10 +443,10 @@ def test_a_region_turned_upright_by_the_sidecar_gives_the_same_person_vector() -
 
     from faceorganizer.core.faces.from_region import face_from_region
     from faceorganizer.core.faces.pipeline import FaceEngine
-    from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA
     from faceorganizer.core.metadata.regions import displayed_to_stored
     from faceorganizer.core.photos.decode import DecodedPhoto
     from faceorganizer.core.photos.orientation import orient
+    from faceorganizer.core.records import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA
 
     engine = FaceEngine()
     rgb = np.asarray(

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.people import PeopleRepository
 
@@ -488,7 +488,7 @@ def test_a_face_drawn_in_the_viewer_is_added_named_and_undone(
 
     from PySide6.QtCore import QPoint
 
-    from faceorganizer.core.faces.quality import FLAG_MANUAL
+    from faceorganizer.core.records import FLAG_MANUAL
     from faceorganizer.gui.photo_view import face_tip
 
     win = library_window

@@ -6,8 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QPersistentModelIndex, Qt
 
-from faceorganizer.core.people.changes import Changes
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import Changes, FaceRef, PersonItem
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel, ScoreRole
 from faceorganizer.gui.people_model import (
     CoverKeyRole,
@@ -151,7 +150,7 @@ def test_faces_drawn_by_hand_or_from_the_file_say_so(qapp: Any) -> None:
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QStyleOptionViewItem
 
-    from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA, FLAG_MANUAL
+    from faceorganizer.core.records import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA, FLAG_MANUAL
     from faceorganizer.gui.delegates import ThumbDelegate
     from faceorganizer.gui.faces_model import OriginRole
 

@@ -111,8 +111,8 @@ def test_viewer_chooser_offers_the_faces_own_group(qtbot: Any, library_window: A
 # -- 3: find results tell alike groups apart ---------------------------------------------------
 def test_find_results_show_each_groups_face_and_size_and_read_differently(qtbot: Any) -> None:
 
+    from faceorganizer.core.records import FaceRef, PersonItem
     from faceorganizer.core.search.find import FaceResult, PersonScore
-    from faceorganizer.core.store.browse import FaceRef, PersonItem
     from faceorganizer.gui.find_view import FindView, FoundFace
     from faceorganizer.gui.thumbnails import ThumbnailCache
     from faceorganizer.gui.worker import Jobs
@@ -200,8 +200,8 @@ def test_photos_action_says_whose_photos(qtbot: Any, library_window: Any) -> Non
 
 
 def test_find_results_leave_out_people_judged_different(qtbot: Any) -> None:
+    from faceorganizer.core.records import PersonItem
     from faceorganizer.core.search.find import FaceResult, PersonScore
-    from faceorganizer.core.store.browse import PersonItem
     from faceorganizer.gui.find_view import FindView, FoundFace
     from faceorganizer.gui.thumbnails import ThumbnailCache
     from faceorganizer.gui.worker import Jobs
@@ -223,7 +223,7 @@ def test_find_results_leave_out_people_judged_different(qtbot: Any) -> None:
 
 # -- questions and merges show two sides that never read the same --------------------------------
 def test_two_sides_of_a_question_or_merge_read_differently() -> None:
-    from faceorganizer.core.store.browse import PersonItem
+    from faceorganizer.core.records import PersonItem
     from faceorganizer.gui.captions import pair_captions, side_captions
 
     a, b = PersonItem(41, None, False, 3, 3), PersonItem(42, None, False, 3, 3)

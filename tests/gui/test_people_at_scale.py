@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.gui.people_model import PersonListModel
 from faceorganizer.gui.people_view import PeopleView
 from faceorganizer.gui.unsorted_view import UnsortedView

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication
 
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.people import PeopleRepository
 
@@ -45,7 +45,7 @@ def test_move_to_shows_faces_ranked_like_who_is_this(qtbot: Any, library_window:
 
 
 def test_named_tiles_keep_their_places_when_counts_change() -> None:
-    from faceorganizer.core.people.changes import Changes
+    from faceorganizer.core.records import Changes
     from faceorganizer.gui.people_model import PersonListModel
 
     model = PersonListModel()

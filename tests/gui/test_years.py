@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.gui.captions import age_on, age_text, taken_text
 from faceorganizer.gui.person_view import PersonView
 from faceorganizer.gui.photo_view import when_and_ages

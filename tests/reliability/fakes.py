@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from faceorganizer.core.records import NewFace
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository
 from tests.builders import new_face
 

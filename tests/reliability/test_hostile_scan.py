@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+from faceorganizer.core.faces.pipeline import FaceEngine
 from faceorganizer.core.faces.scan import ScanProgress, scan_library
+from faceorganizer.core.records import EngineOptions
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository

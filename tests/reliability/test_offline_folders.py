@@ -130,9 +130,9 @@ def test_the_windows_scan_with_the_drive_unplugged_forgets_nothing(
     mounted: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     """The app's scan (in a child process, the real models) at start-up, drive unplugged."""
-    from faceorganizer.core.faces.pipeline import EngineOptions
     from faceorganizer.core.library import Library
     from faceorganizer.core.library.scanning import ScanRequest
+    from faceorganizer.core.records import EngineOptions
 
     lib, drive, _usb = mounted
     _photos(lib / "home", "h", 2, seed=1)

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from faceorganizer.core.faces import pipeline, scan
-from faceorganizer.core.faces.pipeline import EngineOptions
 from faceorganizer.core.faces.scan import plan_scan, scan_library
 from faceorganizer.core.models import providers
 from faceorganizer.core.models.detection import BUCKET, bucket_shape, on_canvas
 from faceorganizer.core.photos.decode import DecodedPhoto
+from faceorganizer.core.records import EngineOptions, NewFace
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository
 from tests.builders import new_face
 

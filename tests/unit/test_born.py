@@ -11,9 +11,10 @@ from faceorganizer.core.people.grouping import GroupingOptions, regroup
 from faceorganizer.core.people.ops import PeopleError, PeopleOps
 from faceorganizer.core.people.suggest import suggest_faces_for
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.people import PeopleRepository
 from faceorganizer.core.store.photos import PhotoRepository
+from tests.builders import new_face
 
 DIM = 128
 
@@ -37,7 +38,7 @@ def library(tmp_path: Path) -> Database:
                                 size=1, mtime_ns=1, content_hash=stem, status="ok",
                                 taken_at=taken, taken_source="exif")  # fmt: skip
             vec = _unit(centre + 0.3 * _unit(rng.normal(size=DIM)))
-            face = NewFace((10, 10, 80, 80), [[0.0, 0.0]] * 5, 0.95, 0.9, 80, 200, 0.0, 20, 0, vec)
+            face = new_face(vec, box=(10, 10, 80, 80), det_score=0.95, size_px=80, blur=200)
             faces.replace_for_photo(pid, [face], "p")
     regroup(db)
     return db

@@ -7,7 +7,7 @@ import numpy as np
 from faceorganizer.core.faces.pipeline import SURE_SCORE, FaceEngine
 from faceorganizer.core.models.detection import Detections
 from faceorganizer.core.photos.decode import DecodedPhoto
-from faceorganizer.core.store.faces import FLAG_DOUBTFUL
+from faceorganizer.core.records import FLAG_DOUBTFUL
 
 
 class _Finder:

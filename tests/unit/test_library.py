@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from faceorganizer.core.faces.pipeline import EngineOptions
 from faceorganizer.core.library import Library
 from faceorganizer.core.library.albums import plan_albums
+from faceorganizer.core.records import EngineOptions, NewFace
 from faceorganizer.core.search.index import FaceIndex
 from faceorganizer.core.store.copy import copy_database
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.people import PeopleRepository
 from faceorganizer.core.store.photos import PhotoRepository
 from tests.builders import new_face

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faceorganizer.core.faces.quality import FLAG_MANUAL, origin_text
 from faceorganizer.core.people.manual import check_box
 from faceorganizer.core.people.ops import PeopleOps
+from faceorganizer.core.records import FLAG_MANUAL, origin_text
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository
@@ -90,7 +90,7 @@ def test_a_rescan_keeps_a_drawn_face_unless_the_detector_now_finds_it(db: Databa
 
 
 def test_origin_words() -> None:
-    from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA
+    from faceorganizer.core.records import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA
 
     assert origin_text(FLAG_MANUAL | FLAG_BOX_ALIGNED) == "drawn by hand"
     assert origin_text(FLAG_FROM_METADATA) == "from the file"

@@ -297,7 +297,7 @@ def test_single_unsorted_faces_are_asked_about_their_most_likely_person(library:
 
 
 def test_doubtful_face_is_neither_grouped_nor_unsorted_unless_asked(library: Database) -> None:
-    from faceorganizer.core.store.faces import FLAG_DOUBTFUL
+    from faceorganizer.core.records import FLAG_DOUBTFUL
 
     face = _face_of(library, "C2")
     with library.transaction():

@@ -11,10 +11,12 @@ from faceorganizer.cli.main import run as cli_run
 from faceorganizer.core.library import Library
 from faceorganizer.core.library.photo_query import DateBoundError, PhotoQuery, period
 from faceorganizer.core.people.ops import PeopleOps
+from faceorganizer.core.records import NewFace
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FaceRepository, NewFace
+from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.people import PeopleRepository
 from faceorganizer.core.store.photos import PhotoRepository
+from tests.builders import new_face, unit
 
 # photo name -> (when taken, who is in it: named people, "x" an unnamed group)
 PHOTOS = {
@@ -28,9 +30,8 @@ PHOTOS = {
 
 
 def _face(seed: int) -> NewFace:
-    vec = np.random.default_rng(seed).normal(size=128).astype(np.float32)
-    return NewFace((10, 10, 80, 80), [[0.0, 0.0]] * 5, 0.9, 0.9, 80, 200, 0.0, 20, 0,
-                   vec / np.linalg.norm(vec))  # fmt: skip
+    vec = unit(np.random.default_rng(seed).normal(size=128).astype(np.float32))
+    return new_face(vec, box=(10, 10, 80, 80), size_px=80, blur=200)
 
 
 @pytest.fixture()

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from faceorganizer.core.faces.pipeline import EngineOptions
 from faceorganizer.core.faces.scan import ScanProgress, scan_library
 from faceorganizer.core.faces.scan_process import start_scan
 from faceorganizer.core.library import Library
 from faceorganizer.core.library.scanning import ScanHooks, ScanOutcome, ScanRequest
+from faceorganizer.core.records import EngineOptions
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.photos import PhotoRepository
 

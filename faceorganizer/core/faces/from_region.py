@@ -10,11 +10,11 @@ import threading
 import numpy as np
 
 from faceorganizer.core.faces.align import ARCFACE_112, align_faces
-from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
-from faceorganizer.core.faces.quality import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA, assess
+from faceorganizer.core.faces.pipeline import FaceEngine
+from faceorganizer.core.faces.quality import assess
 from faceorganizer.core.photos.decode import DecodedPhoto, decode_bytes, read_photo_file
 from faceorganizer.core.photos.orientation import INVERSE, map_point, orient, stored_to_displayed
-from faceorganizer.core.store.faces import NewFace
+from faceorganizer.core.records import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA, EngineOptions, NewFace
 
 Box = tuple[float, float, float, float]
 _MARGIN = 0.6  # context around the region, as a fraction of its longer side

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -24,11 +24,10 @@ from faceorganizer.core.models.registry import (
     check_pack,
 )
 from faceorganizer.core.photos.decode import DecodedPhoto
-from faceorganizer.core.store.faces import FLAG_DOUBTFUL, NewFace
+from faceorganizer.core.records import FLAG_DOUBTFUL, EngineOptions, NewFace
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DETECT_SCORE = 0.6
 RETRY_LONG_SIDE = 1280  # a photo with no face at the default size is tried once larger
 # a face the second detector (YuNet, looking at the face alone, enlarged) scores below
 # DOUBT_SCORE is flagged doubtful, unless the first was all but certain (SURE_SCORE): kept, but
@@ -37,17 +36,6 @@ RETRY_LONG_SIDE = 1280  # a photo with no face at the default size is tried once
 DOUBT_SCORE = 0.3
 SURE_SCORE = 0.95
 EMBED_BATCH = 64  # crops of several photos embedded in one call (32–64 keep a GPU busy)
-
-
-@dataclass
-class EngineOptions:
-    """How faces are found; defaults are the measured ones (see README)."""
-
-    pack_id: str | None = None
-    device: str = "auto"
-    detect_score: float = DEFAULT_DETECT_SCORE
-    threads: int | None = None
-    small_faces: bool = True  # a second look for small faces in large photos (the manifest's)
 
 
 class FaceEngine:

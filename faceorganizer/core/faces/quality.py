@@ -6,26 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# the flag bits live beside the column they describe; imported here for the scan's use
-from faceorganizer.core.store.faces import (  # noqa: F401 - re-exported for the scan
-    FLAG_BLURRY,
-    FLAG_BOX_ALIGNED,
-    FLAG_FROM_METADATA,
-    FLAG_MANUAL,
-    FLAG_TOO_SMALL,
-    FLAG_TURNED,
-)
+from faceorganizer.core.records import FLAG_BLURRY, FLAG_TOO_SMALL, FLAG_TURNED
 
 MIN_RECOGNISABLE_PX = 24.0  # below this (shorter box side, original pixels) a face is flagged
-
-
-def origin_text(flags: int) -> str | None:
-    """Where a face came from when not from our detector, in the user's words; else None."""
-    if flags & FLAG_MANUAL:
-        return "drawn by hand"
-    if flags & FLAG_FROM_METADATA:
-        return "from the file"
-    return None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from faceorganizer.core.faces.forget import forget_gone, record_walk, sort_missing
-from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+from faceorganizer.core.faces.pipeline import FaceEngine
 from faceorganizer.core.faces.scan_read import (
     UNREADABLE,
     Loaded,
@@ -41,6 +41,7 @@ from faceorganizer.core.photos.discover import (
     walk_photos,
 )
 from faceorganizer.core.photos.taken import DateSource
+from faceorganizer.core.records import EngineOptions
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 from faceorganizer.core.store.photos import PhotoRepository, PhotoRow

@@ -37,8 +37,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from faceorganizer.core.faces.pipeline import EngineOptions
 from faceorganizer.core.faces.scan import NameImporter, ScanProgress, ScanSummary
+from faceorganizer.core.records import EngineOptions
 
 if TYPE_CHECKING:
     from faceorganizer.core.photos.taken import DateSource

@@ -19,7 +19,7 @@ from faceorganizer.core.photos.decode import (
 )
 from faceorganizer.core.photos.discover import FoundFile
 from faceorganizer.core.photos.taken import DateSource, ExifDates, Taken
-from faceorganizer.core.store.faces import NewFace
+from faceorganizer.core.records import NewFace
 from faceorganizer.core.store.photos import PhotoRow
 
 log = logging.getLogger(__name__)

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.core.records import FaceRef
 from faceorganizer.core.store.db import Database
 
 if TYPE_CHECKING:
-    from faceorganizer.core.faces.pipeline import EngineOptions
     from faceorganizer.core.photos.decode import DecodedPhoto
+    from faceorganizer.core.records import EngineOptions
     from faceorganizer.core.search.compare import PairComparison
 
 

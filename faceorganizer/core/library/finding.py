@@ -19,11 +19,11 @@ import numpy as np
 from faceorganizer.core.store.db import Database
 
 if TYPE_CHECKING:
-    from faceorganizer.core.faces.pipeline import EngineOptions, FaceEngine
+    from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.photos.decode import DecodedPhoto
+    from faceorganizer.core.records import EngineOptions, FaceRef
     from faceorganizer.core.search.find import FaceResult
     from faceorganizer.core.search.index import FaceIndex
-    from faceorganizer.core.store.browse import FaceRef
 
 EngineFactory = Callable[["EngineOptions"], "FaceEngine"]
 IndexFactory = Callable[[Database], "FaceIndex"]
@@ -154,9 +154,9 @@ class Finder:
 
     def by_face(self, connect: Callable[[], Database], face_id: int, *, top: int) -> FaceFind:
         """Rank the library's people for one stored face (LookupError when it is gone)."""
+        from faceorganizer.core.records import NewFace
         from faceorganizer.core.search.find import find_faces
         from faceorganizer.core.store.browse import faces_by_id
-        from faceorganizer.core.store.faces import NewFace
 
         with connect() as db:
             face = faces_by_id(db, [face_id]).get(face_id)

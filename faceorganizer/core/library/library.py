@@ -24,19 +24,18 @@ from faceorganizer.core.library.scanning import (
     prepare_scan,
     run_scan,
 )
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.core.store.db import Database
 
 if TYPE_CHECKING:
     from faceorganizer.core.export.albums import Album, ExportResult
-    from faceorganizer.core.faces.pipeline import EngineOptions
     from faceorganizer.core.library.comparing import FaceComparison, PhotoComparison
     from faceorganizer.core.library.importing import ImportRequest
     from faceorganizer.core.library.photo_query import PhotoQuery
     from faceorganizer.core.metadata.names import NamesImport
-    from faceorganizer.core.people.changes import Changes
     from faceorganizer.core.people.grouping import GroupingOptions
     from faceorganizer.core.people.ops import PeopleOps
+    from faceorganizer.core.records import Changes, EngineOptions
     from faceorganizer.core.store.faces import FaceRow
     from faceorganizer.core.store.people import PersonRow
     from faceorganizer.core.store.photo_search import PhotoHit

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from faceorganizer.core.store.browse import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef, PersonItem
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from faceorganizer.core.people.changes import Changes
     from faceorganizer.core.people.suggest import Suggestion
+    from faceorganizer.core.records import Changes
     from faceorganizer.core.store.db import Database
 
 Box = tuple[float, float, float, float]

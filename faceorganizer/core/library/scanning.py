@@ -26,11 +26,9 @@ from typing import TYPE_CHECKING, Any
 from faceorganizer.core.store.db import Database
 
 if TYPE_CHECKING:
-    from faceorganizer.core.faces.pipeline import EngineOptions
     from faceorganizer.core.faces.scan import ScanProgress, ScanSummary
-    from faceorganizer.core.people.changes import Changes
     from faceorganizer.core.people.grouping import GroupingOptions
-    from faceorganizer.core.store.browse import PersonItem
+    from faceorganizer.core.records import Changes, EngineOptions, PersonItem
 
 log = logging.getLogger(__name__)
 

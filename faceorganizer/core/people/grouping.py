@@ -15,20 +15,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from faceorganizer.core.people.born import forbidden_pairs
-from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.cluster import (
     ClusterParams,
     assign_to_clusters,
     cluster_faces,
     lone_threshold,
 )
+from faceorganizer.core.records import FLAG_DOUBTFUL, FLAG_TOO_SMALL, Changes
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import (
-    FLAG_DOUBTFUL,
-    FLAG_TOO_SMALL,
-    FaceRepository,
-    FaceVectors,
-)
+from faceorganizer.core.store.faces import FaceRepository, FaceVectors
 from faceorganizer.core.store.people import Assignment, PeopleRepository, PersonRow
 
 log = logging.getLogger(__name__)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from faceorganizer.core.faces.quality import FLAG_MANUAL
+from faceorganizer.core.records import FLAG_MANUAL
 from faceorganizer.core.store.db import Database
 
 if TYPE_CHECKING:
     from faceorganizer.core.faces.pipeline import FaceEngine
-    from faceorganizer.core.people.changes import Changes
+    from faceorganizer.core.records import Changes
 
 Box = tuple[float, float, float, float]
 MIN_SIDE_PX = 8.0  # a drawn box's shorter side, in the photo's full-size pixels

@@ -25,10 +25,10 @@ from typing import Literal
 
 import numpy as np
 
-from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.ops import PeopleError, PeopleOps, who
 from faceorganizer.core.people.same_photo import check_same_photo
 from faceorganizer.core.people.text import name_key
+from faceorganizer.core.records import Changes
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 

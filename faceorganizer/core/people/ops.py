@@ -12,10 +12,9 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.text import MAX_NAME, clean_name, clean_text, name_key
+from faceorganizer.core.records import Changes, NewFace
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import NewFace
 from faceorganizer.core.store.people import PeopleRepository, PersonRow
 
 

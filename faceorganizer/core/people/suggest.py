@@ -15,8 +15,8 @@ from typing import Literal
 import numpy as np
 
 from faceorganizer.core.people.born import forbidden_pairs
-from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.people.ops import PeopleOps, faces_text, who
+from faceorganizer.core.records import Changes
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository, FaceVectors
 from faceorganizer.core.store.people import PeopleRepository

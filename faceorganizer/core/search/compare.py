@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from faceorganizer.core.photos.decode import DecodedPhoto
-    from faceorganizer.core.store.faces import NewFace
+    from faceorganizer.core.records import NewFace
 
 # "same person" at or above: false-match rate ≤ 0.1 % on every measured set (docs/thresholds.md)
 SAME_THRESHOLD = 0.38

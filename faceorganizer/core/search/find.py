@@ -18,9 +18,9 @@ import numpy.typing as npt
 from faceorganizer.core.search.compare import probability, verdict
 
 if TYPE_CHECKING:
+    from faceorganizer.core.records import NewFace
     from faceorganizer.core.search.index import FaceIndex
     from faceorganizer.core.store.db import Database
-    from faceorganizer.core.store.faces import NewFace
 
 BEST_OF = 3  # a person's score: mean of their best this-many similarities
 PEOPLE_NEIGHBOURS = 300  # neighbours looked at when ranking people (covers each one's best 3)

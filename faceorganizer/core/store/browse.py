@@ -5,46 +5,10 @@ The app runs these on worker threads, each with its own connection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.core.store.db import Database
-
-
-@dataclass(frozen=True)
-class FaceRef:
-    """A face and where to find its pixels."""
-
-    id: int
-    photo_id: int
-    path: str
-    box: tuple[float, float, float, float]
-    quality: float
-    person_id: int | None = None
-    person_name: str | None = None
-    flags: int = 0  # core.faces.quality FLAG_*: where the face came from, how good it is
-    taken: str | None = None  # when its photo was taken, ISO 8601 (core/metadata/dates.py)
-    person_born: str | None = None  # its person's birth date, YYYY-MM-DD
-
-
-@dataclass(frozen=True)
-class PersonItem:
-    """One row of the people grid."""
-
-    id: int
-    name: str | None
-    hidden: bool
-    face_count: int
-    photo_count: int
-    cover: FaceRef | None = None
-    born: str | None = None
-    latest: str | None = None  # when the most recent photo of them was taken
-
-    @property
-    def label(self) -> str:
-        """The name, or "Unnamed"."""
-        return self.name or "Unnamed"
-
 
 _FACE_SQL = """
     SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.quality, fp.person_id, pe.name,

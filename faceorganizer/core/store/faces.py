@@ -7,46 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from faceorganizer.core.records import FLAG_MANUAL, NewFace
 from faceorganizer.core.store.db import Database
 
-# Bits of ``faces.flags``: why a face is a poor witness of who it shows (set by the scan's
-# quality step, read by grouping and the command line).
-FLAG_TOO_SMALL = 1
-FLAG_BLURRY = 2
-FLAG_TURNED = 4
-FLAG_FROM_METADATA = 8  # a region another tool drew, not found by our detector
-FLAG_BOX_ALIGNED = 16  # no landmarks found in the region: aligned by its box (a weak vector)
-FLAG_MANUAL = 32  # a box the user drew by hand around a face the detector missed
-# the second detector sees no face there (a patterned dress, a dog): kept and shown in
-# ``faces --json``, but left out of grouping, the Unsorted page and suggestions unless asked
-FLAG_DOUBTFUL = 64
-FLAG_NAMES = (
-    (FLAG_TOO_SMALL, "too_small"),
-    (FLAG_BLURRY, "blurry"),
-    (FLAG_TURNED, "turned"),
-    (FLAG_FROM_METADATA, "from_metadata"),
-    (FLAG_BOX_ALIGNED, "box_aligned"),
-    (FLAG_MANUAL, "manual"),
-    (FLAG_DOUBTFUL, "doubtful"),
-)
-
 _CHUNK = 900  # ids per IN (...) list, under SQLite's variable limit
-
-
-@dataclass(frozen=True)
-class NewFace:
-    """A face as the pipeline produced it, before it has an id."""
-
-    box: tuple[float, float, float, float]
-    landmarks: list[list[float]]
-    det_score: float
-    quality: float
-    size_px: float
-    blur: float
-    yaw: float
-    norm: float
-    flags: int
-    embedding: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from faceorganizer.core.records import FLAG_DOUBTFUL
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import FLAG_DOUBTFUL
 from faceorganizer.core.store.names import name_key
 
 

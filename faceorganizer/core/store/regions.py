@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from faceorganizer.core.records import NewFace
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.faces import NewFace
 
 Box = tuple[float, float, float, float]
 

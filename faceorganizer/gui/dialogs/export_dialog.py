@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceorganizer.core.library import Library
-from faceorganizer.core.store.browse import PersonItem
+from faceorganizer.core.records import PersonItem
 from faceorganizer.gui.dialogs.person_picker import ICON, row_texts
 from faceorganizer.gui.dialogs.sizing import fit_title
 from faceorganizer.gui.thumbnails import set_cover_icon

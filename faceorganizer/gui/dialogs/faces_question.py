@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.core.records import FaceRef
 from faceorganizer.gui.dialogs.sizing import fit_title
 
 FACE = 72

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from faceorganizer.core.people.text import name_key
+from faceorganizer.core.records import PersonItem
 from faceorganizer.core.search.compare import DIFFERENT_THRESHOLD as DIFFERENT
-from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.captions import distinct_captions, photos_text, unnamed_caption
 from faceorganizer.gui.dialogs.sizing import fit_title
 
