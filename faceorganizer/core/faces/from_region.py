@@ -1,11 +1,9 @@
 """A face from a region another tool drew (or the user drew by hand) where our detector found
 none: crop, stand upright, find landmarks in the crop when the detector can, else align by the
-box; then embed. ``read_photo`` and ``shared_engine`` are how both callers get the pixels and a
-loaded engine."""
+box; then embed. ``read_photo`` is how both callers get the pixels (and ``engines.shared_engine``
+a loaded engine)."""
 
 from __future__ import annotations
-
-import threading
 
 import numpy as np
 
@@ -14,37 +12,18 @@ from faceorganizer.core.faces.pipeline import FaceEngine
 from faceorganizer.core.faces.quality import assess
 from faceorganizer.core.photos.decode import DecodedPhoto, decode_bytes, read_photo_file
 from faceorganizer.core.photos.orientation import INVERSE, map_point, orient, stored_to_displayed
-from faceorganizer.core.records import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA, EngineOptions, NewFace
+from faceorganizer.core.records import FLAG_BOX_ALIGNED, FLAG_FROM_METADATA, NewFace
 
 Box = tuple[float, float, float, float]
 _MARGIN = 0.6  # context around the region, as a fraction of its longer side
 _MIN_FACE_PX = 96.0  # a small region is enlarged so the detector sees a face this large
 MAX_PHOTO_BYTES = 2 * 1024**3  # a photo read again to embed a region is at most this large
-_engines: dict[str, FaceEngine] = {}
-_engines_lock = threading.Lock()
 
 
 def read_photo(path: str) -> DecodedPhoto:
     """A stored photo decoded again (the project's one decoder, size-limited read) to embed a
     region of it; raises DecodeError or OSError with a readable reason."""
     return decode_bytes(read_photo_file(path, max_bytes=MAX_PHOTO_BYTES), name=path)
-
-
-def shared_engine(pack_id: str | None) -> FaceEngine:
-    """A loaded engine of a model pack (the default one for None), loaded once per process.
-
-    Callers that run it from several threads hold ``engine_lock``.
-    """
-    with _engines_lock:
-        key = pack_id or ""
-        engine = _engines.get(key)
-        if engine is None:
-            engine = FaceEngine(EngineOptions(pack_id=pack_id))
-            _engines[key] = engine
-        return engine
-
-
-engine_lock = threading.Lock()  # one region embedded at a time with a shared engine
 
 
 def face_from_region(

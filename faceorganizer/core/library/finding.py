@@ -8,7 +8,6 @@ scan through this library re-processed are replaced. Nothing is rebuilt.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import numpy as np
 from faceorganizer.core.store.db import Database
 
 if TYPE_CHECKING:
+    from faceorganizer.core.faces.engines import EngineCache
     from faceorganizer.core.faces.pipeline import FaceEngine
     from faceorganizer.core.photos.decode import DecodedPhoto
     from faceorganizer.core.records import EngineOptions, FaceRef
@@ -29,7 +29,7 @@ EngineFactory = Callable[["EngineOptions"], "FaceEngine"]
 IndexFactory = Callable[[Database], "FaceIndex"]
 PhotosByPerson = dict[int, list[tuple[int, str]]]
 
-PEOPLE_SHOWN = 5  # ranked people whose photos are gathered, per query face
+PEOPLE_SHOWN = 5  # ranked people per query face: their photos gathered, listed in the window
 PHOTOS_SHOWN = 4  # photos gathered per person
 
 
@@ -74,27 +74,29 @@ class Finder:
     ) -> None:
         self._new_engine = engine_factory or _new_engine
         self._new_index = index_factory or _new_index
-        self._engines: dict[tuple[Any, ...], FaceEngine] = {}
+        self._engines: EngineCache | None = None  # made on the first find (it imports the engine)
         self._engine_lock = threading.Lock()  # an engine runs one photo at a time
         self._index: FaceIndex | None = None
         self._known = np.zeros(0, np.int64)  # face ids the index holds
         self._stale: set[int] = set()  # photos whose faces were re-processed
         self._index_lock = threading.Lock()
-        self.engines_loaded = 0
         self.indexes_built = 0
         self.index_updates = 0
 
     # -- warm state --------------------------------------------------------------------------
     def analyse(self, photo: DecodedPhoto, options: EngineOptions) -> list[Any]:
         """The faces of a decoded photo, by the engine for ``options`` (loaded once)."""
-        key = dataclasses.astuple(options)
+        from faceorganizer.core.faces.engines import EngineCache
+
         with self._engine_lock:
-            engine = self._engines.get(key)
-            if engine is None:
-                engine = self._new_engine(options)
-                self._engines[key] = engine
-                self.engines_loaded += 1
-            return list(engine.analyse(photo))
+            if self._engines is None:
+                self._engines = EngineCache(self._new_engine)
+            return list(self._engines.get(options).analyse(photo))
+
+    @property
+    def engines_loaded(self) -> int:
+        """Engines this finder loaded (one per engine options asked for)."""
+        return self._engines.loaded if self._engines is not None else 0
 
     def photos_changed(self, photo_ids: list[int]) -> None:
         """These photos' faces were re-processed: re-read their vectors before the next find."""

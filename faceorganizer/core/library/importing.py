@@ -64,7 +64,7 @@ def import_from(
     ``connect(readonly)`` opens the library; a dry run opens it read-only. Faces from metadata
     load the models only when a box has no detected face and it is not a dry run.
     """
-    from faceorganizer.core.faces.from_region import shared_engine
+    from faceorganizer.core.faces.engines import shared_engine
     from faceorganizer.core.metadata.names import import_foreign
 
     started = time.monotonic()

@@ -379,7 +379,7 @@ class Library(PeopleCases, EvaluationCases):
     def import_names(self) -> Any:
         """Name faces from the face regions in the photos' metadata (XMP, MWG or Microsoft):
         one undoable people operation; a region without a detected face becomes a face."""
-        from faceorganizer.core.faces.from_region import shared_engine
+        from faceorganizer.core.faces.engines import shared_engine
         from faceorganizer.core.metadata.names import import_names
 
         with self.connect() as db:

@@ -63,12 +63,8 @@ def add_face_op(
     database: Database, photo_id: int, box: Box, *, engine: FaceEngine | None = None
 ) -> tuple[int, Changes]:
     """``add_face``, also returning the operation's Changes (for views)."""
-    from faceorganizer.core.faces.from_region import (
-        engine_lock,
-        face_from_region,
-        read_photo,
-        shared_engine,
-    )
+    from faceorganizer.core.faces.engines import shared_engine, shared_lock
+    from faceorganizer.core.faces.from_region import face_from_region, read_photo
     from faceorganizer.core.people.ops import PeopleOps
     from faceorganizer.core.store.photos import PhotoRepository
 
@@ -83,7 +79,7 @@ def add_face_op(
         decoded = read_photo(path)
     except Exception as exc:  # noqa: BLE001 - said to the user in one line
         raise ValueError(f"cannot read the photo again: {exc}") from exc
-    with engine_lock:
+    with shared_lock:
         the_engine = engine or shared_engine(pack_id or None)
         face = face_from_region(the_engine, decoded, clipped, 1, source=FLAG_MANUAL)
     return PeopleOps(database).add_face(photo_id, face, the_engine.pack.id)
