@@ -274,7 +274,7 @@ def scan_beside_loop(folders: list[str], home: str, mode: str) -> dict[str, floa
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from faceorganizer.core.faces.scan import ScanSummary, scan_library
+    from faceorganizer.core.faces.scan import ScanOptions, ScanSummary, scan_library
     from faceorganizer.core.faces.scan_process import start_scan
     from faceorganizer.core.records import EngineOptions
     from faceorganizer.core.store.db import Database
@@ -299,7 +299,7 @@ def scan_beside_loop(folders: list[str], home: str, mode: str) -> dict[str, floa
     started = time.perf_counter()
     polls = [0]
     if mode == "process":
-        handle = start_scan(db_path, folders, options=options, thumbnails=True)
+        handle = start_scan(db_path, folders, ScanOptions(engine_options=options, thumbnails=True))
 
         def finished() -> bool:
             polls[0] += len(handle.poll())  # what the window would do from a timer
@@ -312,7 +312,9 @@ def scan_beside_loop(folders: list[str], home: str, mode: str) -> dict[str, floa
 
         def work() -> None:
             with Database(db_path) as db:
-                result.append(scan_library(db, folders, options=options, thumbnails=True))
+                result.append(
+                    scan_library(db, folders, ScanOptions(engine_options=options, thumbnails=True))
+                )
 
         worker = threading.Thread(target=work)
         worker.start()

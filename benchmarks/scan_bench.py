@@ -146,7 +146,7 @@ def child_ours(
     import dataclasses
 
     from faceorganizer.core.faces.pipeline import FaceEngine
-    from faceorganizer.core.faces.scan import plan_scan, scan_library
+    from faceorganizer.core.faces.scan import ScanOptions, plan_scan, scan_library
     from faceorganizer.core.records import EngineOptions
     from faceorganizer.core.store.db import Database
 
@@ -162,7 +162,10 @@ def child_ours(
         gpu = GpuSampler() if plan.device == "cuda" else None
         c0, w0 = cpu_seconds(), time.perf_counter()
         summary = scan_library(
-            db, [root], engine=loaded, workers=plan.decoders, batch=plan.batch, timings=True
+            db,
+            [root],
+            ScanOptions(workers=plan.decoders, batch=plan.batch, timings=True),
+            engine=loaded,
         )
         wall = time.perf_counter() - w0
         cpu = cpu_seconds() - c0

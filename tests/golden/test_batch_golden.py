@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from faceorganizer.core.faces.pipeline import FaceEngine
+from faceorganizer.core.faces.scan import ScanOptions
 from faceorganizer.core.faces.scan_process import start_scan
 from faceorganizer.core.photos.decode import decode_bytes
 from faceorganizer.core.records import EngineOptions
@@ -75,7 +76,9 @@ def test_scan_in_a_child_process_stores_real_faces(tmp_path: Path) -> None:
     for name in ("couple.jpg", "selfie-many-people.jpg"):
         shutil.copy2(shared_set("celebrities") / name, lib / name)
     db_path = tmp_path / "lib.db"
-    handle = start_scan(db_path, [str(lib)], options=EngineOptions(device="cpu", threads=1))
+    handle = start_scan(
+        db_path, [str(lib)], ScanOptions(engine_options=EngineOptions(device="cpu", threads=1))
+    )
     summary = handle.wait(timeout=300)
     assert summary.processed == 2 and summary.faces_found >= 6
     with Database(db_path, readonly=True) as db:

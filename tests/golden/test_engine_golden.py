@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from faceorganizer.core.faces import scan as scan_module
-from faceorganizer.core.faces.scan import scan_library
+from faceorganizer.core.faces.scan import ScanOptions, scan_library
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
 from tests.conftest import shared_set
@@ -187,7 +187,7 @@ def test_a_scan_for_the_app_caches_face_thumbnails_on_the_way(tmp_path: Path) ->
 
     lib = _small_library(tmp_path)
     with Database(tmp_path / "lib.db") as db:
-        summary = scan_library(db, [str(lib)], thumbnails=True)
+        summary = scan_library(db, [str(lib)], ScanOptions(thumbnails=True))
         rows = FaceRepository(db).rows()
     assert summary.processed == 12 and rows
     cached = [

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from faceorganizer.cli.main import run
-from faceorganizer.core.faces.scan import scan_library
+from faceorganizer.core.faces.scan import ScanOptions, scan_library
 from faceorganizer.core.people.ops import NameTaken, PeopleError, PeopleOps
 from faceorganizer.core.photos.decode import DecodeError, decode_bytes, read_photo_file
 from faceorganizer.core.store.db import Database
@@ -233,7 +233,7 @@ def test_no_write_transaction_is_held_while_a_photo_is_read(tmp_path: Path) -> N
     def scan() -> None:
         try:
             with Database(db_path) as db:
-                scan_library(db, [str(lib)], engine=[engine], prefetch=1)
+                scan_library(db, [str(lib)], ScanOptions(prefetch=1), engine=[engine])
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -374,8 +374,8 @@ def test_rescan_analyses_stored_photos_again(tmp_path: Path) -> None:
     with Database(tmp_path / "x.db") as db:
         first = scan_library(db, [str(lib)], engine=[FakeEngine()])
         plain = scan_library(db, [str(lib)], engine=[FakeEngine()])
-        folder = scan_library(db, [str(lib / "a")], engine=[FakeEngine()], rescan=True)
-        everything = scan_library(db, [str(lib)], engine=[FakeEngine()], rescan=True)
+        folder = scan_library(db, [str(lib / "a")], ScanOptions(rescan=True), engine=[FakeEngine()])
+        everything = scan_library(db, [str(lib)], ScanOptions(rescan=True), engine=[FakeEngine()])
     assert first.processed == 6
     assert (plain.processed, plain.unchanged) == (0, 6)
     assert (folder.processed, folder.deleted) == (3, 0)

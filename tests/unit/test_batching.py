@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from faceorganizer.core.faces import pipeline, scan
-from faceorganizer.core.faces.scan import plan_scan, scan_library
+from faceorganizer.core.faces.scan import ScanOptions, plan_scan, scan_library
 from faceorganizer.core.models import providers
 from faceorganizer.core.models.detection import BUCKET, bucket_shape, on_canvas
 from faceorganizer.core.photos.decode import DecodedPhoto
@@ -165,10 +165,8 @@ def test_batched_scan_writes_every_photo_in_walk_order(tmp_path: Path) -> None:
         summary = scan_library(
             db,
             [str(tmp_path / "lib")],
-            engine=[fake],  # type: ignore[list-item]
-            workers=4,
-            batch=8,
-            timings=True,
+            ScanOptions(workers=4, batch=8, timings=True),
+            engine=[fake],
             progress=lambda p: seen.append(p.current),
         )
         rows = FaceRepository(db).rows()
@@ -195,8 +193,8 @@ def test_a_stop_mid_scan_keeps_what_was_written(tmp_path: Path) -> None:
         summary = scan_library(
             db,
             [str(tmp_path / "lib")],
-            engine=[fake],  # type: ignore[list-item]
-            batch=4,
+            ScanOptions(batch=4),
+            engine=[fake],
             progress=progress,
             should_stop=lambda: done[0] >= 5,
         )
@@ -223,8 +221,8 @@ def test_cpu_scan_keeps_opencv_to_each_engines_share_of_the_cores(tmp_path: Path
         summary = scan_library(
             db,
             [str(tmp_path / "lib")],
-            options=EngineOptions(threads=6),
-            engine=engines,  # type: ignore[arg-type]
+            ScanOptions(engine_options=EngineOptions(threads=6)),
+            engine=engines,
         )
     assert summary.processed == 6
     assert set(during) == {3}  # 6 cores, 2 engines: OpenCV's pool is each engine's share

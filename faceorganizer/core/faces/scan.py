@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from faceorganizer.core.faces.engines import EngineCache
 from faceorganizer.core.faces.forget import forget_gone, record_walk, sort_missing
 from faceorganizer.core.faces.pipeline import FaceEngine
 from faceorganizer.core.faces.scan_read import (
@@ -59,6 +60,20 @@ class NameImporter(Protocol):
 
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How a scan runs (``scan_library``); the defaults are the command line's."""
+
+    engine_options: EngineOptions | None = None  # how faces are found (None: the defaults)
+    workers: int | None = None  # photos read at once (None: ``plan_scan``'s)
+    engines: int | None = None  # inference threads, one engine each (None: ``plan_scan``'s)
+    batch: int | None = None  # photos per inference call (None: the device's)
+    prefetch: int = 6  # photos read ahead of the engines (at least two per engine, and two)
+    thumbnails: bool = False  # cache the faces' thumbnails from the decoded photo (the app)
+    timings: bool = False  # ``ScanSummary.stage_seconds``: the seconds of each stage
+    rescan: bool = False  # every photo found read and analysed again, changed or not
 
 
 @dataclass
@@ -166,37 +181,40 @@ def plan_scan(
 
 
 class _Engines:
-    """One engine per inference thread: the caller's, else loaded on a thread's first photo."""
+    """One engine per inference thread, each a slot of this scan's ``EngineCache``: the
+    caller's engines fill the first slots, the others load on their thread's first photo."""
 
     def __init__(
         self, options: EngineOptions | None, threads: int | None, given: list[FaceEngine]
     ) -> None:
         self.options = dataclasses.replace(options or EngineOptions(), threads=threads)
-        self.spare = list(given)  # each given engine serves one worker thread only
+        # FaceEngine looked up when called: a test may stand a fake in for it
+        self.cache = EngineCache(lambda o: FaceEngine(o))
+        for slot, engine in enumerate(given):  # each given engine serves one thread only
+            self.cache.put(self.options, slot, engine)
         self.local = threading.local()
         self.lock = threading.Lock()
+        self.slots = 0  # threads that took a slot
         self.first: FaceEngine | None = given[0] if given else None
         self.timed = False  # engines add up their stage seconds (``ScanSummary.stage_seconds``)
-        self.used: list[FaceEngine] = []
 
     def get(self) -> FaceEngine:
         engine: FaceEngine | None = getattr(self.local, "engine", None)
         if engine is None:
             with self.lock:
-                engine = self.spare.pop() if self.spare else None
-            engine = engine or FaceEngine(self.options)  # loading runs outside the lock
+                slot, self.slots = self.slots, self.slots + 1
+            engine = self.cache.get(self.options, slot)  # loading runs outside our lock
             if self.timed and engine.timings is None:
                 engine.timings = {}
             self.local.engine = engine
             with self.lock:
                 self.first = self.first or engine
-                self.used.append(engine)
         return engine
 
     def stage_seconds(self) -> dict[str, float]:
         """Seconds each stage took, added over the engines."""
         out: dict[str, float] = {}
-        for engine in self.used:
+        for engine in self.cache.engines():
             for stage, secs in (engine.timings or {}).items():
                 out[stage] = out.get(stage, 0.0) + secs
         return out
@@ -318,29 +336,23 @@ def store_loaded(
 def scan_library(
     database: Database,
     roots: list[str],
+    options: ScanOptions | None = None,
     *,
-    options: EngineOptions | None = None,
     engine: FaceEngine | Sequence[FaceEngine] | None = None,
     progress: Callable[[ScanProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    workers: int | None = None,
-    prefetch: int = 6,
+    paused: Callable[[], bool] | None = None,
     import_names: NameImporter | None = None,
     dates: Callable[[], DateSource] | None = None,
-    thumbnails: bool = False,
-    batch: int | None = None,
-    timings: bool = False,
-    engines: int | None = None,
-    rescan: bool = False,
-    paused: Callable[[], bool] | None = None,
 ) -> ScanSummary:
     """Scan ``roots`` into ``database``; photos are only read, never written.
 
-    Decode threads read, fingerprint and decode photos; engine threads analyse them (``workers``
-    engines on the CPU, one batched engine on CUDA; see ``plan_scan``; one thread for each
-    engine given), ``batch`` photos at a time; this thread writes them in walk order.
-    With ``timings``, ``ScanSummary.stage_seconds`` holds the seconds of each stage, added over
-    the threads (read+decode, detect, align, quality, embed, write, wait for the engines).
+    ``options`` says how (``ScanOptions``). Decode threads read, fingerprint and decode photos;
+    engine threads analyse them (``workers`` engines on the CPU, one batched engine on CUDA; see
+    ``plan_scan``; one thread for each engine given), ``batch`` photos at a time; this thread
+    writes them in walk order. With ``timings``, ``ScanSummary.stage_seconds`` holds the seconds
+    of each stage, added over the threads (read+decode, detect, align, quality, embed, write,
+    wait for the engines).
     With ``thumbnails``, the faces' thumbnails are cached from the decoded photo on the way
     (the app asks for them, so it never decodes a photo again to show a face).
     ``dates`` makes the reader of when each photo was taken (``core.metadata.dates.DateReader``,
@@ -352,6 +364,9 @@ def scan_library(
     ``should_stop`` may block while the scan is paused; ``paused`` (never blocking) says a pause
     is asked for, so that what was written is committed first and other writers get in.
     """
+    how = options or ScanOptions()
+    options_, workers, engines, batch = how.engine_options, how.workers, how.engines, how.batch
+    prefetch, thumbnails, timings, rescan = how.prefetch, how.thumbnails, how.timings, how.rescan
     started = time.monotonic()
     summary = ScanSummary()
     stop = should_stop or (lambda: False)
@@ -396,10 +411,10 @@ def scan_library(
         progress(state)
 
     given = [] if engine is None else [engine] if isinstance(engine, FaceEngine) else list(engine)
-    plan = _plan(options or EngineOptions(), workers, given, batch, bool(todo), engines)
+    plan = _plan(options_ or EngineOptions(), workers, given, batch, bool(todo), engines)
     summary.workers = plan.engines
-    budget = thread_budget(options.threads if options else None)
-    analysers = _Engines(options, plan.threads, given)
+    budget = thread_budget(options_.threads if options_ else None)
+    analysers = _Engines(options_, plan.threads, given)
     analysers.timed = timings
     stages: dict[str, float] = {"read+decode": 0.0, "write": 0.0, "wait": 0.0}
     claimed: set[int] = set()

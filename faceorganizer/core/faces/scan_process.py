@@ -6,7 +6,7 @@ GUI's interpreter lock with every line of Python it runs between native calls (m
 (``spawn`` by default: no inherited threads, locks or Qt state), writes its results to the
 database itself, and tells the parent how far it is through a queue; the parent only reads.
 
-    handle = start_scan(db_path, ["/photos"], options=EngineOptions(threads=1))
+    handle = start_scan(db_path, ["/photos"], ScanOptions(engine_options=EngineOptions(threads=1)))
     for state in handle.progress():      # or poll() from a timer
         show(state.done, state.total)
     summary = handle.wait()              # the ScanSummary, or ScanFailed
@@ -37,8 +37,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from faceorganizer.core.faces.scan import NameImporter, ScanProgress, ScanSummary
-from faceorganizer.core.records import EngineOptions
+from faceorganizer.core.faces.scan import NameImporter, ScanOptions, ScanProgress, ScanSummary
 
 if TYPE_CHECKING:
     from faceorganizer.core.photos.taken import DateSource
@@ -203,13 +202,10 @@ def prepare(method: str = "spawn") -> None:
 def start_scan(
     db_path: str | Path,
     roots: list[str],
+    options: ScanOptions | None = None,
     *,
-    options: EngineOptions | None = None,
-    thumbnails: bool = False,
     import_names: NameImporter | None = None,
     dates: Callable[[], DateSource] | None = None,
-    workers: int | None = None,
-    rescan: bool = False,
     between: Callable[[Database], Any] | None = None,
     after: Callable[[Database, ScanSummary], Any] | None = None,
     niceness: int = 0,
@@ -218,8 +214,8 @@ def start_scan(
 ) -> ScanProcess:
     """Start ``scan_library`` of ``roots`` into the database at ``db_path`` in a new process.
 
-    ``options``, ``thumbnails``, ``import_names`` and ``dates`` (module-level, so that they can
-    be sent to the child), ``workers`` and ``rescan`` are ``scan_library``'s; ``between`` and
+    ``options``, ``import_names`` and ``dates`` (module-level, so that they can be sent to the
+    child) are ``scan_library``'s; ``between`` and
     ``after`` (picklable) run in the child, between photos and after the scan (see above).
     ``niceness`` > 0 lowers the child's CPU priority (where the system has ``os.nice``), so a
     window in the parent, and whatever else the user runs, gets a core first when it needs one.
@@ -237,13 +233,7 @@ def start_scan(
     stop = context.Event()
     running = context.Event()
     running.set()
-    kwargs = {
-        "thumbnails": thumbnails,
-        "import_names": import_names,
-        "dates": dates,
-        "workers": workers,
-        "rescan": rescan,
-    }
+    kwargs = {"import_names": import_names, "dates": dates}
     # ``niceness`` travels with the steps: the child applies it before it starts a thread
     steps, control = (between, after, niceness), (stop, running)
     process = context.Process(
@@ -270,7 +260,7 @@ class _Forward(logging.Handler):
 def _child(
     db_path: str,
     roots: list[str],
-    options: EngineOptions | None,
+    options: ScanOptions | None,
     kwargs: dict[str, Any],
     steps: tuple[Any, Any, int],
     messages: Any,
@@ -312,7 +302,7 @@ def _child(
             summary = scan_library(
                 database,
                 roots,
-                options=options,
+                options,
                 progress=progress,
                 should_stop=should_stop,
                 paused=lambda: not running.is_set(),

@@ -67,6 +67,13 @@ def prepare_scan() -> None:
     incremental_grouping()  # the grouping options a request builds (and what they import)
 
 
+def regions_line(summary: ScanSummary) -> str:
+    """The scan's ``regions:`` line: what the name import read (zeros when it read none)."""
+    from faceorganizer.core.metadata.names import RegionCounts
+
+    return (summary.regions or RegionCounts()).line()
+
+
 @dataclass
 class ScanRequest:
     """What to scan and what to do around it."""
@@ -120,7 +127,7 @@ def run_scan(db: Database, request: ScanRequest, hooks: ScanHooks | None = None)
 
 def _scan_here(db: Database, request: ScanRequest, hooks: ScanHooks) -> ScanOutcome:
     """Scan and group on the calling thread (the command line)."""
-    from faceorganizer.core.faces.scan import scan_library
+    from faceorganizer.core.faces.scan import ScanOptions, scan_library
     from faceorganizer.core.metadata.dates import DateReader
     from faceorganizer.core.metadata.names import import_names
 
@@ -138,14 +145,14 @@ def _scan_here(db: Database, request: ScanRequest, hooks: ScanHooks) -> ScanOutc
     summary = scan_library(
         db,
         request.roots,
-        options=request.engine,
+        ScanOptions(
+            engine_options=request.engine, thumbnails=request.thumbnails, rescan=request.rescan
+        ),
         progress=hooks.progress,
         should_stop=stop_or_group,
         paused=hooks.paused,
-        thumbnails=request.thumbnails,
         import_names=import_names,
         dates=DateReader,
-        rescan=request.rescan,
     )
     cancelled = summary.cancelled or (hooks.cancelled is not None and hooks.cancelled())
     group = request.group and not cancelled
@@ -175,6 +182,7 @@ def _scan_in_child(db: Database, request: ScanRequest, hooks: ScanHooks) -> Scan
     ``hooks.should_stop`` blocks while the caller pauses: the child is held first (when
     ``hooks.paused`` says a pause is asked for) and let go when it returns.
     """
+    from faceorganizer.core.faces.scan import ScanOptions
     from faceorganizer.core.faces.scan_process import start_scan
     from faceorganizer.core.metadata.dates import DateReader
     from faceorganizer.core.metadata.names import import_names
@@ -184,11 +192,11 @@ def _scan_in_child(db: Database, request: ScanRequest, hooks: ScanHooks) -> Scan
     handle = start_scan(
         db.path,
         request.roots,
-        options=request.engine,
-        thumbnails=request.thumbnails,
+        ScanOptions(
+            engine_options=request.engine, thumbnails=request.thumbnails, rescan=request.rescan
+        ),
         import_names=import_names,
         dates=DateReader,
-        rescan=request.rescan,
         between=_LiveGrouping(request) if request.live_interval > 0 else None,
         after=functools.partial(_group_after, grouping=request.grouping, group=request.group),
         niceness=CHILD_NICENESS,
