@@ -16,7 +16,8 @@ import pytest
 from faceorganizer.cli.main import run
 from faceorganizer.core.faces.scan import scan_library
 from faceorganizer.core.metadata.names import MAX_NAMED_REGIONS, import_names
-from faceorganizer.core.people.ops import NameClaim, NameTaken, PeopleOps
+from faceorganizer.core.people.name_claims import NameClaim, import_claims
+from faceorganizer.core.people.ops import NameTaken, PeopleOps
 from faceorganizer.core.people.text import clean_text, name_key
 from faceorganizer.core.store.db import Database
 from tests.reliability.fakes import FakeEngine, small_library
@@ -76,8 +77,9 @@ def _people(db: Database) -> list[str]:
 def test_long_names_sharing_200_characters_import_as_one_person(tmp_path: Path) -> None:
     db = small_library(tmp_path / "lib.db", photos=2)
     long = "A" * 200
-    result = PeopleOps(db).import_names(
-        [NameClaim(1, "/lib/p0.jpg", long + "x", 1), NameClaim(2, "/lib/p1.jpg", long + "y", 2)]
+    result = import_claims(
+        PeopleOps(db),
+        [NameClaim(1, "/lib/p0.jpg", long + "x", 1), NameClaim(2, "/lib/p1.jpg", long + "y", 2)],
     )
     assert len(result.assigned) == 2
     assert _people(db) == [long]
@@ -158,7 +160,7 @@ def test_names_that_look_the_same_are_one_person(tmp_path: Path, a: str, b: str)
     ops.create_person(a, [1])
     with pytest.raises(NameTaken):
         ops.create_person(b, [2])  # the command line and the window
-    result = ops.import_names([NameClaim(3, "/lib/p2.jpg", b, 3)])  # names from XMP
+    result = import_claims(ops, [NameClaim(3, "/lib/p2.jpg", b, 3)])  # names from XMP
     assert result.created_people == []
     assert _people(db) == [clean_text(a)]
     db.close()

@@ -15,7 +15,8 @@ from faceorganizer.core.metadata.names import to_region
 from faceorganizer.core.metadata.picasa import parse_ini, read_picasa, rect64
 from faceorganizer.core.metadata.regions import displayed_to_stored
 from faceorganizer.core.metadata.takeout import TakeoutFinder, read_takeout, sidecar_names
-from faceorganizer.core.people.ops import NameClaim, PeopleOps
+from faceorganizer.core.people.name_claims import NameClaim, import_claims
+from faceorganizer.core.people.ops import PeopleOps
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository, iou
 from faceorganizer.core.store.photos import PhotoRepository
@@ -248,10 +249,10 @@ def test_a_dry_run_decides_the_same_and_writes_nothing(tmp_path: Path) -> None:
         NameClaim(1, "/lib/a.jpg", "Rex"),  # a face that would be made from its box
     ]
     history = ops.undo_label()
-    dry = ops.import_names(claims, dry_run=True)
+    dry = import_claims(ops, claims, dry_run=True)
     assert ops.repo.by_name("Alice") is None and ops.undo_label() == history
     assert FaceRepository(database).count() == 2
-    real = ops.import_names(claims[:2])
+    real = import_claims(ops, claims[:2])
     assert [a[1] for a in dry.assigned] == ["Alice", "Rex"] and len(dry.conflicts) == 1
     assert [a[1] for a in real.assigned] == ["Alice"] and real.conflicts == dry.conflicts
 

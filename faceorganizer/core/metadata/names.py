@@ -27,7 +27,8 @@ from faceorganizer.core.metadata.regions import (
     read_photo_regions,
     stored_to_displayed,
 )
-from faceorganizer.core.people.ops import NameClaim, NameImportResult, PeopleOps
+from faceorganizer.core.people.name_claims import NameClaim, NameImportResult, import_claims
+from faceorganizer.core.people.ops import PeopleOps
 from faceorganizer.core.people.text import clean_name, name_key
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.regions import PhotoFrame, face_boxes, photos_for_import
@@ -300,7 +301,7 @@ def import_names(
         # names without boxes: in a scan only one photo at a time can say which face is whom
         claims.extend(_eliminate(database, listed, frames, claims, report, groups=False))
     if claims:
-        report.result = PeopleOps(database).import_names(claims)
+        report.result = import_claims(PeopleOps(database), claims)
     return report
 
 
@@ -402,7 +403,7 @@ def import_foreign(
     if listed and not stop():
         claims.extend(_eliminate(database, listed, placed_frames, claims, report, groups=True))
     if claims and not stop():
-        report.result = PeopleOps(database).import_names(claims, dry_run=dry_run)
+        report.result = import_claims(PeopleOps(database), claims, dry_run=dry_run)
     return report
 
 
