@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from faceorganizer.core.library import Library, StoreError
-from faceorganizer.core.settings import check_data_dir, default_db_path
+from faceorganizer.core.library import Library, StoreError, check_data_dir, default_db_path
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from faceorganizer.cli.common import add_db_option, open_library
-from faceorganizer.core.evaluate.labelled import read_label_csv
+from faceorganizer.core.library.measuring import read_label_csv
 
 
 def register(sub: Any) -> None:
@@ -31,15 +31,14 @@ def register(sub: Any) -> None:
 
 
 def _ours(vectors: np.ndarray, photo_ids: np.ndarray) -> np.ndarray:
-    from faceorganizer.core.people.cluster import cluster_faces
-    from faceorganizer.core.people.grouping import GroupingOptions
+    from faceorganizer.core.library.measuring import GroupingOptions, cluster_faces
 
     return cluster_faces(vectors, groups=photo_ids, params=GroupingOptions().cluster)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print BCubed and pairwise scores."""
-    from faceorganizer.core.evaluate import peers
+    from faceorganizer.core.library.measuring import peers
 
     if args.pairs is None and args.labels is None:
         print("error: give --labels CSV and/or --pairs CSV", file=sys.stderr)
@@ -96,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from faceorganizer.core.evaluate.simulate import simulate_user
-    from faceorganizer.core.settings import default_db_path
+    from faceorganizer.core.library import default_db_path
+    from faceorganizer.core.library.measuring import simulate_user
 
     labels = read_label_csv(args.labels)
     people = open_library(args, readonly=args.db is not None).labelled_people(labels)
@@ -122,7 +121,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _pairs(args: argparse.Namespace) -> int:
-    from faceorganizer.core.models.manifest import load_pack
+    from faceorganizer.core.library.models import load_pack
 
     threshold = load_pack().thresholds.get("same_person_cosine", 0.363)
     r = open_library(args, readonly=True).verify_pairs(args.pairs, threshold)

@@ -10,7 +10,7 @@ from typing import Any
 
 from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.cli.text import shown
-from faceorganizer.core.people.ops import PeopleError
+from faceorganizer.core.library.errors import PeopleError
 
 
 def register(sub: Any) -> None:

@@ -194,9 +194,12 @@ def explain(exc: BaseException) -> tuple[int, str | None]:
         database_damaged,
         database_error_text,
     )
-    from faceorganizer.core.models.manifest import ModelError
-    from faceorganizer.core.people.ops import PeopleError
-    from faceorganizer.core.photos.decode import DecodeError
+    from faceorganizer.core.library.errors import (
+        DecodeError,
+        LabelFileError,
+        ModelError,
+        PeopleError,
+    )
 
     if isinstance(exc, KeyboardInterrupt):
         return 1, "interrupted; what was finished is stored"
@@ -214,8 +217,6 @@ def explain(exc: BaseException) -> tuple[int, str | None]:
         return 1, str(exc)
     if isinstance(exc, ModelError | StoreError | DecodeError):
         return 2, str(exc)
-    from faceorganizer.core.evaluate.labelled import LabelFileError
-
     if isinstance(exc, LabelFileError):
         return 2, str(exc)
     if isinstance(exc, PeopleError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from faceorganizer.core.models.manifest import list_packs, verify_pack
+from faceorganizer.core.library.models import list_packs, verify_pack
 
 
 def register(sub: Any) -> None:
@@ -18,7 +18,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """List, verify or fetch the model packs."""
     if args.action == "fetch":
-        from faceorganizer.core.models.fetch import fetch_all
+        from faceorganizer.core.library.models import fetch_all
 
         for line in fetch_all():
             print(line)

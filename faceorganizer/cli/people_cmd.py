@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.cli.text import shown
-from faceorganizer.core.people.ops import NameTaken, PeopleError
+from faceorganizer.core.library.errors import NameTaken, PeopleError
 from faceorganizer.core.records import Changes
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def _with_ops(args: argparse.Namespace, fn: Any) -> int:
 
 def cmd_cluster(args: argparse.Namespace) -> int:
     """Group faces into people."""
-    from faceorganizer.core.people.grouping import GroupingOptions
+    from faceorganizer.core.library.measuring import GroupingOptions
 
     options = GroupingOptions(incremental=args.incremental, doubtful=args.doubtful).with_method(
         args.method, args.threshold

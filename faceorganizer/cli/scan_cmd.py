@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faceorganizer.cli import validate
 from faceorganizer.cli.common import add_db_option, open_library
 from faceorganizer.cli.text import shown
-from faceorganizer.core.faces.scan import ScanProgress, ScanSummary
-from faceorganizer.core.library.scanning import ScanHooks, ScanRequest
+from faceorganizer.core.library.scanning import ScanHooks, ScanRequest, regions_line
 from faceorganizer.core.records import DEFAULT_DETECT_SCORE, EngineOptions
+
+if TYPE_CHECKING:
+    from faceorganizer.core.library.scanning import ScanProgress, ScanSummary
 
 
 def register(sub: Any) -> None:
@@ -77,11 +79,9 @@ def print_summary(s: ScanSummary, *, people: int) -> None:
     for path in s.vanished:
         print(f"vanished: {shown(path)}: removed or moved during the scan")
     state = "cancelled" if s.cancelled else "done"
-    from faceorganizer.core.metadata.names import RegionCounts
-
     for path, reason in s.metadata_problems:
         print(f"metadata: {shown(path)}: {shown(reason)}")
-    print((s.regions or RegionCounts()).line())
+    print(regions_line(s))
     print(
         f"summary: seen={s.seen} processed={s.processed} unchanged={s.unchanged} moved={s.moved}"
         f" skipped={len(s.skipped)} deleted={s.deleted} faces={s.faces_found}"

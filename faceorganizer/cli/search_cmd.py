@@ -37,18 +37,18 @@ def register(sub: Any) -> None:
 
 def _faces_of(paths: list[str], device: str) -> list[list[Any]] | None:
     """Faces of each photo; None (after an error line on stderr) if one cannot be read."""
-    from faceorganizer.core.faces.pipeline import FaceEngine
-    from faceorganizer.core.photos.decode import DecodeError
+    from faceorganizer.core.library.comparing import load_photo
+    from faceorganizer.core.library.errors import DecodeError
+    from faceorganizer.core.library.finding import Finder
     from faceorganizer.core.records import EngineOptions
-    from faceorganizer.core.search.compare import load_photo
 
     try:
         photos = [load_photo(p) for p in paths]
     except DecodeError as exc:
         print(f"error: {shown(exc)}", file=sys.stderr)
         return None
-    engine = FaceEngine(EngineOptions(device=device))
-    return [engine.analyse(photo) for photo in photos]
+    finder, options = Finder(), EngineOptions(device=device)  # the engine loaded once
+    return [finder.analyse(photo, options) for photo in photos]
 
 
 def _box(box: tuple[float, float, float, float]) -> list[float]:
@@ -57,7 +57,7 @@ def _box(box: tuple[float, float, float, float]) -> list[float]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare the faces of two photos."""
-    from faceorganizer.core.search.compare import (
+    from faceorganizer.core.library.comparing import (
         compare_faces,
         describe,
         thresholds,
@@ -110,7 +110,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     """Find the faces of a photo in the library."""
-    from faceorganizer.core.photos.decode import DecodeError
+    from faceorganizer.core.library.errors import DecodeError
     from faceorganizer.core.records import EngineOptions
 
     if args.top < 1:

@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
 
 def cmd_write(args: argparse.Namespace) -> int:
     """Write sidecars; one line per file and a summary line (exit 1 when a write failed)."""
-    from faceorganizer.core.export.xmp import XmpError
+    from faceorganizer.core.library.errors import XmpError
 
     def on_sigterm(signum: int, frame: object) -> None:
         # like Ctrl-C: the sidecar being written is removed, the written ones stay, and the

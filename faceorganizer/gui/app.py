@@ -31,6 +31,9 @@ def run_app(
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    # the data folder before the use cases: a second start hands its photos to the first and
+    # exits before importing them (core.library loads numpy: 0.5-2 s); the one exception to
+    # "below core.library only the records" (pyproject.toml)
     from faceorganizer.core.settings import APP_NAME, data_dir
     from faceorganizer.gui import single_instance
 

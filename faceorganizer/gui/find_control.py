@@ -53,7 +53,7 @@ class FindControl(WindowBase):
             ]
 
         def failed(exc: BaseException) -> None:
-            from faceorganizer.core.photos.decode import DecodeError
+            from faceorganizer.core.library.errors import DecodeError
 
             why = str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
             self.find_view.show_message(f"Find: {name}", f"Cannot read this photo: {why}")
@@ -77,7 +77,7 @@ class FindControl(WindowBase):
         library, title = self.library, f"Find this face: {os.path.basename(face.path)}"
 
         def job(_ctx: JobContext) -> list[FoundFace]:
-            from faceorganizer.core.photos.thumbnails import face_thumbnail
+            from faceorganizer.core.library.pixels import face_thumbnail
 
             found = library.find_face(face_id, top=FIND_TOP)
             try:
@@ -146,7 +146,7 @@ class FindControl(WindowBase):
             dialog.show_verdict("No answer", f"no faces found in {', '.join(empty)}", "")
 
         def failed(exc: BaseException) -> None:
-            from faceorganizer.core.photos.decode import DecodeError
+            from faceorganizer.core.library.errors import DecodeError
 
             why = str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
             dialog.show_verdict("No answer", f"Cannot read a photo: {why}", "")
@@ -184,7 +184,7 @@ class FindControl(WindowBase):
         dialog = self._compare_dialog()
 
         def job(_ctx: JobContext) -> tuple[Any, list[Any]]:
-            from faceorganizer.core.photos.thumbnails import face_thumbnail
+            from faceorganizer.core.library.pixels import face_thumbnail
 
             done = library.compare_faces(faces[0], faces[1])
             images: list[Any] = []
@@ -221,7 +221,7 @@ class FindControl(WindowBase):
         return self.compare_dialog
 
     def _show_verdict(self, dialog: Any, similarity: float) -> None:
-        from faceorganizer.core.search.compare import describe, thresholds_text, verdict
+        from faceorganizer.core.library.comparing import describe, thresholds_text, verdict
 
         words = verdict(similarity)
         dialog.show_verdict(

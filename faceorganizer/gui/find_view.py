@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceorganizer.core.library.comparing import DIFFERENT
+from faceorganizer.core.library.finding import PEOPLE_SHOWN
 from faceorganizer.core.records import FaceRef, PersonItem
-from faceorganizer.core.search.compare import DIFFERENT
 from faceorganizer.gui.captions import distinct_captions, photos_text
 from faceorganizer.gui.menus import page_title
 from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache, bgr_to_qimage
 
-PEOPLE_SHOWN = 5  # people listed per query face (the library gathers their photos)
 UNNAMED_ID = re.compile(r"^unnamed group \d+$")  # the core's label: no ids on screen
 THUMB_SIZE = 128
 FACE_ICON = 56  # each found person's face beside its name

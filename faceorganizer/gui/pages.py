@@ -180,7 +180,7 @@ class Pages(WindowBase):
         library = self.library
 
         def load(ctx: JobContext) -> Any:
-            from faceorganizer.core.photos.decode import read_and_decode
+            from faceorganizer.core.library.pixels import read_and_decode
 
             path, faces = library.photo(photo_id)
             if path is None or ctx.should_stop():

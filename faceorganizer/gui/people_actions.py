@@ -61,7 +61,7 @@ class PeopleActions(WindowBase):
         )
 
     def _op_error(self, exc: BaseException) -> None:
-        from faceorganizer.core.people.ops import PeopleError
+        from faceorganizer.core.library.errors import PeopleError
 
         if isinstance(exc, PeopleError):
             self.statusBar().showMessage(str(exc), 8000)
@@ -106,7 +106,7 @@ class PeopleActions(WindowBase):
 
     def name_person(self, pid: int, name: str) -> None:
         """Name a person; a name someone else has offers to merge them."""
-        from faceorganizer.core.people.ops import NameTaken
+        from faceorganizer.core.library.errors import NameTaken
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, NameTaken):

@@ -272,7 +272,7 @@ class PeopleFlows(QObject):
     ) -> None:
         """Name a face; an odd face of a group asks first (showing the group's faces), and so
         does a face whose photo already shows that person."""
-        from faceorganizer.core.people.naming import AskScope
+        from faceorganizer.core.library.errors import AskScope
 
         again = self._same_photo_or(lambda: self.name_face(face_id, name, scope, True))
 
@@ -291,7 +291,7 @@ class PeopleFlows(QObject):
     def _same_photo_or(self, anyway: Any) -> Any:
         """An error handler: ``SamePhoto`` asks (showing both faces) and runs ``anyway`` when
         the user agrees; any other error is reported as usual."""
-        from faceorganizer.core.people.same_photo import SamePhoto
+        from faceorganizer.core.library.errors import SamePhoto
 
         def failed(exc: BaseException) -> None:
             if not isinstance(exc, SamePhoto):

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from faceorganizer.core.settings import APP_NAME, data_dir, default_db_path
+from faceorganizer.core.library import APP_NAME, data_dir, default_db_path
 
 DEVICES = ("auto", "cpu", "cuda")
 METHODS = ("agglomerative", "hdbscan")

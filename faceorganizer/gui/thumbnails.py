@@ -52,7 +52,7 @@ def set_cover_icon(item: Any, thumbs: Any, person: Any) -> None:
 
 def load_thumbnail(key: ThumbKey) -> QImage:
     """Decode one thumbnail (runs on a worker thread)."""
-    from faceorganizer.core.photos.thumbnails import face_thumbnail, photo_thumbnail
+    from faceorganizer.core.library.pixels import face_thumbnail, photo_thumbnail
 
     if key.box is not None:
         return bgr_to_qimage(face_thumbnail(key.path, key.box, key.size))

@@ -285,7 +285,7 @@ class WindowExtras(QObject):
             return
 
         def job(_ctx: JobContext) -> tuple[FaceRef | None, str, Any]:
-            from faceorganizer.core.photos.thumbnails import face_thumbnail
+            from faceorganizer.core.library.pixels import face_thumbnail
             from faceorganizer.gui.thumbnails import bgr_to_qimage
 
             drawn = library.add_drawn_face(photo_id, box)
@@ -333,14 +333,13 @@ class WindowExtras(QObject):
 
 
 def manual_face_adder() -> Any:
-    """Whether the core can embed a face from a box (``Library.add_drawn_face`` does it): the
-    core's ``add_face`` (``add_face(database, photo_id, box) -> face id``,
-    built with the metadata-region import), or None while the library has none."""
+    """Whether the core can embed a face from a box: ``Library.add_drawn_face``, or None
+    while the library has none."""
     try:
-        from faceorganizer.core.people import manual
+        from faceorganizer.core.library import Library
     except ImportError:
         return None
-    return getattr(manual, "add_face", None)
+    return getattr(Library, "add_drawn_face", None)
 
 
 def _menus(win: Any) -> list[QMenu]:

@@ -8,6 +8,11 @@ returns plain data. The pieces it composes live in ``scanning`` (scan, then grou
 """
 
 from faceorganizer.core.library.library import Library, PersonPage
+
+# plain values and rules the faces show or follow: the app's name and data folder, the default
+# library, and the one rule by which names compare (a picker sorts and matches by it)
+from faceorganizer.core.people.text import name_key
+from faceorganizer.core.settings import APP_NAME, check_data_dir, data_dir, default_db_path
 from faceorganizer.core.store.db import (
     StoreError,
     StoreWriteError,
@@ -31,10 +36,15 @@ def database_damaged(exc: BaseException) -> bool:
 
 
 __all__ = [
+    "APP_NAME",
     "Library",
     "PersonPage",
     "StoreError",
     "StoreWriteError",
+    "check_data_dir",
+    "data_dir",
     "database_damaged",
     "database_error_text",
+    "default_db_path",
+    "name_key",
 ]

@@ -11,12 +11,41 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from faceorganizer.core.records import FaceRef
+
+# the verdict's words and thresholds, and the one way to read a photo to compare, for the faces
+# (``compare``, the window's Compare dialog and find view): re-exported, nothing below them
+from faceorganizer.core.search.compare import (
+    DIFFERENT,
+    DIFFERENT_THRESHOLD,
+    compare_faces,
+    describe,
+    load_photo,
+    thresholds,
+    thresholds_text,
+    verdict,
+)
 from faceorganizer.core.store.db import Database
 
 if TYPE_CHECKING:
     from faceorganizer.core.photos.decode import DecodedPhoto
     from faceorganizer.core.records import EngineOptions
     from faceorganizer.core.search.compare import PairComparison
+
+
+__all__ = [
+    "DIFFERENT",
+    "DIFFERENT_THRESHOLD",
+    "FaceComparison",
+    "PhotoComparison",
+    "compare_faces",
+    "compare_photos",
+    "compare_stored_faces",
+    "describe",
+    "load_photo",
+    "thresholds",
+    "thresholds_text",
+    "verdict",
+]
 
 
 @dataclass
@@ -52,8 +81,6 @@ def compare_photos(
 ) -> PhotoComparison:
     """Find the faces of two photos (neither is added to the library) and compare the largest
     of each (``DecodeError`` names a photo that cannot be read)."""
-    from faceorganizer.core.search.compare import compare_faces, load_photo
-
     photos = (load_photo(path_a), load_photo(path_b))
     faces_a, faces_b = (analyse(p, options) for p in photos)
     return PhotoComparison(
@@ -63,7 +90,6 @@ def compare_photos(
 
 def compare_stored_faces(db: Database, face_a: int, face_b: int) -> FaceComparison:
     """Compare two faces of the library (``LookupError`` for a face that is gone)."""
-    from faceorganizer.core.search.compare import compare_faces
     from faceorganizer.core.store.browse import faces_by_id
     from faceorganizer.core.store.faces import FaceRepository
 

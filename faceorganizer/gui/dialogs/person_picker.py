@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceorganizer.core.people.text import name_key
+from faceorganizer.core.library import name_key
+from faceorganizer.core.library.comparing import DIFFERENT_THRESHOLD as DIFFERENT
 from faceorganizer.core.records import PersonItem
-from faceorganizer.core.search.compare import DIFFERENT_THRESHOLD as DIFFERENT
 from faceorganizer.gui.captions import distinct_captions, photos_text, unnamed_caption
 from faceorganizer.gui.dialogs.sizing import fit_title
 
