@@ -11,7 +11,8 @@ import pytest
 
 from faceorganizer.core.metadata.names import same_face
 from faceorganizer.core.metadata.regions import SidecarFinder, map_point
-from faceorganizer.core.people.ops import NameClaim, PeopleOps
+from faceorganizer.core.people.name_claims import NameClaim, import_claims
+from faceorganizer.core.people.ops import PeopleOps
 from faceorganizer.core.photos.orientation import orient
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.faces import FaceRepository
@@ -38,11 +39,12 @@ def db(tmp_path: Path) -> Database:
 def test_import_is_one_undoable_operation_returning_its_changes(db: Database) -> None:
     ops = PeopleOps(db)
     new = new_face(flat_unit(), box=(60, 100, 40, 40))
-    result = ops.import_names(
+    result = import_claims(
+        ops,
         [
             NameClaim(1, "/lib/a.jpg", "Alice", face_id=1),
             NameClaim(1, "/lib/a.jpg", "Rex", new_face=new, pack_id="p"),
-        ]
+        ],
     )
     assert [n for _, n, _ in result.assigned] == ["Alice", "Rex"]
     assert sorted(result.created_people) == ["Alice", "Rex"]
@@ -59,10 +61,10 @@ def test_import_is_one_undoable_operation_returning_its_changes(db: Database) ->
 def test_a_confirmed_face_of_someone_else_is_a_conflict(db: Database) -> None:
     ops = PeopleOps(db)
     ops.create_person("Dora", [1])
-    result = ops.import_names([NameClaim(1, "/lib/a.jpg", "Erin", face_id=1)])
+    result = import_claims(ops, [NameClaim(1, "/lib/a.jpg", "Erin", face_id=1)])
     assert result.assigned == [] and "confirmed as Dora" in result.conflicts[0][3]
     assert result.history_id is None and not result.changes
-    again = ops.import_names([NameClaim(1, "/lib/a.jpg", "dora", face_id=1)])
+    again = import_claims(ops, [NameClaim(1, "/lib/a.jpg", "dora", face_id=1)])
     assert again.already == [("/lib/a.jpg", "dora", 1)]
 
 

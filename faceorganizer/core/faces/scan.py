@@ -365,7 +365,7 @@ def scan_library(
     is asked for, so that what was written is committed first and other writers get in.
     """
     how = options or ScanOptions()
-    options_, workers, engines, batch = how.engine_options, how.workers, how.engines, how.batch
+    found_by, workers, engines, batch = how.engine_options, how.workers, how.engines, how.batch
     prefetch, thumbnails, timings, rescan = how.prefetch, how.thumbnails, how.timings, how.rescan
     started = time.monotonic()
     summary = ScanSummary()
@@ -411,10 +411,10 @@ def scan_library(
         progress(state)
 
     given = [] if engine is None else [engine] if isinstance(engine, FaceEngine) else list(engine)
-    plan = _plan(options_ or EngineOptions(), workers, given, batch, bool(todo), engines)
+    plan = _plan(found_by or EngineOptions(), workers, given, batch, bool(todo), engines)
     summary.workers = plan.engines
-    budget = thread_budget(options_.threads if options_ else None)
-    analysers = _Engines(options_, plan.threads, given)
+    budget = thread_budget(found_by.threads if found_by else None)
+    analysers = _Engines(found_by, plan.threads, given)
     analysers.timed = timings
     stages: dict[str, float] = {"read+decode": 0.0, "write": 0.0, "wait": 0.0}
     claimed: set[int] = set()
