@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.people import PeopleRepository
+from tests.builders import face_ref, person_item
 
 IDS = re.compile(r"group \d|#\d|person \d|\(s\)")
 
@@ -64,8 +65,10 @@ def test_naming_a_face_in_the_viewer_names_its_whole_group(qtbot: Any, library_w
 
 # -- 3: the chooser ---------------------------------------------------------------------------
 def _item(pid: int, name: str | None, photos: int, path: str) -> PersonItem:
-    cover = FaceRef(pid * 10, pid, path, (0, 0, 10, 10), 0.9, pid, name)
-    return PersonItem(pid, name, False, photos, photos, cover)
+    cover = face_ref(
+        pid * 10, photo_id=pid, path=path, box=(0, 0, 10, 10), person_id=pid, person_name=name
+    )
+    return person_item(pid, name, faces=photos, cover=cover)
 
 
 def test_chooser_ranks_by_likeness_never_preselects_a_doubt_and_keeps_clear(qtbot: Any) -> None:
@@ -148,8 +151,8 @@ def test_suggestion_buttons_say_what_they_act_on(qtbot: Any) -> None:
 
     view = PersonView(ThumbnailCache(Jobs()))
     qtbot.addWidget(view)
-    view.set_person(PersonItem(1, "Katy Perry", False, 4, 4))
-    faces = [FaceRef(i, i, f"/p/{i}.jpg", (0, 0, 9, 9), 0.9) for i in range(8)]
+    view.set_person(person_item(1, "Katy Perry", faces=4))
+    faces = [face_ref(i) for i in range(8)]
     view.set_suggestions(faces, {f.id: 0.5 for f in faces})
     assert view.yes_button.text() == "Yes to all 8" and view.no_button.text() == "No to all 8"
     sel = view.suggest_grid.selectionModel()
@@ -443,7 +446,7 @@ def test_face_boxes_are_clipped_to_the_photo(qtbot: Any) -> None:
     qtbot.addWidget(canvas)
     canvas.resize(800, 600)
     image = QImage(400, 300, QImage.Format.Format_RGB32)
-    face = FaceRef(1, 1, "/p/a.jpg", (350.0, -20.0, 120.0, 100.0), 0.9)
+    face = face_ref(1, path="/p/a.jpg", box=(350.0, -20.0, 120.0, 100.0))
     canvas.set_photo(image, 1.0, [face])
     target, _k = canvas._target()
     box = canvas.box_rect(face)

@@ -18,14 +18,15 @@ from faceorganizer.gui.people_model import (
 )
 from faceorganizer.gui.photos_model import PathRole, PhotoListModel
 from faceorganizer.gui.thumbnails import ThumbKey
+from tests.builders import face_ref, person_item
 
 
 def face(fid: int, path: str = "/p/a.jpg") -> FaceRef:
-    return FaceRef(fid, fid * 10, path, (1.0, 2.0, 30.0, 40.0), 0.9)
+    return face_ref(fid, photo_id=fid * 10, path=path, box=(1.0, 2.0, 30.0, 40.0))
 
 
 def person(pid: int, name: str | None, faces: int, photos: int | None = None) -> PersonItem:
-    return PersonItem(pid, name, False, faces, photos or faces, face(pid))
+    return person_item(pid, name, faces=faces, photos=photos or faces, cover=face(pid))
 
 
 class FakeThumbs:
@@ -158,9 +159,18 @@ def test_faces_drawn_by_hand_or_from_the_file_say_so(qapp: Any) -> None:
     box = (1.0, 2.0, 30.0, 40.0)
     model.set_faces(
         [
-            FaceRef(1, 1, "/p/a.jpg", box, 0.9),
-            FaceRef(2, 1, "/p/a.jpg", box, 0.0, flags=FLAG_MANUAL | FLAG_BOX_ALIGNED),
-            FaceRef(3, 1, "/p/b.jpg", box, 0.8, flags=FLAG_FROM_METADATA),
+            face_ref(1, photo_id=1, path="/p/a.jpg", box=box),
+            face_ref(
+                2,
+                photo_id=1,
+                path="/p/a.jpg",
+                box=box,
+                quality=0.0,
+                flags=FLAG_MANUAL | FLAG_BOX_ALIGNED,
+            ),
+            face_ref(
+                3, photo_id=1, path="/p/b.jpg", box=box, quality=0.8, flags=FLAG_FROM_METADATA
+            ),
         ]
     )
     rows = [model.index(r, 0) for r in range(3)]

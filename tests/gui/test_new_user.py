@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication, QLabel
 
+from tests.builders import face_ref, person_item
 from tests.gui.test_as_a_user import IDS, _idle, _open_person
 
 
@@ -110,8 +111,6 @@ def test_viewer_chooser_offers_the_faces_own_group(qtbot: Any, library_window: A
 
 # -- 3: find results tell alike groups apart ---------------------------------------------------
 def test_find_results_show_each_groups_face_and_size_and_read_differently(qtbot: Any) -> None:
-
-    from faceorganizer.core.records import FaceRef, PersonItem
     from faceorganizer.core.search.find import FaceResult, PersonScore
     from faceorganizer.gui.find_view import FindView, FoundFace
     from faceorganizer.gui.thumbnails import ThumbnailCache
@@ -121,12 +120,12 @@ def test_find_results_show_each_groups_face_and_size_and_read_differently(qtbot:
         return PersonScore(pid, f"unnamed group {pid}", s, 3, pid * 10, "possibly", 0.5)
 
     people = {
-        41: PersonItem(41, None, False, 5, 5),
-        42: PersonItem(42, None, False, 5, 5),
-        43: PersonItem(43, None, False, 3, 3),
-        7: PersonItem(7, "Brad Pitt", False, 12, 12),
+        41: person_item(41, faces=5),
+        42: person_item(42, faces=5),
+        43: person_item(43, faces=3),
+        7: person_item(7, "Brad Pitt", faces=12),
     }
-    faces = {p * 10: FaceRef(p * 10, p, f"/p/{p}.jpg", (0, 0, 9, 9), 0.9, p) for p in people}
+    faces = {p * 10: face_ref(p * 10, photo_id=p, person_id=p) for p in people}
     ranked = [score(7, 0.62), score(41, 0.35), score(42, 0.33), score(43, 0.31)]
     result = FaceResult(0, (0, 0, 9, 9), [], ranked)
     jobs = Jobs()
@@ -200,13 +199,12 @@ def test_photos_action_says_whose_photos(qtbot: Any, library_window: Any) -> Non
 
 
 def test_find_results_leave_out_people_judged_different(qtbot: Any) -> None:
-    from faceorganizer.core.records import PersonItem
     from faceorganizer.core.search.find import FaceResult, PersonScore
     from faceorganizer.gui.find_view import FindView, FoundFace
     from faceorganizer.gui.thumbnails import ThumbnailCache
     from faceorganizer.gui.worker import Jobs
 
-    people = {1: PersonItem(1, "Ann", False, 4, 4), 2: PersonItem(2, None, False, 3, 3)}
+    people = {1: person_item(1, "Ann", faces=4), 2: person_item(2, faces=3)}
     ranked = [
         PersonScore(1, "Ann", 0.7, 3, 10, "same person", 0.99),
         PersonScore(2, "unnamed group 2", 0.2, 3, 20, "different people", 0.2),
@@ -223,15 +221,14 @@ def test_find_results_leave_out_people_judged_different(qtbot: Any) -> None:
 
 # -- questions and merges show two sides that never read the same --------------------------------
 def test_two_sides_of_a_question_or_merge_read_differently() -> None:
-    from faceorganizer.core.records import PersonItem
     from faceorganizer.gui.captions import pair_captions, side_captions
 
-    a, b = PersonItem(41, None, False, 3, 3), PersonItem(42, None, False, 3, 3)
+    a, b = person_item(41, faces=3), person_item(42, faces=3)
     assert pair_captions(a, b) == (
         "An unnamed group of 3 photos",
         "Another unnamed group of 3 photos",
     )
-    named = PersonItem(7, "Brad Pitt", False, 12, 12)
-    sides = side_captions([named, a, b, PersonItem(43, None, False, 3, 3), None])
+    named = person_item(7, "Brad Pitt", faces=12)
+    sides = side_captions([named, a, b, person_item(43, faces=3), None])
     assert sides[0] == "Brad Pitt · 12 photos" and sides[3] == "A third unnamed group of 3 photos"
     assert len(set(sides)) == len(sides) and not any(IDS.search(t) for t in sides)

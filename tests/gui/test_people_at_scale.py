@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from faceorganizer.core.records import FaceRef, PersonItem
+from faceorganizer.core.records import PersonItem
 from faceorganizer.gui.people_model import PersonListModel
 from faceorganizer.gui.people_view import PeopleView
 from faceorganizer.gui.unsorted_view import UnsortedView
+from tests.builders import face_ref, person_item
 from tests.gui.test_models import FakeThumbs
 
 
 def _person(pid: int, name: str | None, faces: int, latest: str | None = None) -> PersonItem:
-    cover = FaceRef(pid, pid, f"/p/{pid}.jpg", (0, 0, 9, 9), 0.9)
-    return PersonItem(pid, name, False, faces, faces, cover, None, latest)
+    return person_item(pid, name, faces=faces, cover=face_ref(pid), latest=latest)
 
 
 def test_small_groups_fold_into_one_entry_in_a_large_library(qtbot: Any) -> None:
@@ -71,12 +71,12 @@ def test_unsorted_faces_come_a_page_at_a_time(qtbot: Any) -> None:
     view.need_page.connect(lambda offset, q: asked.append((offset, q)))
     view.reload()
     assert asked == [(0, 0.0)]
-    faces = [FaceRef(i, i, f"/p/{i}.jpg", (0, 0, 9, 9), 0.5) for i in range(1, 601)]
+    faces = [face_ref(i, quality=0.5) for i in range(1, 601)]
     view.add_page(0, faces, 50_000)
     assert view.faces.rowCount() == 600 and "showing 600" in view.subtitle.text()
     view.grid.verticalScrollBar().setValue(view.grid.verticalScrollBar().maximum())
     assert asked[-1] == (600, 0.0)
-    more = [FaceRef(i, i, f"/p/{i}.jpg", (0, 0, 9, 9), 0.4) for i in range(601, 1201)]
+    more = [face_ref(i, quality=0.4) for i in range(601, 1201)]
     view.add_page(600, more, 50_000)
     assert view.faces.rowCount() == 1200
     view.quality.setCurrentIndex(1)  # clear faces only: from the first page again

@@ -8,9 +8,10 @@ from typing import Any
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication
 
-from faceorganizer.core.records import FaceRef, PersonItem
+from faceorganizer.core.records import PersonItem
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.people import PeopleRepository
+from tests.builders import face_ref, person_item
 
 
 def _idle(qtbot: Any, win: Any) -> None:
@@ -18,8 +19,8 @@ def _idle(qtbot: Any, win: Any) -> None:
 
 
 def _person(pid: int, name: str | None, faces: int) -> PersonItem:
-    cover = FaceRef(pid * 10, pid, f"/p/{pid}.jpg", (0, 0, 10, 10), 0.9, pid, name)
-    return PersonItem(pid, name, False, faces, faces, cover)
+    cover = face_ref(pid * 10, photo_id=pid, box=(0, 0, 10, 10), person_id=pid, person_name=name)
+    return person_item(pid, name, faces=faces, cover=cover)
 
 
 def test_move_to_shows_faces_ranked_like_who_is_this(qtbot: Any, library_window: Any) -> None:
@@ -110,7 +111,9 @@ def test_find_shows_the_cover_the_people_page_shows(qtbot: Any, library_window: 
     pid = win.people_model.ids()[0]
     item = win.people_model.item(pid)
     assert item is not None and item.cover is not None
-    other = FaceRef(999999, 1, "/elsewhere.jpg", (1, 2, 3, 4), 0.5, pid, None)
+    other = face_ref(
+        999999, photo_id=1, path="/elsewhere.jpg", box=(1, 2, 3, 4), quality=0.5, person_id=pid
+    )
     result = SimpleNamespace(
         people=[SimpleNamespace(person_id=pid, person=None, score=0.6, verdict="same person",
                                 best_face_id=other.id)],

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from faceorganizer.core.records import FaceRef, PersonItem
+from faceorganizer.core.records import FaceRef
 from faceorganizer.gui.captions import age_on, age_text, taken_text
 from faceorganizer.gui.person_view import PersonView
 from faceorganizer.gui.photo_view import when_and_ages
+from tests.builders import face_ref, person_item
 from tests.gui.test_models import FakeThumbs
 
 
 def _face(fid: int, taken: str | None, quality: float = 0.5) -> FaceRef:
-    return FaceRef(fid, fid, f"/p/{fid}.jpg", (0, 0, 9, 9), quality, 1, "Anna", 0, taken,
-                   "2015-04-02")  # fmt: skip
+    return face_ref(fid, quality=quality, person_id=1, person_name="Anna", taken=taken,
+                    person_born="2015-04-02")  # fmt: skip
 
 
 def test_the_person_page_is_grouped_by_year_newest_first(qtbot: Any) -> None:
     view = PersonView(FakeThumbs())  # type: ignore[arg-type]
     qtbot.addWidget(view)
-    view.set_person(PersonItem(1, "Anna", False, 5, 5, None, "2015-04-02"))
+    view.set_person(person_item(1, "Anna", faces=5, born="2015-04-02"))
     faces = [
         _face(1, "2016-05-01T10:00:00", 0.9),
         _face(2, None),

@@ -59,11 +59,6 @@ class EngineCache:
                     self.loaded += 1
         return engine
 
-    def engines(self) -> list[FaceEngine]:
-        """Every engine held, in the order they were added."""
-        with self._lock:
-            return list(self._engines.values())
-
 
 _shared = EngineCache()
 shared_lock = threading.Lock()  # one region embedded at a time with a shared engine

@@ -197,6 +197,7 @@ class _Engines:
         self.slots = 0  # threads that took a slot
         self.first: FaceEngine | None = given[0] if given else None
         self.timed = False  # engines add up their stage seconds (``ScanSummary.stage_seconds``)
+        self.used: list[FaceEngine] = []  # the engines this scan ran (a given one may idle)
 
     def get(self) -> FaceEngine:
         engine: FaceEngine | None = getattr(self.local, "engine", None)
@@ -209,12 +210,13 @@ class _Engines:
             self.local.engine = engine
             with self.lock:
                 self.first = self.first or engine
+                self.used.append(engine)
         return engine
 
     def stage_seconds(self) -> dict[str, float]:
         """Seconds each stage took, added over the engines."""
         out: dict[str, float] = {}
-        for engine in self.cache.engines():
+        for engine in self.used:
             for stage, secs in (engine.timings or {}).items():
                 out[stage] = out.get(stage, 0.0) + secs
         return out
