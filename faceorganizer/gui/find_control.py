@@ -160,11 +160,11 @@ class FindControl(WindowBase):
         """The faces selected in the grid of the page shown (a person's faces and suggestions,
         or the unsorted faces)."""
         page = self.stack.currentWidget()
-        unsorted_grid = self.extras.unsorted.grid
+        unsorted_grid = self.pages.unsorted.view.grid
         grids: list[Any]
         if page is self.person_view:
             grids = [self.person_view.grid, self.person_view.suggest_grid]
-        elif page is self.extras.unsorted:
+        elif page is self.pages.unsorted.view:
             grids = [unsorted_grid]
         else:
             return []

@@ -1,7 +1,7 @@
 """What the user does to people and faces: name, merge, hide, move, reject, ignore, undo.
 
 Each action runs one people operation of the library on the ops pool (one thread, so they
-apply in order), then updates the grid and the page that shows what changed.
+apply in order), then broadcasts what changed (``changed.Changed``) to every page.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from faceorganizer.core.people.changes import Changes
+from faceorganizer.gui.changed import Changed
 from faceorganizer.gui.window_base import WindowBase
 from faceorganizer.gui.worker import JobContext
 
@@ -29,7 +31,8 @@ class PeopleActions(WindowBase):
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Run ``fn(Library) -> Changes`` (one of the library's people use cases) on the ops
-        pool, then update the views with the people it changed, read afresh."""
+        pool, then broadcast what changed with the people it changed, read afresh in the same
+        job."""
         library, hidden = self.library, self.show_hidden
 
         def job(_ctx: JobContext) -> Any:
@@ -40,10 +43,8 @@ class PeopleActions(WindowBase):
 
         def done(value: Any) -> None:
             changes, fresh = value
-            if changes is not None:
-                self.people_model.apply(changes, fresh)
-            self._after_change(changes)
-            self.extras.after_change(changes)  # undo offer, Undo/Redo names, counts
+            # every page and the undo history decide what to redraw (None: nothing was done)
+            self.broadcast(Changed(changes or Changes(), fresh))
             if on_done is not None:
                 on_done(changes)
 
@@ -70,25 +71,9 @@ class PeopleActions(WindowBase):
             log.error("operation failed: %s", exc)
             self.add_errors([("(operation)", f"{type(exc).__name__}: {exc}")])
 
-    def _after_change(self, changes: Any) -> None:
-        """Refresh whichever page shows what changed."""
-        page = self.stack.currentWidget()
-        if page is self.person_view:
-            if self.face_mode == "ignored":
-                self.show_ignored()
-            elif self.current_person is not None:
-                if changes is not None and self.current_person in changes.removed_people:
-                    self.show_people()
-                else:
-                    self.load_person(self.current_person)
-        elif page is self.viewer:
-            pid = self.viewer.current()
-            if pid is not None:
-                self._load_photo(pid)
-
     def undo(self) -> None:
         """Undo the last operation on people."""
-        self.extras.flows.undo()
+        self.history.undo()
 
     def rename(self) -> None:
         """Name or rename the selected person."""
@@ -110,7 +95,7 @@ class PeopleActions(WindowBase):
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, NameTaken):
-                self.extras.flows.confirm_merge(exc.existing_id, [pid])  # shows both
+                self.naming.confirm_merge(exc.existing_id, [pid])  # shows both
             else:
                 self._op_error(exc)
 
@@ -131,7 +116,7 @@ class PeopleActions(WindowBase):
         """Merge ``sources`` into ``target`` after asking."""
         if not sources:
             return
-        self.extras.flows.confirm_merge(target, sources)  # both sides' faces and names
+        self.naming.confirm_merge(target, sources)  # both sides' faces and names
 
     def toggle_hidden_person(self) -> None:
         """Hide the selected people (or show them again)."""
@@ -197,7 +182,7 @@ class PeopleActions(WindowBase):
             return
         shown = {f.id: f for f in self.person_view.faces.faces()}
         refs = [shown[f] for f in faces if f in shown]
-        self.extras.flows.move_to(refs, self.current_person)
+        self.naming.move_to(refs, self.current_person)
 
     def _accept_suggested(self, faces: list[int]) -> None:
         pid = self.current_person
@@ -217,7 +202,7 @@ class PeopleActions(WindowBase):
 
     def fix_face(self, face_id: int) -> None:
         """Say who a face in the viewer is (its group follows; see core.people.naming)."""
-        self.extras.who_is(face_id)
+        self.pages.viewer.who_is(face_id)
 
 
 def _set_hidden(library: Any, person: int, hidden: bool) -> Any:

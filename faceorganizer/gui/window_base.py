@@ -1,8 +1,9 @@
 """What the window's parts share: its widgets and state, and the calls between the parts.
 
 The window is assembled from one class per job (``scan_control``, ``find_control``,
-``pages``, ``people_actions``, ``window_menus``); each states here what it expects of the
-others, so every part type-checks on its own.
+``people_actions``, ``window_menus``) and holds its pages (``pages.Pages``), the change
+notification (``changed.ChangeHub``), the naming questions and the undo history; each part
+states here what it expects of the others, so every part type-checks on its own.
 """
 
 from __future__ import annotations
@@ -25,14 +26,18 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.library import Library
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.ask import Ask
+from faceorganizer.gui.changed import Changed, ChangeHub
 from faceorganizer.gui.errors_view import ErrorsPanel
 from faceorganizer.gui.find_view import FindView
+from faceorganizer.gui.naming_questions import NamingQuestions
+from faceorganizer.gui.pages import Pages
 from faceorganizer.gui.people_model import PersonListModel
 from faceorganizer.gui.people_view import PeopleView
 from faceorganizer.gui.person_view import PersonView
 from faceorganizer.gui.photo_view import PhotoGridView, PhotoViewer
 from faceorganizer.gui.settings import AppSettings
 from faceorganizer.gui.thumbnails import ThumbnailCache
+from faceorganizer.gui.undo_history import UndoHistory
 from faceorganizer.gui.welcome_view import WelcomeView
 from faceorganizer.gui.worker import Job, Jobs
 
@@ -60,11 +65,14 @@ class WindowBase(QMainWindow):
     last_summary: Any
     last_scan_pid: int  # the process that scanned the photos last time
     compare_dialog: Any  # the last "Same person?" dialog
-    extras: Any  # window_extras.WindowExtras: unsorted, review, redo, back, help
+    hub: ChangeHub  # told after every write (``broadcast``)
+    pages: Pages  # every page, in the order of the stack
+    naming: NamingQuestions  # who is this?, only this face?, merge?
+    history: UndoHistory  # Undo / Redo and the status bar's offer
     scan_started: float
     scan_pace_from: tuple[int, float] | None  # (photos done, seconds) when the pace is timed from
     scan_heap_frozen: bool  # freeze_heap() ran since the scan started
-    # pages
+    # pages (their views: ``pages`` holds the pages)
     stack: QStackedWidget
     welcome: WelcomeView
     people_view: PeopleView
@@ -83,6 +91,8 @@ class WindowBase(QMainWindow):
     cancel_button: QPushButton
     # actions
     act_scan: QAction
+    act_undo: QAction
+    act_redo: QAction
     act_show_hidden: QAction
     act_unignore: QAction
     act_rename: QAction
@@ -96,28 +106,25 @@ class WindowBase(QMainWindow):
     def add_errors(self, rows: list[tuple[str, str]]) -> None:  # main_window
         raise NotImplementedError
 
-    def refresh_people(self) -> None:  # pages
+    def broadcast(self, change: Changed) -> None:  # main_window
         raise NotImplementedError
 
-    def people_items(self) -> list[PersonItem]:  # pages
+    def refresh_people(self) -> None:  # main_window
         raise NotImplementedError
 
-    def show_people(self) -> None:  # pages
+    def people_items(self) -> list[PersonItem]:  # main_window
         raise NotImplementedError
 
-    def selected_people(self) -> list[int]:  # pages
+    def show_people(self) -> None:  # main_window
         raise NotImplementedError
 
-    def load_person(self, pid: int) -> None:  # pages
+    def selected_people(self) -> list[int]:  # main_window
         raise NotImplementedError
 
-    def show_ignored(self) -> None:  # pages
+    def load_person(self, pid: int) -> None:  # main_window
         raise NotImplementedError
 
-    def open_viewer(self, photo_ids: list[int], start: int) -> None:  # pages
-        raise NotImplementedError
-
-    def _load_photo(self, photo_id: int) -> None:  # pages
+    def open_viewer(self, photo_ids: list[int], start: int) -> None:  # main_window
         raise NotImplementedError
 
     def _person_toolbar(self) -> None:  # window_menus
