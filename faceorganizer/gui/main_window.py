@@ -4,13 +4,15 @@ The GUI thread never opens the database: every read and write is a call of the l
 (``core.library.Library``) run as a job (``worker.Jobs``), and results come back by signal.
 After every write the window broadcasts one ``changed.Changed`` (``self.hub``); each page
 (``pages.Pages``: the one list of them) and the undo history redraw what concerns them.
-Each job of the window lives in its own module: ``scan_control``, ``find_control``,
-``people_actions``, ``naming_questions``, ``undo_history`` and ``window_menus``.
+Each job of the window lives in its own module: ``scan_control``, ``people_actions``,
+``naming_questions``, ``comparisons``, ``undo_history`` and ``window_menus``.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +21,13 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QStackedWidget, QWidget
 
 from faceorganizer.core.library import Library
+from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.ask import Ask
 from faceorganizer.gui.changed import Changed, ChangeHub
+from faceorganizer.gui.comparisons import Comparisons
 from faceorganizer.gui.errors_view import ErrorsPanel
-from faceorganizer.gui.find_control import FIND_TOP, FindControl, local_file
+from faceorganizer.gui.find_page import FIND_TOP, local_file
 from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.naming_questions import NamingQuestions
 from faceorganizer.gui.pages import Pages
@@ -36,6 +40,8 @@ from faceorganizer.gui.thumbnails import ThumbnailCache
 from faceorganizer.gui.undo_history import UndoHistory
 from faceorganizer.gui.window_menus import WindowMenus
 from faceorganizer.gui.worker import Job, JobContext, Jobs
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FIND_TOP",
@@ -58,7 +64,7 @@ class OpenedLibrary:
     photos: int
 
 
-class MainWindow(ScanControl, FindControl, PeopleActions, WindowMenus):
+class MainWindow(ScanControl, WindowMenus):
     """FaceOrganizer's window."""
 
     def __init__(
@@ -92,11 +98,12 @@ class MainWindow(ScanControl, FindControl, PeopleActions, WindowMenus):
         self.face_mode = "person"  # or "ignored"
         self.export_dialog: Any = None
         self.settings_dialog: Any = None
-        self.compare_dialog: Any = None
         self.ops_pending = 0
         self.hub = ChangeHub()  # told after every write: the pages, then the undo history
-        self._build_pages()
         self.naming = NamingQuestions(self)
+        self.people_actions = PeopleActions(self)
+        self.comparisons = Comparisons(self)
+        self._build_pages()
         self.history = UndoHistory(self)
         self.hub.subscribe(self.history)
         self._build_status()
@@ -129,26 +136,23 @@ class MainWindow(ScanControl, FindControl, PeopleActions, WindowMenus):
         self.setCentralWidget(self.stack)
         self.welcome.add_folder.connect(self.add_folder)
         self.people_view.open_person.connect(self.open_person)
-        self.people_view.list.merge_requested.connect(self.merge_people)
+        self.people_view.list.merge_requested.connect(self.people_actions.merge_people)
         self.people_view.open_unsorted.connect(pages.unsorted.show_unsorted)
         self.people_view.open_review.connect(pages.review.show_review)
         self.person_view.back.connect(self.show_people)
         self.person_view.open_face.connect(pages.person.open_face)
-        self.person_view.accept_suggested.connect(self._accept_suggested)
-        self.person_view.reject_suggested.connect(self._reject_suggested)
+        self.person_view.accept_suggested.connect(self.people_actions._accept_suggested)
+        self.person_view.reject_suggested.connect(self.people_actions._reject_suggested)
         self.photos_view.back.connect(self.show_people)
         self.photos_view.open_photo.connect(pages.photos._open_grid_photo)
         self.viewer.back.connect(pages.viewer._viewer_back)
         self.viewer.photo_requested.connect(pages.viewer._load_photo)
-        self.viewer.face_clicked.connect(self.fix_face)
+        self.viewer.face_clicked.connect(self.people_actions.fix_face)
         self.viewer.open_folder.connect(self.open_containing_folder)
-        self.viewer.find_face.connect(self.find_face)
-        self.viewer.hide_others.connect(self.hide_strangers_in_photo)
-        self.find_view.back.connect(self._find_back)
-        self.find_view.open_photo.connect(self._open_found_photo)
+        self.viewer.find_face.connect(pages.find.find_face)
+        self.viewer.hide_others.connect(self.people_actions.hide_strangers_in_photo)
         pages.unsorted.view.back.connect(self.show_people)
         pages.review.view.back.connect(self.show_people)
-        self._find_return: QWidget = self.people_view
         self.setAcceptDrops(True)
         self.errors = ErrorsPanel(self)
         self.errors_dock = QDockWidget("Problems", self)
@@ -187,9 +191,63 @@ class MainWindow(ScanControl, FindControl, PeopleActions, WindowMenus):
         """Show one photo with its faces; arrows move through ``photo_ids``."""
         self.pages.viewer.open_viewer(photo_ids, start)
 
+    def find_by_photo(self, path: str | None = None) -> None:
+        """Who is in this photo? (File ▸ Find by Photo…, a photo dropped or handed over.)"""
+        self.pages.find.find_by_photo(path)
+
     def open_containing_folder(self, path: str) -> None:
         """Open the photo's folder in the file manager."""
         self.pages.viewer.open_containing_folder(path)
+
+    # -- writes ---------------------------------------------------------------------------------
+    def run_op(
+        self,
+        fn: Callable[[Any], Any],
+        *,
+        label: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run ``fn(Library) -> Changes`` (one of the library's people use cases) on the ops
+        pool, then broadcast what changed with the people it changed, read afresh in the same
+        job."""
+        library, hidden = self.library, self.show_hidden
+
+        def job(_ctx: JobContext) -> Any:
+            changes = fn(library)
+            return changes, library.changed_people(changes, include_hidden=hidden)
+
+        self.ops_pending += 1
+
+        def done(value: Any) -> None:
+            changes, fresh = value
+            # every page and the undo history decide what to redraw (None: nothing was done)
+            self.broadcast(Changed(changes if changes is not None else Changes(), fresh))
+            if on_done is not None:
+                on_done(changes)
+
+        def failed(exc: BaseException) -> None:
+            if on_error is not None:
+                on_error(exc)
+            else:
+                self._op_error(exc)
+
+        def ended() -> None:
+            self.ops_pending -= 1
+
+        self.jobs.submit(
+            job, on_result=done, on_error=failed, on_finished=ended, pool="ops", name=label
+        )
+
+    def _op_error(self, exc: BaseException) -> None:
+        from faceorganizer.core.people.ops import PeopleError
+
+        if isinstance(exc, PeopleError):
+            self.statusBar().showMessage(str(exc), 8000)
+            self.ask.info(self, "FaceOrganizer", str(exc))
+        else:
+            log.error("operation failed: %s", exc)
+            self.add_errors([("(operation)", f"{type(exc).__name__}: {exc}")])
 
     def broadcast(self, change: Changed) -> None:
         """Tell every page and the undo history what a write changed."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from faceorganizer.gui.changed import Changed, ChangeHub
-from faceorganizer.gui.find_view import FindView
+from faceorganizer.gui.find_page import FindPage
 from faceorganizer.gui.page import Page
 from faceorganizer.gui.people_page import PeoplePage
 from faceorganizer.gui.person_page import PersonPage
@@ -34,19 +34,6 @@ class WelcomePage(Page):
 
     def library_changed(self, change: Changed) -> None:
         """Nothing: it shows no photo, face or person."""
-
-
-class FindPage(Page):
-    """Find by photo and "Find this face" (the finds themselves: ``find_control``)."""
-
-    view: FindView
-
-    def __init__(self, win: MainWindow) -> None:
-        super().__init__(win, FindView(win.thumbs, win))
-
-    def library_changed(self, change: Changed) -> None:
-        """Nothing: a find's results are the answer at the time it was asked (Find again
-        asks again)."""
 
 
 class Pages:

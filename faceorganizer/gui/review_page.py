@@ -64,4 +64,4 @@ class ReviewPage(Page):
         group = int(question.suggestion.b)
         name = self.win.ask.text(self.win, "Someone new", "Who is this?", "")
         if name and name.strip():
-            self.win.name_person(group, name.strip())
+            self.win.people_actions.name_person(group, name.strip())

@@ -1,9 +1,9 @@
 """What the window's parts share: its widgets and state, and the calls between the parts.
 
-The window is assembled from one class per job (``scan_control``, ``find_control``,
-``people_actions``, ``window_menus``) and holds its pages (``pages.Pages``), the change
-notification (``changed.ChangeHub``), the naming questions and the undo history; each part
-states here what it expects of the others, so every part type-checks on its own.
+The window is assembled from ``scan_control`` and ``window_menus`` and holds its pages
+(``pages.Pages``), the change notification (``changed.ChangeHub``), the people actions, the
+naming questions, the comparisons and the undo history; each part states here what it expects
+of the others, so every part type-checks on its own.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from faceorganizer.gui.errors_view import ErrorsPanel
 from faceorganizer.gui.find_view import FindView
 from faceorganizer.gui.naming_questions import NamingQuestions
 from faceorganizer.gui.pages import Pages
+from faceorganizer.gui.people_actions import PeopleActions
 from faceorganizer.gui.people_model import PersonListModel
 from faceorganizer.gui.people_view import PeopleView
 from faceorganizer.gui.person_view import PersonView
@@ -64,10 +65,10 @@ class WindowBase(QMainWindow):
     scan_job: Job | None
     last_summary: Any
     last_scan_pid: int  # the process that scanned the photos last time
-    compare_dialog: Any  # the last "Same person?" dialog
     hub: ChangeHub  # told after every write (``broadcast``)
     pages: Pages  # every page, in the order of the stack
     naming: NamingQuestions  # who is this?, only this face?, merge?
+    people_actions: PeopleActions  # the Edit menu's operations
     history: UndoHistory  # Undo / Redo and the status bar's offer
     scan_started: float
     scan_pace_from: tuple[int, float] | None  # (photos done, seconds) when the pace is timed from
@@ -82,7 +83,6 @@ class WindowBase(QMainWindow):
     find_view: FindView
     errors: ErrorsPanel
     errors_dock: QDockWidget
-    _find_return: QWidget
     _viewer_return: QWidget
     # status bar
     scan_label: QLabel
@@ -137,7 +137,7 @@ class WindowBase(QMainWindow):
         label: str = "",
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-    ) -> None:  # people_actions
+    ) -> None:  # main_window
         raise NotImplementedError
 
     def start_scan(self) -> None:  # scan_control

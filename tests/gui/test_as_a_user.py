@@ -305,7 +305,7 @@ def test_two_kinds_of_not_this_person_read_differently(qtbot: Any, library_windo
     labels.append(win.history.offer.text.text())
     win.current_person = pid
     face = win.person_view.faces.face_at(0).id
-    win._reject_suggested([face])
+    win.people_actions._reject_suggested([face])
     qtbot.waitUntil(lambda: win.history.offer.text.text() != labels[0], timeout=10000)
     labels.append(win.history.offer.text.text())
     _idle(qtbot, win)
