@@ -52,7 +52,3 @@ class Pages:
         for page in self.all:
             win.stack.addWidget(page.view)
             hub.subscribe(page)
-
-    def showing(self, view: object) -> Page | None:
-        """The page whose view is ``view``."""
-        return next((p for p in self.all if p.view is view), None)

@@ -19,7 +19,7 @@ from faceorganizer.core.library import Library
 from faceorganizer.gui.changed import Changed
 from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.window_base import WindowBase
-from faceorganizer.gui.worker import JobContext
+from faceorganizer.gui.worker import Job, JobContext
 
 LIVE_INTERVAL_S = 4.0
 # the window shows a scan's progress four times a second: each showing repaints the status bar
@@ -88,6 +88,20 @@ def run_scan(ctx: JobContext, library: Library, opts: ScanOptions) -> Any:
 
 class ScanControl(WindowBase):
     """The window's scan: the status-bar widgets and what they do."""
+
+    live_interval_s: float
+    scan_in_child: bool  # the scan runs in a child process (the app's way)
+    scan_queue: list[str]  # folders added while a scan ran: scanned when it ends
+    scan_job: Job | None
+    last_summary: Any
+    last_scan_pid: int  # the process that scanned the photos last time
+    scan_started: float
+    scan_pace_from: tuple[int, float] | None  # (photos done, seconds) when the pace is timed from
+    scan_heap_frozen: bool  # freeze_heap() ran since the scan started
+    scan_label: QLabel
+    scan_bar: QProgressBar
+    pause_button: QPushButton
+    cancel_button: QPushButton
 
     def _build_status(self) -> None:
         bar = self.statusBar()
