@@ -89,7 +89,7 @@ def test_naming_a_person_tells_every_page_once_and_the_grid_counts_and_undo_foll
 def test_every_kind_of_write_broadcasts_once(
     qtbot: Any, library_window: Any, monkeypatch: Any
 ) -> None:
-    """A people operation, undo, redo, the library's folders and the end of a scan."""
+    """A people operation, undo, redo, the library's folders, the end of a scan, an import."""
     win, model = library_window, library_window.people_model
     _idle(qtbot, win)
     sent: list[Changed] = []
@@ -112,6 +112,11 @@ def test_every_kind_of_write_broadcasts_once(
     assert sent[3].folders
     win._scan_ended()
     assert len(sent) == 5 and sent[4].everything and sent[4].scan_ended
+    _idle(qtbot, win)
+    win.open_import_names()  # File ▸ Import Names From…: what it does once names are in
+    win.import_dialog.on_imported(Changes(label="Import 3 names", people={pid}))
+    assert len(sent) == 6 and sent[5].everything and sent[5].label == "Import 3 names"
+    win.import_dialog.close()
     _idle(qtbot, win)
 
 
