@@ -33,6 +33,18 @@ class Changed:
     scan_ended: bool = False  # the counts wait while a scan runs: due now
     folders: bool = False  # the library's folders changed (their photos stay until a scan)
 
+    @classmethod
+    def after(
+        cls,
+        changes: Changes | None,
+        people: list[PersonItem] | None = None,
+        *,
+        everything: bool = False,
+    ) -> Changed:
+        """After a write that returned ``changes`` (None: it did nothing, as Undo with nothing
+        to undo)."""
+        return cls(changes if changes is not None else Changes(), people or [], everything)
+
     @property
     def label(self) -> str:
         """The write's name for Undo ("Named 5 faces Anna"), or ""."""

@@ -21,7 +21,6 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QStackedWidget, QWidget
 
 from faceorganizer.core.library import Library
-from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.store.browse import PersonItem
 from faceorganizer.gui.ask import Ask
 from faceorganizer.gui.changed import Changed, ChangeHub
@@ -222,7 +221,7 @@ class MainWindow(ScanControl, WindowMenus):
         def done(value: Any) -> None:
             changes, fresh = value
             # every page and the undo history decide what to redraw (None: nothing was done)
-            self.broadcast(Changed(changes if changes is not None else Changes(), fresh))
+            self.broadcast(Changed.after(changes, fresh))
             if on_done is not None:
                 on_done(changes)
 

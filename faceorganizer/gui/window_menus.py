@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, cast
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from faceorganizer.core.people.changes import Changes
 from faceorganizer.gui.changed import Changed
 from faceorganizer.gui.window_base import WindowBase
 
@@ -179,7 +178,7 @@ class WindowMenus(WindowBase):
 
         def imported(changes: Any) -> None:
             # anything may have changed: every page reads again what it shows
-            w.broadcast(Changed(changes if changes is not None else Changes(), everything=True))
+            w.broadcast(Changed.after(changes, everything=True))
 
         self.import_dialog = ImportNamesDialog(w.jobs, w.library, imported, parent=self)
         self.import_dialog.open()

@@ -151,3 +151,5 @@ def test_the_hub_tells_each_subscriber_once_in_order() -> None:
     hub.subscribe(a)  # twice: told once
     hub.broadcast(Changed(Changes(label="Named Ada")))
     assert heard == [("a", "Named Ada"), ("b", "Named Ada")]
+    nothing = Changed.after(None)  # Undo with nothing to undo: told, and nothing changed
+    assert not nothing.changes and nothing.label == "" and not nothing.everything
