@@ -89,7 +89,7 @@ class UndoHistory(QObject):
                 self.offer.offer(label, "Redo")
             else:
                 self.offer.offer(label, "Undo")
-        if not change.folders:  # the folders are no undo step
+        if not (change.folders or change.scan_ended):  # neither is an undo step
             self.refresh_history()
 
     def show_history(self, undo: str | None, redo: str | None) -> None:
