@@ -188,8 +188,8 @@ def measure(work: Path) -> dict[str, Any]:
     out["people_shown"] = view.proxy.rowCount()
     out["small_groups"] = view.small_button.text()
     # counts, first avatars (the counts wait until the people are listed: their timer too)
-    counts_timer = win.extras._counts_timer
-    run_until(lambda: not win.jobs.active() and not counts_timer.isActive(), timeout_s=120)
+    people = win.pages.people
+    run_until(lambda: not win.jobs.active() and not people.counts_due(), timeout_s=120)
     out["settled_s"] = time.monotonic() - _T0
 
     clock = QElapsedTimer()
@@ -248,8 +248,8 @@ def measure(work: Path) -> dict[str, Any]:
 
     # Unsorted with 50,000 faces
     started = time.perf_counter()
-    win.extras.show_unsorted()
-    uv = win.extras.unsorted
+    win.pages.unsorted.show_unsorted()
+    uv = win.pages.unsorted.view
     run_until(lambda: uv.faces.rowCount() > 0, timeout_s=120)
     out["unsorted_first_page_ms"] = (time.perf_counter() - started) * 1e3
     out["unsorted_total"] = uv.total

@@ -36,7 +36,7 @@ from faceorganizer.core.people.ops import PeopleOps  # noqa: E402
 from faceorganizer.core.store.copy import copy_database  # noqa: E402
 from faceorganizer.core.store.db import Database  # noqa: E402
 
-PAGE = 20  # questions the window loads at once (window_extras.QUESTIONS)
+PAGE = 20  # questions the window loads at once (the Same Person? page)
 
 
 def main() -> int:

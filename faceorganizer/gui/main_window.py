@@ -2,13 +2,17 @@
 
 The GUI thread never opens the database: every read and write is a call of the library
 (``core.library.Library``) run as a job (``worker.Jobs``), and results come back by signal.
-Each job of the window lives in its own module: ``pages`` (navigation and what each page
-loads), ``scan_control``, ``find_control``, ``people_actions`` and ``window_menus``.
+After every write the window broadcasts one ``changed.Changed`` (``self.hub``); each page
+(``pages.Pages``: the one list of them) and the undo history redraw what concerns them.
+Each job of the window lives in its own module: ``scan_control``, ``people_actions``,
+``naming_questions``, ``comparisons``, ``undo_history`` and ``window_menus``.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,24 +21,26 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QStackedWidget, QWidget
 
 from faceorganizer.core.library import Library
+from faceorganizer.core.records import PersonItem
 from faceorganizer.gui.ask import Ask
+from faceorganizer.gui.changed import Changed, ChangeHub
+from faceorganizer.gui.comparisons import Comparisons
 from faceorganizer.gui.errors_view import ErrorsPanel
-from faceorganizer.gui.find_control import FIND_TOP, FindControl, local_file
-from faceorganizer.gui.find_view import FindView
+from faceorganizer.gui.find_page import FIND_TOP, local_file
 from faceorganizer.gui.heap import freeze_heap
-from faceorganizer.gui.pages import VIEWER_LONG_SIDE, Pages
+from faceorganizer.gui.naming_questions import NamingQuestions
+from faceorganizer.gui.pages import Pages
 from faceorganizer.gui.people_actions import PeopleActions
 from faceorganizer.gui.people_model import PersonListModel
-from faceorganizer.gui.people_view import PeopleView
-from faceorganizer.gui.person_view import PersonView
-from faceorganizer.gui.photo_view import PhotoGridView, PhotoViewer
+from faceorganizer.gui.photo_pages import VIEWER_LONG_SIDE
 from faceorganizer.gui.scan_control import LIVE_INTERVAL_S, ScanControl, ScanOptions, run_scan
 from faceorganizer.gui.settings import AppSettings
 from faceorganizer.gui.thumbnails import ThumbnailCache
-from faceorganizer.gui.welcome_view import WelcomeView
-from faceorganizer.gui.window_extras import install as install_extras
+from faceorganizer.gui.undo_history import UndoHistory
 from faceorganizer.gui.window_menus import WindowMenus
 from faceorganizer.gui.worker import Job, JobContext, Jobs
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FIND_TOP",
@@ -57,7 +63,7 @@ class OpenedLibrary:
     photos: int
 
 
-class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
+class MainWindow(ScanControl, WindowMenus):
     """FaceOrganizer's window."""
 
     def __init__(
@@ -91,12 +97,17 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         self.face_mode = "person"  # or "ignored"
         self.export_dialog: Any = None
         self.settings_dialog: Any = None
-        self.compare_dialog: Any = None
         self.ops_pending = 0
+        self.hub = ChangeHub()  # told after every write: the pages, then the undo history
+        self.naming = NamingQuestions(self)
+        self.people_actions = PeopleActions(self)
+        self.comparisons = Comparisons(self)
         self._build_pages()
+        self.history = UndoHistory(self)
+        self.hub.subscribe(self.history)
         self._build_status()
         self._build_actions()
-        self.extras = install_extras(self)  # unsorted, review, redo, back, help
+        self.history.show_history(None, None)
         self.live_interval_s = LIVE_INTERVAL_S
         # The library's folders live in the library; until it answers, what an older version
         # kept in the settings (adopted into the library once it opens) or, for a library
@@ -113,40 +124,34 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
     def _build_pages(self) -> None:
         self.stack = QStackedWidget(self)
         self.stack.setObjectName("pages")
-        self.welcome = WelcomeView(self)
-        self.people_view = PeopleView(self.people_model, self)
-        self.person_view = PersonView(self.thumbs, self)
-        self.photos_view = PhotoGridView(self.thumbs, self)
-        self.viewer = PhotoViewer(self)
-        self.find_view = FindView(self.thumbs, self)
-        for page in (
-            self.welcome,
-            self.people_view,
-            self.person_view,
-            self.photos_view,
-            self.viewer,
-            self.find_view,
-        ):
-            self.stack.addWidget(page)
+        self.pages = Pages(self, self.hub)
+        pages = self.pages
+        self.welcome = pages.welcome.view
+        self.people_view = pages.people.view
+        self.person_view = pages.person.view
+        self.photos_view = pages.photos.view
+        self.viewer = pages.viewer.view
+        self.find_view = pages.find.view
         self.setCentralWidget(self.stack)
         self.welcome.add_folder.connect(self.add_folder)
         self.people_view.open_person.connect(self.open_person)
-        self.people_view.list.merge_requested.connect(self.merge_people)
+        self.people_view.list.merge_requested.connect(self.people_actions.merge_people)
+        self.people_view.open_unsorted.connect(pages.unsorted.show_unsorted)
+        self.people_view.open_review.connect(pages.review.show_review)
         self.person_view.back.connect(self.show_people)
-        self.person_view.open_face.connect(self.open_face)
-        self.person_view.accept_suggested.connect(self._accept_suggested)
-        self.person_view.reject_suggested.connect(self._reject_suggested)
+        self.person_view.open_face.connect(pages.person.open_face)
+        self.person_view.accept_suggested.connect(self.people_actions._accept_suggested)
+        self.person_view.reject_suggested.connect(self.people_actions._reject_suggested)
         self.photos_view.back.connect(self.show_people)
-        self.photos_view.open_photo.connect(self._open_grid_photo)
-        self.viewer.back.connect(self._viewer_back)
-        self.viewer.photo_requested.connect(self._load_photo)
-        self.viewer.face_clicked.connect(self.fix_face)
+        self.photos_view.open_photo.connect(pages.photos._open_grid_photo)
+        self.viewer.back.connect(pages.viewer._viewer_back)
+        self.viewer.photo_requested.connect(pages.viewer._load_photo)
+        self.viewer.face_clicked.connect(self.people_actions.fix_face)
         self.viewer.open_folder.connect(self.open_containing_folder)
-        self.viewer.find_face.connect(self.find_face)
-        self.viewer.hide_others.connect(self.hide_strangers_in_photo)
-        self.find_view.back.connect(self._find_back)
-        self.find_view.open_photo.connect(self._open_found_photo)
-        self._find_return: QWidget = self.people_view
+        self.viewer.find_face.connect(pages.find.find_face)
+        self.viewer.hide_others.connect(self.people_actions.hide_strangers_in_photo)
+        pages.unsorted.view.back.connect(self.show_people)
+        pages.review.view.back.connect(self.show_people)
         self.setAcceptDrops(True)
         self.errors = ErrorsPanel(self)
         self.errors_dock = QDockWidget("Problems", self)
@@ -155,6 +160,97 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.errors_dock)
         self.errors_dock.hide()
         self._viewer_return: QWidget = self.people_view
+
+    # -- navigation (the pages do it; the window's parts and its users call these) -------------
+    def refresh_people(self) -> None:
+        """Reload the people grid in the background."""
+        self.pages.people.refresh_people()
+
+    def people_items(self) -> list[PersonItem]:
+        """People in the grid, in display order."""
+        return self.pages.people.people_items()
+
+    def show_people(self) -> None:
+        """The people page (the welcome page while the library is empty)."""
+        self.pages.people.show_people()
+
+    def selected_people(self) -> list[int]:
+        """People the user points at: the grid's selection, or the person page's person."""
+        return self.pages.people.selected_people()
+
+    def open_person(self, pid: int) -> None:
+        """Show one person's faces and suggestions."""
+        self.pages.person.open_person(pid)
+
+    def load_person(self, pid: int) -> None:
+        """Read a person's faces and suggestions again."""
+        self.pages.person.load_person(pid)
+
+    def open_viewer(self, photo_ids: list[int], start: int) -> None:
+        """Show one photo with its faces; arrows move through ``photo_ids``."""
+        self.pages.viewer.open_viewer(photo_ids, start)
+
+    def find_by_photo(self, path: str | None = None) -> None:
+        """Who is in this photo? (File ▸ Find by Photo…, a photo dropped or handed over.)"""
+        self.pages.find.find_by_photo(path)
+
+    def open_containing_folder(self, path: str) -> None:
+        """Open the photo's folder in the file manager."""
+        self.pages.viewer.open_containing_folder(path)
+
+    # -- writes ---------------------------------------------------------------------------------
+    def run_op(
+        self,
+        fn: Callable[[Any], Any],
+        *,
+        label: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run ``fn(Library) -> Changes`` (one of the library's people use cases) on the ops
+        pool, then broadcast what changed with the people it changed, read afresh in the same
+        job."""
+        library, hidden = self.library, self.show_hidden
+
+        def job(_ctx: JobContext) -> Any:
+            changes = fn(library)
+            return changes, library.changed_people(changes, include_hidden=hidden)
+
+        self.ops_pending += 1
+
+        def done(value: Any) -> None:
+            changes, fresh = value
+            # every page and the undo history decide what to redraw (None: nothing was done)
+            self.broadcast(Changed.after(changes, fresh))
+            if on_done is not None:
+                on_done(changes)
+
+        def failed(exc: BaseException) -> None:
+            if on_error is not None:
+                on_error(exc)
+            else:
+                self._op_error(exc)
+
+        def ended() -> None:
+            self.ops_pending -= 1
+
+        self.jobs.submit(
+            job, on_result=done, on_error=failed, on_finished=ended, pool="ops", name=label
+        )
+
+    def _op_error(self, exc: BaseException) -> None:
+        from faceorganizer.core.library.errors import PeopleError
+
+        if isinstance(exc, PeopleError):
+            self.statusBar().showMessage(str(exc), 8000)
+            self.ask.info(self, "FaceOrganizer", str(exc))
+        else:
+            log.error("operation failed: %s", exc)
+            self.add_errors([("(operation)", f"{type(exc).__name__}: {exc}")])
+
+    def broadcast(self, change: Changed) -> None:
+        """Tell every page and the undo history what a write changed."""
+        self.hub.broadcast(change)
 
     def sizeHint(self) -> QSize:
         return QSize(1280, 800)
@@ -194,7 +290,8 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
         scan_now = self._scan_on_open()
         if scan_now:
             self.start_scan()  # first: the counts' queries then wait for its end, not run beside it
-        self.extras.library_opened()
+        self.history.refresh_history()  # what Undo / Redo would do
+        self.pages.people.refresh_counts()
         if not scan_now and self._autostart:  # a scan may come later (a folder added, Scan)
             library = self.library
             self.jobs.submit(
@@ -247,6 +344,7 @@ class MainWindow(ScanControl, FindControl, Pages, PeopleActions, WindowMenus):
 
     def _folders_saved(self, folders: list[str]) -> None:
         self.folders = folders
+        self.broadcast(Changed(folders=True))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_file(event.mimeData()) is not None:

@@ -1,105 +1,44 @@
 """What the user does to people and faces: name, merge, hide, move, reject, ignore, undo.
 
-Each action runs one people operation of the library on the ops pool (one thread, so they
-apply in order), then updates the grid and the page that shows what changed.
+Each action runs one people operation of the library through the window's ``run_op`` (the ops
+pool: one thread, so they apply in order), which broadcasts what changed to every page.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from faceorganizer.gui.window_base import WindowBase
-from faceorganizer.gui.worker import JobContext
+from PySide6.QtCore import QObject
+
+if TYPE_CHECKING:
+    from faceorganizer.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 
-class PeopleActions(WindowBase):
-    """The window's people operations."""
+class PeopleActions(QObject):
+    """The window's people operations (the Edit menu's, the person page's suggestions)."""
 
-    def run_op(
-        self,
-        fn: Callable[[Any], Any],
-        *,
-        label: str = "",
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-    ) -> None:
-        """Run ``fn(Library) -> Changes`` (one of the library's people use cases) on the ops
-        pool, then update the views with the people it changed, read afresh."""
-        library, hidden = self.library, self.show_hidden
-
-        def job(_ctx: JobContext) -> Any:
-            changes = fn(library)
-            return changes, library.changed_people(changes, include_hidden=hidden)
-
-        self.ops_pending += 1
-
-        def done(value: Any) -> None:
-            changes, fresh = value
-            if changes is not None:
-                self.people_model.apply(changes, fresh)
-            self._after_change(changes)
-            self.extras.after_change(changes)  # undo offer, Undo/Redo names, counts
-            if on_done is not None:
-                on_done(changes)
-
-        def failed(exc: BaseException) -> None:
-            if on_error is not None:
-                on_error(exc)
-            else:
-                self._op_error(exc)
-
-        def ended() -> None:
-            self.ops_pending -= 1
-
-        self.jobs.submit(
-            job, on_result=done, on_error=failed, on_finished=ended, pool="ops", name=label
-        )
-
-    def _op_error(self, exc: BaseException) -> None:
-        from faceorganizer.core.library.errors import PeopleError
-
-        if isinstance(exc, PeopleError):
-            self.statusBar().showMessage(str(exc), 8000)
-            self.ask.info(self, "FaceOrganizer", str(exc))
-        else:
-            log.error("operation failed: %s", exc)
-            self.add_errors([("(operation)", f"{type(exc).__name__}: {exc}")])
-
-    def _after_change(self, changes: Any) -> None:
-        """Refresh whichever page shows what changed."""
-        page = self.stack.currentWidget()
-        if page is self.person_view:
-            if self.face_mode == "ignored":
-                self.show_ignored()
-            elif self.current_person is not None:
-                if changes is not None and self.current_person in changes.removed_people:
-                    self.show_people()
-                else:
-                    self.load_person(self.current_person)
-        elif page is self.viewer:
-            pid = self.viewer.current()
-            if pid is not None:
-                self._load_photo(pid)
+    def __init__(self, win: MainWindow) -> None:
+        super().__init__(win)
+        self.win = win
 
     def undo(self) -> None:
         """Undo the last operation on people."""
-        self.extras.flows.undo()
+        self.win.history.undo()
 
     def rename(self) -> None:
         """Name or rename the selected person."""
-        ids = self.selected_people()
+        ids = self.win.selected_people()
         if len(ids) != 1:
-            self.statusBar().showMessage("Select one person to name", 4000)
+            self.win.statusBar().showMessage("Select one person to name", 4000)
             return
         pid = ids[0]
-        item = self.people_model.item(pid)
+        item = self.win.people_model.item(pid)
         current = item.name if item and item.name else ""
-        name = self.ask.text(self, "Name", "Who is this?", current)
+        name = self.win.ask.text(self.win, "Name", "Who is this?", current)
         if name is None or not name.strip() or name.strip() == current:
             return
         self.name_person(pid, name.strip())
@@ -110,19 +49,19 @@ class PeopleActions(WindowBase):
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, NameTaken):
-                self.extras.flows.confirm_merge(exc.existing_id, [pid])  # shows both
+                self.win.naming.confirm_merge(exc.existing_id, [pid])  # shows both
             else:
-                self._op_error(exc)
+                self.win._op_error(exc)
 
-        self.run_op(lambda lib: lib.name_person(pid, name), label="name", on_error=failed)
+        self.win.run_op(lambda lib: lib.name_person(pid, name), label="name", on_error=failed)
 
     def merge_selected(self) -> None:
         """Merge the selected people into one (the named one, else the largest)."""
-        ids = self.people_view.selected_ids()
+        ids = self.win.people_view.selected_ids()
         if len(ids) < 2:
-            self.statusBar().showMessage("Select two or more people to merge", 4000)
+            self.win.statusBar().showMessage("Select two or more people to merge", 4000)
             return
-        items = [self.people_model.item(i) for i in ids]
+        items = [self.win.people_model.item(i) for i in ids]
         named = [i for i in items if i and i.name]
         target = named[0].id if named else ids[0]
         self.merge_people(target, [i for i in ids if i != target])
@@ -131,63 +70,63 @@ class PeopleActions(WindowBase):
         """Merge ``sources`` into ``target`` after asking."""
         if not sources:
             return
-        self.extras.flows.confirm_merge(target, sources)  # both sides' faces and names
+        self.win.naming.confirm_merge(target, sources)  # both sides' faces and names
 
     def toggle_hidden_person(self) -> None:
         """Hide the selected people (or show them again)."""
-        ids = self.selected_people()
+        ids = self.win.selected_people()
         if len(ids) > 1:  # "hide these groups": one step, one undo
-            items = [self.people_model.item(pid) for pid in ids]
+            items = [self.win.people_model.item(pid) for pid in ids]
             hide = not all(i.hidden for i in items if i is not None)
-            self.run_op(partial(_set_hidden_many, people=ids, hidden=hide), label="hide")
+            self.win.run_op(partial(_set_hidden_many, people=ids, hidden=hide), label="hide")
         for pid in ids if len(ids) == 1 else []:
-            item = self.people_model.item(pid)
+            item = self.win.people_model.item(pid)
             hide = not (item.hidden if item else False)
-            self.run_op(partial(_set_hidden, person=pid, hidden=hide), label="hide")
-        if not self.show_hidden and self.stack.currentWidget() is self.person_view:
-            self.show_people()
+            self.win.run_op(partial(_set_hidden, person=pid, hidden=hide), label="hide")
+        if not self.win.show_hidden and self.win.stack.currentWidget() is self.win.person_view:
+            self.win.show_people()
 
     def hide_strangers_in_photo(self, faces: list[Any]) -> None:
         """ "Hide everyone else in this photo": every unnamed group with a face in it, at once
         (named people stay; one undo brings them all back)."""
         groups = sorted({f.person_id for f in faces if f.person_id and not f.person_name})
         if not groups:
-            self.statusBar().showMessage("No unnamed groups in this photo", 4000)
+            self.win.statusBar().showMessage("No unnamed groups in this photo", 4000)
             return
-        self.run_op(partial(_set_hidden_many, people=groups, hidden=True), label="hide")
+        self.win.run_op(partial(_set_hidden_many, people=groups, hidden=True), label="hide")
 
     def _selected_faces(self) -> list[int]:
-        if self.stack.currentWidget() is not self.person_view:
+        if self.win.stack.currentWidget() is not self.win.person_view:
             return []
-        faces = self.person_view.selected_face_ids()
+        faces = self.win.person_view.selected_face_ids()
         if not faces:
-            self.statusBar().showMessage("Select one or more faces first", 4000)
+            self.win.statusBar().showMessage("Select one or more faces first", 4000)
         return faces
 
     def not_this_person(self) -> None:
         """The selected faces are not this person: they leave it for good."""
-        faces, pid = self._selected_faces(), self.current_person
+        faces, pid = self._selected_faces(), self.win.current_person
         if faces and pid is not None:
-            self.run_op(lambda lib: lib.reject_faces(faces, pid), label="reject")
+            self.win.run_op(lambda lib: lib.reject_faces(faces, pid), label="reject")
 
     def ignore_faces(self) -> None:
         """Never group the selected faces."""
         faces = self._selected_faces()
         if faces:
-            self.run_op(lambda lib: lib.ignore_faces(faces), label="ignore")
+            self.win.run_op(lambda lib: lib.ignore_faces(faces), label="ignore")
 
     def unignore_faces(self) -> None:
         """Let the selected ignored faces be grouped again."""
         faces = self._selected_faces()
         if faces:
-            self.run_op(lambda lib: lib.unignore_faces(faces), label="unignore")
+            self.win.run_op(lambda lib: lib.unignore_faces(faces), label="unignore")
 
     def set_cover(self) -> None:
         """Use the selected face as the person's avatar."""
-        faces, pid = self._selected_faces(), self.current_person
+        faces, pid = self._selected_faces(), self.win.current_person
         if faces and pid is not None:
             face = faces[0]
-            self.run_op(lambda lib: lib.set_cover(pid, face), label="cover")
+            self.win.run_op(lambda lib: lib.set_cover(pid, face), label="cover")
 
     def move_faces(self, faces: list[int] | None = None) -> None:
         """Move faces to a person picked from the chooser of "Who is this?" (their pictures,
@@ -195,29 +134,29 @@ class PeopleActions(WindowBase):
         faces = faces or self._selected_faces()
         if not faces:
             return
-        shown = {f.id: f for f in self.person_view.faces.faces()}
+        shown = {f.id: f for f in self.win.person_view.faces.faces()}
         refs = [shown[f] for f in faces if f in shown]
-        self.extras.flows.move_to(refs, self.current_person)
+        self.win.naming.move_to(refs, self.win.current_person)
 
     def _accept_suggested(self, faces: list[int]) -> None:
-        pid = self.current_person
+        pid = self.win.current_person
         if faces and pid is not None:
             label = f"Add {_n_faces(len(faces), 'suggested')} to {self._who(pid)}"
-            self.run_op(lambda lib: lib.accept_faces(faces, pid, label=label), label="accept")
+            self.win.run_op(lambda lib: lib.accept_faces(faces, pid, label=label), label="accept")
 
     def _reject_suggested(self, faces: list[int]) -> None:
-        pid = self.current_person
+        pid = self.win.current_person
         if faces and pid is not None:
             label = f"Not {self._who(pid)}: {_n_faces(len(faces), 'suggested')}"
-            self.run_op(lambda lib: lib.reject_faces(faces, pid, label=label), label="reject")
+            self.win.run_op(lambda lib: lib.reject_faces(faces, pid, label=label), label="reject")
 
     def _who(self, pid: int) -> str:
-        item = self.people_model.item(pid)
+        item = self.win.people_model.item(pid)
         return item.name if item is not None and item.name else "this group"
 
     def fix_face(self, face_id: int) -> None:
         """Say who a face in the viewer is (its group follows; see core.people.naming)."""
-        self.extras.who_is(face_id)
+        self.win.pages.viewer.who_is(face_id)
 
 
 def _set_hidden(library: Any, person: int, hidden: bool) -> Any:

@@ -12,12 +12,14 @@ import dataclasses
 import time
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
 from faceorganizer.core.library import Library
+from faceorganizer.gui.changed import Changed
 from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.window_base import WindowBase
-from faceorganizer.gui.worker import JobContext
+from faceorganizer.gui.worker import Job, JobContext
 
 LIVE_INTERVAL_S = 4.0
 # the window shows a scan's progress four times a second: each showing repaints the status bar
@@ -87,6 +89,20 @@ def run_scan(ctx: JobContext, library: Library, opts: ScanOptions) -> Any:
 class ScanControl(WindowBase):
     """The window's scan: the status-bar widgets and what they do."""
 
+    live_interval_s: float
+    scan_in_child: bool  # the scan runs in a child process (the app's way)
+    scan_queue: list[str]  # folders added while a scan ran: scanned when it ends
+    scan_job: Job | None
+    last_summary: Any
+    last_scan_pid: int  # the process that scanned the photos last time
+    scan_started: float
+    scan_pace_from: tuple[int, float] | None  # (photos done, seconds) when the pace is timed from
+    scan_heap_frozen: bool  # freeze_heap() ran since the scan started
+    scan_label: QLabel
+    scan_bar: QProgressBar
+    pause_button: QPushButton
+    cancel_button: QPushButton
+
     def _build_status(self) -> None:
         bar = self.statusBar()
         self.scan_label = QLabel("", self)
@@ -100,6 +116,22 @@ class ScanControl(WindowBase):
         for w in (self.scan_label, self.scan_bar, self.pause_button, self.cancel_button):
             bar.addPermanentWidget(w)
             w.hide()
+        # the scan's progress once: in the People placeholder while it shows, else the status bar
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(0)  # after the scan control has shown its widgets
+        self._progress_timer.timeout.connect(self.progress_once)
+        self.people_view.placeholder_changed.connect(self._progress_timer.start)
+        self.stack.currentChanged.connect(lambda _i: self._progress_timer.start())
+
+    def progress_once(self) -> None:
+        """Show the scan's progress in one place: the status bar hides its label and bar while
+        the People page's placeholder shows them (the first scan)."""
+        view = self.people_view
+        here = self.stack.currentWidget() is view and view.shows_scan_progress()
+        running = bool(view.scan_status)  # set by the scan control from start to end
+        for w in (self.scan_label, self.scan_bar):
+            w.setVisible(running and not here)
 
     def scan_options(self) -> ScanOptions:
         """The scan's options from the settings."""
@@ -218,16 +250,13 @@ class ScanControl(WindowBase):
         self.act_scan.setEnabled(True)
         self.people_view.set_scan_status("")
         self.thumbs.forget_failures()
-        self.refresh_people()
-        if self.stack.currentWidget() is self.person_view and self.current_person is not None:
-            self.load_person(self.current_person)
         queued, self.scan_queue = self.scan_queue, []
         folders = self.folders
         queued = [f for f in queued if f in folders]  # not removed in the meantime
         if queued:
-            self.scan_folders(queued)  # the counts wait for its end
-        else:
-            self.extras.refresh_counts()  # not counted while the scan ran: now, changed or not
+            self.scan_folders(queued)  # first: the counts wait for its end
+        # anything may have changed; the counts, not counted while the scan ran, are due now
+        self.broadcast(Changed(everything=True, scan_ended=True))
 
     def toggle_pause(self) -> None:
         """Pause or resume the scan (between photos)."""

@@ -1,40 +1,28 @@
-"""What the window's parts share: its widgets and state, and the calls between the parts.
+"""What the window's two mixed-in parts (``scan_control``, ``window_menus``) expect of it: the
+state and widgets they read, and the calls they make, so each type-checks on its own.
 
-The window is assembled from one class per job (``scan_control``, ``find_control``,
-``pages``, ``people_actions``, ``window_menus``); each states here what it expects of the
-others, so every part type-checks on its own.
+Everything else of the window is an object it holds and that is typed against ``MainWindow``
+itself: its pages (``pages.Pages``), the change notification (``changed.ChangeHub``), the
+people actions, the naming questions, the comparisons and the undo history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QProgressBar,
-    QPushButton,
-    QStackedWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget
 
 from faceorganizer.core.library import Library
-from faceorganizer.core.records import PersonItem
 from faceorganizer.gui.ask import Ask
-from faceorganizer.gui.errors_view import ErrorsPanel
-from faceorganizer.gui.find_view import FindView
+from faceorganizer.gui.changed import Changed
 from faceorganizer.gui.people_model import PersonListModel
 from faceorganizer.gui.people_view import PeopleView
 from faceorganizer.gui.person_view import PersonView
-from faceorganizer.gui.photo_view import PhotoGridView, PhotoViewer
 from faceorganizer.gui.settings import AppSettings
 from faceorganizer.gui.thumbnails import ThumbnailCache
-from faceorganizer.gui.welcome_view import WelcomeView
-from faceorganizer.gui.worker import Job, Jobs
+from faceorganizer.gui.worker import Jobs
 
 
 class WindowBase(QMainWindow):
@@ -50,91 +38,16 @@ class WindowBase(QMainWindow):
     show_hidden: bool
     ready: bool
     folders: list[str]  # the library's folders (the library keeps them; this is its answer)
-    current_person: int | None
-    face_mode: str
-    ops_pending: int
-    live_interval_s: float
-    scan_in_child: bool  # the scan runs in a child process (the app's way)
-    scan_queue: list[str]  # folders added while a scan ran: scanned when it ends
-    scan_job: Job | None
-    last_summary: Any
-    last_scan_pid: int  # the process that scanned the photos last time
-    compare_dialog: Any  # the last "Same person?" dialog
-    extras: Any  # window_extras.WindowExtras: unsorted, review, redo, back, help
-    scan_started: float
-    scan_pace_from: tuple[int, float] | None  # (photos done, seconds) when the pace is timed from
-    scan_heap_frozen: bool  # freeze_heap() ran since the scan started
-    # pages
+    face_mode: str  # the person page shows a person ("person") or the ignored faces
     stack: QStackedWidget
-    welcome: WelcomeView
     people_view: PeopleView
     person_view: PersonView
-    photos_view: PhotoGridView
-    viewer: PhotoViewer
-    find_view: FindView
-    errors: ErrorsPanel
     errors_dock: QDockWidget
-    _find_return: QWidget
-    _viewer_return: QWidget
-    # status bar
-    scan_label: QLabel
-    scan_bar: QProgressBar
-    pause_button: QPushButton
-    cancel_button: QPushButton
-    # actions
-    act_scan: QAction
-    act_show_hidden: QAction
-    act_unignore: QAction
-    act_rename: QAction
-    act_not_this: QAction
-    act_move: QAction
-    act_ignore: QAction
-    act_cover: QAction
-    act_photos: QAction
+    act_scan: QAction  # window_menus
 
     # -- calls between the parts (each is defined by the part named) ----------------------------
     def add_errors(self, rows: list[tuple[str, str]]) -> None:  # main_window
         raise NotImplementedError
 
-    def refresh_people(self) -> None:  # pages
-        raise NotImplementedError
-
-    def people_items(self) -> list[PersonItem]:  # pages
-        raise NotImplementedError
-
-    def show_people(self) -> None:  # pages
-        raise NotImplementedError
-
-    def selected_people(self) -> list[int]:  # pages
-        raise NotImplementedError
-
-    def load_person(self, pid: int) -> None:  # pages
-        raise NotImplementedError
-
-    def show_ignored(self) -> None:  # pages
-        raise NotImplementedError
-
-    def open_viewer(self, photo_ids: list[int], start: int) -> None:  # pages
-        raise NotImplementedError
-
-    def _load_photo(self, photo_id: int) -> None:  # pages
-        raise NotImplementedError
-
-    def _person_toolbar(self) -> None:  # window_menus
-        raise NotImplementedError
-
-    def run_op(
-        self,
-        fn: Callable[[Any], Any],
-        *,
-        label: str = "",
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-    ) -> None:  # people_actions
-        raise NotImplementedError
-
-    def start_scan(self) -> None:  # scan_control
-        raise NotImplementedError
-
-    def scan_folders(self, roots: list[str]) -> None:  # scan_control
+    def broadcast(self, change: Changed) -> None:  # main_window
         raise NotImplementedError

@@ -190,7 +190,7 @@ def test_unsorted_faces_can_be_browsed_named_and_ignored(qtbot: Any, library_win
     qtbot.waitUntil(lambda: button.isVisible(), timeout=10000)
     assert str(len(unsorted)) in button.text()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    page = win.extras.unsorted
+    page = win.pages.unsorted.view
     assert win.stack.currentWidget() is page
     qtbot.waitUntil(lambda: page.faces.rowCount() == len(unsorted), timeout=10000)
     # name one
@@ -221,10 +221,10 @@ def test_same_person_questions_answer_with_keys(qtbot: Any, library_window: Any)
     # a group split in two is a "same person?" question
     win.run_op(lambda lib: lib.split(pid, faces[:2]))
     _idle(qtbot, win)
-    win.extras.refresh_counts()
+    win.pages.people.refresh_counts()
     qtbot.waitUntil(lambda: win.people_view.review_button.isVisible(), timeout=10000)
     qtbot.mouseClick(win.people_view.review_button, Qt.MouseButton.LeftButton)
-    page = win.extras.review
+    page = win.pages.review.view
     qtbot.waitUntil(lambda: page.current is not None, timeout=10000)
     asked = page.current
     before = len(page.questions)
@@ -244,8 +244,8 @@ def test_same_person_page_counts_exactly_and_offers_someone_new(
     """Issue 31, point 4: the counter is the number of answers the page asks for (each answer
     takes one question off), and "Someone new — name them" names the unnamed group."""
     win = library_window
-    win.extras.show_review()
-    page = win.extras.review
+    win.pages.review.show_review()
+    page = win.pages.review.view
     qtbot.waitUntil(lambda: page.current is not None, timeout=15000)
     _idle(qtbot, win)
     n = len(page.questions)
@@ -283,15 +283,15 @@ def test_undo_and_redo_are_named_and_offered(qtbot: Any, library_window: Any) ->
     win.ask.texts.append("Keanu Reeves")
     win.act_rename.trigger()
     qtbot.waitUntil(lambda: "Keanu Reeves" in win.act_undo.text(), timeout=10000)
-    offer = win.extras.flows.offer
+    offer = win.history.offer
     assert offer.isVisible() and offer.button.text() == "Undo"
     assert "Keanu Reeves" in offer.text.text()
     assert not IDS.search(win.act_undo.text())
     qtbot.mouseClick(offer.button, Qt.MouseButton.LeftButton)  # the offer undoes it
     qtbot.waitUntil(lambda: model.item(pid).name is None, timeout=10000)
-    qtbot.waitUntil(lambda: "Keanu Reeves" in win.extras.act_redo.text(), timeout=10000)
-    assert win.extras.act_redo.isEnabled() and offer.button.text() == "Redo"
-    win.extras.act_redo.trigger()
+    qtbot.waitUntil(lambda: "Keanu Reeves" in win.act_redo.text(), timeout=10000)
+    assert win.act_redo.isEnabled() and offer.button.text() == "Redo"
+    win.act_redo.trigger()
     qtbot.waitUntil(lambda: model.item(pid).name == "Keanu Reeves", timeout=10000)
     _idle(qtbot, win)
 
@@ -303,14 +303,14 @@ def test_two_kinds_of_not_this_person_read_differently(qtbot: Any, library_windo
     labels = []
     win.person_view.grid.setCurrentIndex(win.person_view.faces.index(0, 0))
     win.act_not_this.trigger()
-    qtbot.waitUntil(lambda: bool(win.extras.flows.offer.text.text()), timeout=10000)
+    qtbot.waitUntil(lambda: bool(win.history.offer.text.text()), timeout=10000)
     _idle(qtbot, win)
-    labels.append(win.extras.flows.offer.text.text())
+    labels.append(win.history.offer.text.text())
     win.current_person = pid
     face = win.person_view.faces.face_at(0).id
-    win._reject_suggested([face])
-    qtbot.waitUntil(lambda: win.extras.flows.offer.text.text() != labels[0], timeout=10000)
-    labels.append(win.extras.flows.offer.text.text())
+    win.people_actions._reject_suggested([face])
+    qtbot.waitUntil(lambda: win.history.offer.text.text() != labels[0], timeout=10000)
+    labels.append(win.history.offer.text.text())
     _idle(qtbot, win)
     assert labels[0] != labels[1]
     assert not any(IDS.search(t) for t in labels)
@@ -399,11 +399,11 @@ def test_back_keys_and_help_menu(qtbot: Any, library_window: Any) -> None:
         assert win.stack.currentWidget() is win.people_view, key
     menus = [a.text() for a in win.menuBar().actions()]
     assert "&Help" in menus
-    win.extras.act_shortcuts.trigger()
-    table = win.extras.shortcuts_dialog.table
+    win.act_shortcuts.trigger()
+    table = win.shortcuts_dialog.table
     rows = [table.item(r, 0).text() for r in range(table.rowCount())]
     assert any(r.startswith("Undo") for r in rows) and any("Back" in r for r in rows)
-    win.extras.shortcuts_dialog.close()
+    win.shortcuts_dialog.close()
 
 
 def test_settings_speak_plain_words(qtbot: Any, settings: Any) -> None:
@@ -560,14 +560,14 @@ def test_a_face_put_in_a_person_already_in_its_photo_asks_first(
             return PeopleRepository(db).faces_of(pid)
 
     win.ask.choices.append("Cancel")
-    win.extras.flows.move_faces([adding.id], pid)
+    win.naming.move_faces([adding.id], pid)
     qtbot.waitUntil(lambda: bool(win.ask.choices_shown), timeout=10000)
     _idle(qtbot, win)
     text, groups, buttons = win.ask.choices_shown[-1]
     assert "already in the photo" in text and buttons == ["Cancel", "Add it anyway"]
     assert [f.id for f in groups[0][1]] == [adding.id] and groups[1][1][0].id == there.id
     assert adding.id not in members()  # refused: nothing moved
-    win.extras.flows.move_faces([adding.id], pid)  # this time the user agrees
+    win.naming.move_faces([adding.id], pid)  # this time the user agrees
     qtbot.waitUntil(lambda: len(win.ask.choices_shown) == 2, timeout=10000)
     _idle(qtbot, win)
     assert adding.id in members()

@@ -39,9 +39,9 @@ def test_the_window_compares_two_photos_as_the_command_line_does(
         assert cli.returncode == 0, cli.stderr
         line, meaning = cli.stdout.splitlines()[:2]
         answers = iter([a, b])
-        win.choose_compare_photo = lambda _which, it=answers: next(it)
+        win.comparisons.choose_compare_photo = lambda _which, it=answers: next(it)
         win.act_compare_photos.trigger()
-        dialog = win.compare_dialog
+        dialog = win.comparisons.dialog
         qtbot.waitUntil(lambda d=dialog: bool(d.numbers.text()), timeout=60000)
         assert dialog.numbers.text() == line  # the same words and numbers
         assert dialog.meaning.text() == meaning == thresholds_text()
@@ -66,15 +66,15 @@ def test_same_person_for_two_selected_faces(qtbot: Any, library_window: Any) -> 
     faces = win.person_view.faces
     qtbot.waitUntil(lambda: faces.rowCount() >= 2, timeout=10000)
     assert win.act_compare_faces in win.person_view.menu_actions
-    win.compare_selected_faces()  # nothing selected: says what to do
+    win.comparisons.compare_selected_faces()  # nothing selected: says what to do
     assert "two faces" in win.statusBar().currentMessage()
     grid = win.person_view.grid
     for row in (0, 1):
         grid.selectionModel().select(faces.index(row, 0), QItemSelectionModel.SelectionFlag.Select)
-    ids = win.selected_faces_anywhere()
+    ids = win.comparisons.selected_faces_anywhere()
     assert len(ids) == 2
     win.act_compare_faces.trigger()
-    dialog = win.compare_dialog
+    dialog = win.comparisons.dialog
     qtbot.waitUntil(lambda: bool(dialog.numbers.text()), timeout=20000)
     with Database(win.db_path) as db:
         vec = FaceRepository(db).vectors_of(ids)

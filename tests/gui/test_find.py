@@ -44,13 +44,13 @@ def test_find_by_photo_ranks_the_named_person_first(
         ]
         owner = PeopleRepository(db).assignments()
     pid = next(owner[f].person_id for f in face_ids if f in owner)
-    win.name_person(pid, "Alice")
+    win.people_actions.name_person(pid, "Alice")
     qtbot.waitUntil(lambda: win.people_model.item(pid).name == "Alice", timeout=10000)
     _idle(qtbot, win)
 
     query = tmp_path / "query.jpg"
     shutil.copy(source, query)
-    win.choose_photo = lambda: str(query)
+    win.pages.find.choose_photo = lambda: str(query)
     win.act_find_photo.trigger()
     view = win.find_view
     assert win.stack.currentWidget() is view
@@ -93,7 +93,7 @@ def test_find_by_photo_unreadable_file_shows_a_message(
     win = library_window
     bad = tmp_path / "notes.jpg"
     bad.write_text("not a photo at all")
-    win.choose_photo = lambda: str(bad)
+    win.pages.find.choose_photo = lambda: str(bad)
     win.act_find_photo.trigger()
     view = win.find_view
     qtbot.waitUntil(lambda: "Cannot read" in view.message.text(), timeout=30000)
@@ -105,12 +105,12 @@ def test_find_by_photo_unreadable_file_shows_a_message(
     img = QImage(320, 240, QImage.Format.Format_RGB888)
     img.fill(Qt.GlobalColor.gray)
     assert img.save(str(blank))
-    win.choose_photo = lambda: str(blank)
+    win.pages.find.choose_photo = lambda: str(blank)
     win.act_find_photo.trigger()
     qtbot.waitUntil(lambda: view.message.text() == "No faces found in this photo.", timeout=30000)
     _idle(qtbot, win)
     # cancelling the dialog does nothing
-    win.choose_photo = lambda: None
+    win.pages.find.choose_photo = lambda: None
     win.act_find_photo.trigger()
     assert not win.jobs.active()
 

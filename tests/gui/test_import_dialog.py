@@ -54,6 +54,6 @@ def test_import_names_dialog_previews_then_imports_and_undo_takes_it_back(
     qtbot.waitUntil(lambda: {"Alice", "Bob", "Anna"} <= _names(win), timeout=10000)
     # the Edit menu names the import as what Undo would undo
     qtbot.waitUntil(lambda: "Import 3 names" in win.act_undo.text(), timeout=10000)
-    win.undo()
+    win.people_actions.undo()
     qtbot.waitUntil(lambda: not _names(win) & {"Alice", "Bob", "Anna"}, timeout=10000)
     dialog.close()

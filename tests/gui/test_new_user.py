@@ -22,11 +22,11 @@ def _rename(qtbot: Any, win: Any, pid: int, name: str) -> None:
 def test_undo_offer_goes_after_a_while_and_never_comes_back(
     qtbot: Any, library_window: Any, monkeypatch: Any
 ) -> None:
-    from faceorganizer.gui import people_flows
+    from faceorganizer.gui import undo_history
 
-    monkeypatch.setattr(people_flows, "OFFER_MS", 300)
+    monkeypatch.setattr(undo_history, "OFFER_MS", 300)
     win, model = library_window, library_window.people_model
-    offer = win.extras.flows.offer
+    offer = win.history.offer
     _rename(qtbot, win, model.ids()[0], "Keanu Reeves")
     qtbot.waitUntil(lambda: offer.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: not offer.isVisible(), timeout=5000)
@@ -45,11 +45,11 @@ def test_undo_offer_goes_after_a_while_and_never_comes_back(
 def test_undo_offer_goes_when_the_user_moves_to_another_page(
     qtbot: Any, library_window: Any, monkeypatch: Any
 ) -> None:
-    from faceorganizer.gui import people_flows
+    from faceorganizer.gui import undo_history
 
-    monkeypatch.setattr(people_flows, "OFFER_SETTLE_MS", 0, raising=False)
+    monkeypatch.setattr(undo_history, "OFFER_SETTLE_MS", 0, raising=False)
     win, model = library_window, library_window.people_model
-    offer = win.extras.flows.offer
+    offer = win.history.offer
     pid = model.ids()[0]
     _rename(qtbot, win, pid, "Keanu Reeves")
     qtbot.waitUntil(lambda: offer.isVisible(), timeout=5000)
@@ -59,7 +59,7 @@ def test_undo_offer_goes_when_the_user_moves_to_another_page(
     win.statusBar().showMessage("x")
     win.statusBar().clearMessage()
     assert not offer.isVisible()
-    assert people_flows.OFFER_MS <= 10000
+    assert undo_history.OFFER_MS <= 10000
 
 
 # -- 2: "Who is this?" lists the face's own person, and faces rather than file names ------------
