@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from faceorganizer.core.records import Changes
 from PySide6.QtWidgets import QWidget
 
+from faceorganizer.core.records import Changes
 from faceorganizer.gui.changed import Changed, ChangeHub
 
 
