@@ -88,14 +88,20 @@ class FaceEngine:
         )
         return SmallFaceFinder(spec, finder, self.detector)
 
+    def _look(self, image: np.ndarray) -> np.ndarray | None:
+        """The photo at the second look's size where it gets one (None: it does not)."""
+        if self.small_faces is None or not self.small_faces.wants(image, self.detector.long_side):
+            return None
+        return self.small_faces.look(image)
+
     def _second_look(
-        self, image: np.ndarray, found: Detections
+        self, image: np.ndarray, found: Detections, look: np.ndarray | None
     ) -> tuple[Detections, Detections | None]:
         """``found`` plus the small faces of a photo the detector saw much reduced, and what
         the second detector saw there (None: it did not look)."""
-        if self.small_faces is None or not self.small_faces.wants(image, self.detector.long_side):
+        if self.small_faces is None or look is None:
             return found, None
-        return self.small_faces.add(image, found)
+        return self.small_faces.add(image, found, look)
 
     @property
     def device(self) -> str:
@@ -119,10 +125,15 @@ class FaceEngine:
         """Every face of a photo, largest first, in full-resolution displayed coordinates."""
         pixels = photo.pixels
         with self._clock("detect"):
-            found = self.detector.detect(pixels)
-            if len(found) == 0 and max(pixels.shape[:2]) > self.detector.long_side:
-                found = self.detector.detect(pixels, min(RETRY_LONG_SIDE, max(pixels.shape[:2])))
-            found, seen = self._second_look(pixels, found)
+            look = self._look(pixels)
+            # a photo with a second look is shown to the detector as that look: the same
+            # photo, reduced once for both detectors (see SmallFaceFinder.look)
+            view = pixels if look is None else look
+            k = max(pixels.shape[:2]) / max(view.shape[:2])
+            found = self.detector.detect(view)
+            if len(found) == 0 and max(view.shape[:2]) > self.detector.long_side:
+                found = self.detector.detect(view, min(RETRY_LONG_SIDE, max(view.shape[:2])))
+            found, seen = self._second_look(pixels, found.scaled(k), look)
         crops, boxes, marks, scores, quality = self._prepare(photo, found, seen)
         with self._clock("embed"):
             vectors, norms = self.embedder.embed(crops)
@@ -159,25 +170,33 @@ class FaceEngine:
 
     def _detect_all(self, images: list[np.ndarray]) -> list[tuple[Detections, Detections | None]]:
         """Detections for each image, with ``analyse``'s larger retry for photos without."""
+        looks = [self._look(img) for img in images]
+        # as in ``analyse``: a photo with a second look is detected on that look
+        views = [img if look is None else look for img, look in zip(images, looks, strict=True)]
         batched = getattr(self.detector, "detect_batch", None)
         if batched is None:
-            found = [self.detector.detect(img) for img in images]
+            found = [self.detector.detect(view) for view in views]
         else:
-            found = list(batched(images))
+            found = list(batched(views))
         retry = [
             i
-            for i, (img, f) in enumerate(zip(images, found, strict=True))
-            if len(f) == 0 and max(img.shape[:2]) > self.detector.long_side
+            for i, (view, f) in enumerate(zip(views, found, strict=True))
+            if len(f) == 0 and max(view.shape[:2]) > self.detector.long_side
         ]
         if retry and batched is not None:
-            again = batched([images[i] for i in retry], RETRY_LONG_SIDE)
+            again = batched([views[i] for i in retry], RETRY_LONG_SIDE)
             for i, f in zip(retry, again, strict=True):
                 found[i] = f
         else:
             for i in retry:
-                img = images[i]
-                found[i] = self.detector.detect(img, min(RETRY_LONG_SIDE, max(img.shape[:2])))
-        return [self._second_look(img, f) for img, f in zip(images, found, strict=True)]
+                view = views[i]
+                found[i] = self.detector.detect(view, min(RETRY_LONG_SIDE, max(view.shape[:2])))
+        return [
+            self._second_look(
+                img, f.scaled(max(img.shape[:2]) / max(view.shape[:2])), look
+            )
+            for img, view, look, f in zip(images, views, looks, found, strict=True)
+        ]
 
     def _prepare(
         self, photo: DecodedPhoto, found: Detections, seen: Detections | None = None

@@ -68,18 +68,32 @@ class SmallFaceFinder:
         larger than ``min_long_side`` (an ordinary photo of 1280 px or less costs nothing)."""
         return max(image.shape[:2]) > max(first_long_side, self.spec.min_long_side)
 
-    def add(self, image: np.ndarray, first: Detections) -> tuple[Detections, Detections]:
-        """``first`` plus the faces both detectors find that ``first`` lacks, and every face
-        the finder saw (its weak ones too: ``agreement`` reads them)."""
+    def look(self, image: np.ndarray) -> np.ndarray:
+        """``image`` reduced to the finder's ``long_side`` (itself if no larger).
+
+        Bilinear, not the detectors' area averaging: 3 ms against 20 for a 2000×1500 photo
+        (one core), and the finder only has to find; the pack's detector measures on windows
+        of the decoded photo. The engine also hands this to the pack's detector, whose own
+        reduction to 640 px is then an exact halving (0.5 ms) instead of area averaging from
+        the decoded size (13–15 ms a 12 MP photo; docs/detection.md).
+        """
         import cv2
 
         h, w = image.shape[:2]
         k = min(1.0, self.spec.long_side / max(h, w))
-        # bilinear, not the detectors' area averaging: a third of the time at this size, and
-        # the finder only has to find, the pack's detector measures
-        small = image
-        if k < 1.0:
-            small = cv2.resize(image, (round(w * k), round(h * k)), interpolation=cv2.INTER_LINEAR)
+        if k >= 1.0:
+            return image
+        return cv2.resize(image, (round(w * k), round(h * k)), interpolation=cv2.INTER_LINEAR)
+
+    def add(
+        self, image: np.ndarray, first: Detections, small: np.ndarray | None = None
+    ) -> tuple[Detections, Detections]:
+        """``first`` plus the faces both detectors find that ``first`` lacks, and every face
+        the finder saw (its weak ones too: ``agreement`` reads them). ``small`` is
+        ``look(image)`` where the caller has it already."""
+        h, w = image.shape[:2]
+        if small is None:
+            small = self.look(image)
         seen = self.finder.detect(small, max(small.shape[:2])).scaled(
             max(h, w) / max(small.shape[:2])
         )
