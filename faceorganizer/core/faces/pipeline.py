@@ -192,9 +192,7 @@ class FaceEngine:
                 view = views[i]
                 found[i] = self.detector.detect(view, min(RETRY_LONG_SIDE, max(view.shape[:2])))
         return [
-            self._second_look(
-                img, f.scaled(max(img.shape[:2]) / max(view.shape[:2])), look
-            )
+            self._second_look(img, f.scaled(max(img.shape[:2]) / max(view.shape[:2])), look)
             for img, view, look, f in zip(images, views, looks, found, strict=True)
         ]
 
