@@ -63,11 +63,6 @@ class SmallFaceFinder:
         self.finder = finder  # a detector with detect(image, long_side)
         self.confirmer = confirmer  # the pack's detector (detect_batch or detect)
 
-    def wants(self, image: np.ndarray, first_long_side: int) -> bool:
-        """Whether the first pass saw ``image`` reduced by more than half: a photo decoded
-        larger than ``min_long_side`` (an ordinary photo of 1280 px or less costs nothing)."""
-        return max(image.shape[:2]) > max(first_long_side, self.spec.min_long_side)
-
     def look(self, image: np.ndarray) -> np.ndarray:
         """``image`` reduced to the finder's ``long_side`` (itself if no larger).
 
@@ -77,13 +72,7 @@ class SmallFaceFinder:
         reduction to 640 px is then an exact halving (0.5 ms) instead of area averaging from
         the decoded size (13–15 ms a 12 MP photo; docs/detection.md).
         """
-        import cv2
-
-        h, w = image.shape[:2]
-        k = min(1.0, self.spec.long_side / max(h, w))
-        if k >= 1.0:
-            return image
-        return cv2.resize(image, (round(w * k), round(h * k)), interpolation=cv2.INTER_LINEAR)
+        return reduced(image, self.spec.long_side)
 
     def add(
         self, image: np.ndarray, first: Detections, small: np.ndarray | None = None
@@ -201,6 +190,17 @@ class SmallFaceFinder:
             np.asarray(marks, np.float32),
             np.asarray(scores, np.float32),
         )
+
+
+def reduced(image: np.ndarray, long_side: int) -> np.ndarray:
+    """``image`` reduced bilinearly to ``long_side`` px on its long side (itself if no larger)."""
+    import cv2
+
+    h, w = image.shape[:2]
+    k = min(1.0, long_side / max(h, w))
+    if k >= 1.0:
+        return image
+    return cv2.resize(image, (round(w * k), round(h * k)), interpolation=cv2.INTER_LINEAR)
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
