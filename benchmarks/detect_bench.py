@@ -67,14 +67,21 @@ def run_pack(pack: str, paths: list[Path], threads: int) -> list[dict[str, Any]]
     out = []
     for p in paths:
         data = p.read_bytes()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         photo = decode_bytes(data, name=str(p))
         faces = engine.analyse(photo)
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu
         boxes = np.asarray([f.box for f in faces], np.float32).reshape(-1, 4)
         doubtful = np.asarray([bool(f.flags & flag) for f in faces], bool)
         out.append(
-            {"boxes": boxes, "doubtful": doubtful, "s": seconds, "seen": photo.pixels.shape[:2]}
+            {
+                "boxes": boxes,
+                "doubtful": doubtful,
+                "s": seconds,
+                "cpu": cpu,
+                "seen": photo.pixels.shape[:2],
+            }
         )
     return out
 
@@ -181,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     bands = [corpus.band_name(i) for i in range(len(corpus.BANDS))]
     head = "| detector | " + " | ".join(f"recall {b} px" for b in bands)
     head += " | all | FP/img group | FP/img no-person | s/photo (group) | photos/s |"
+    head += " CPU s/photo (group) | CPU s/image (no-person) |"
     print("\n" + head)
     print("|" + "---|" * (head.count("|") - 1))
     figures: dict[str, Any] = {"load": _load()}
@@ -199,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                 + " | ".join(cells)
                 + f" | {s['found']}/{s['faces']} | {s['fp_group']:.2f} | {s['fp_none']:.2f}"
                 + f" | {np.mean(secs):.2f} | {len(results) / all_secs:.2f} |"
+                + f" {_mean_cpu(results[:group_n])} | {_mean_cpu(results[group_n:])} |"
             )
             figures[label] = {**s, "s_per_group_photo": float(np.mean(secs))}
     seen = {r["seen"] for r in runs[next(iter(runs))][:group_n]} if runs else set()
@@ -207,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
     return 0
+
+
+def _mean_cpu(results: list[dict[str, Any]]) -> str:
+    """Mean CPU seconds (user + system, all threads) of the images timed by CPU, else '-'."""
+    cpu = [r["cpu"] for r in results if "cpu" in r]
+    return f"{np.mean(cpu):.2f}" if cpu else "-"
 
 
 if __name__ == "__main__":

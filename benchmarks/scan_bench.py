@@ -56,6 +56,7 @@ ALL_SETS = ("snapshots", "celebrities", "12mp")
 YARDSTICK_LONG_SIDE = 1280
 YARDSTICK_SCORE = 0.9
 RESULT_PREFIX = "RESULT "
+NO_SMALL_FACES_ENV = "FACEORGANIZER_BENCH_NO_SMALL_FACES"  # handed to the children
 STAGES = (
     "read+decode",
     "detect",
@@ -153,6 +154,8 @@ def child_ours(
     load_avg = os.getloadavg()
     t0 = time.perf_counter()
     options = EngineOptions(pack_id=pack, device=device, threads=threads)
+    if os.environ.get(NO_SMALL_FACES_ENV):  # --no-small-faces: scan --no-small-faces
+        options = dataclasses.replace(options, small_faces=False)
     plan = plan_scan(options, workers, engines)  # scan_library's layout; models loaded here
     per_engine = dataclasses.replace(options, device=plan.device, threads=plan.threads)
     loaded = [FaceEngine(per_engine) for _ in range(plan.engines)]
@@ -509,10 +512,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", default=None, help="comma-separated: ours, stages, yardstick (default: all)"
     )
+    parser.add_argument(
+        "--no-small-faces",
+        action="store_true",
+        help="ours without the second look for small faces (scan --no-small-faces)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--pack", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.no_small_faces:
+        os.environ[NO_SMALL_FACES_ENV] = "1"
 
     if args.child:
         spec = json.loads(Path(args.spec).read_text())
@@ -657,6 +667,7 @@ def report_ours(results: dict[str, dict[str, Any]], device: str) -> None:
             [
                 name,
                 f"{ours_ps:.2f}",
+                f"{1000 * o['cpu_s'] / max(1, o['photos']):.1f}",
                 f"{rate(o['faces'], o['wall_s']):.2f}",
                 f"{yard_ps:.2f}" if y else "-",
                 f"{rate(ours_ps, yard_ps):.2f}" if y else "-",
@@ -675,6 +686,7 @@ def report_ours(results: dict[str, dict[str, Any]], device: str) -> None:
             [
                 "set",
                 "photos/s",
+                "CPU ms/photo",
                 "faces/s",
                 "yardstick photos/s",
                 "ratio",
@@ -691,8 +703,9 @@ def report_ours(results: dict[str, dict[str, Any]], device: str) -> None:
         )
     )
     print(
-        "CPU = process CPU time / wall / cores; GPU busy = share of 200 ms nvidia-smi samples"
-        " with the GPU working (n/a: no nvidia-smi)."
+        "CPU ms/photo = the scan's process CPU time (user + system, all threads) a photo:"
+        " steadier than photos/s on a shared machine; CPU = process CPU time / wall / cores;"
+        " GPU busy = share of 200 ms nvidia-smi samples with the GPU working (n/a: no nvidia-smi)."
     )
     print()
     print("== the scan's own stage seconds (added over its threads; wait = writer idle) ==")

@@ -63,23 +63,24 @@ class SmallFaceFinder:
         self.finder = finder  # a detector with detect(image, long_side)
         self.confirmer = confirmer  # the pack's detector (detect_batch or detect)
 
-    def wants(self, image: np.ndarray, first_long_side: int) -> bool:
-        """Whether the first pass saw ``image`` reduced by more than half: a photo decoded
-        larger than ``min_long_side`` (an ordinary photo of 1280 px or less costs nothing)."""
-        return max(image.shape[:2]) > max(first_long_side, self.spec.min_long_side)
+    def look(self, image: np.ndarray) -> np.ndarray:
+        """``image`` reduced to the finder's ``long_side`` (itself if no larger).
 
-    def add(self, image: np.ndarray, first: Detections) -> tuple[Detections, Detections]:
+        Bilinear, not the detectors' area averaging: 3 ms against 20 for a 2000×1500 photo
+        (one core), and the finder only has to find; the pack's detector measures on windows
+        of the decoded photo.
+        """
+        return reduced(image, self.spec.long_side)
+
+    def add(
+        self, image: np.ndarray, first: Detections, small: np.ndarray | None = None
+    ) -> tuple[Detections, Detections]:
         """``first`` plus the faces both detectors find that ``first`` lacks, and every face
-        the finder saw (its weak ones too: ``agreement`` reads them)."""
-        import cv2
-
+        the finder saw (its weak ones too: ``agreement`` reads them). ``small`` is
+        ``look(image)`` where the caller has it already."""
         h, w = image.shape[:2]
-        k = min(1.0, self.spec.long_side / max(h, w))
-        # bilinear, not the detectors' area averaging: a third of the time at this size, and
-        # the finder only has to find, the pack's detector measures
-        small = image
-        if k < 1.0:
-            small = cv2.resize(image, (round(w * k), round(h * k)), interpolation=cv2.INTER_LINEAR)
+        if small is None:
+            small = self.look(image)
         seen = self.finder.detect(small, max(small.shape[:2])).scaled(
             max(h, w) / max(small.shape[:2])
         )
@@ -187,6 +188,17 @@ class SmallFaceFinder:
             np.asarray(marks, np.float32),
             np.asarray(scores, np.float32),
         )
+
+
+def reduced(image: np.ndarray, long_side: int) -> np.ndarray:
+    """``image`` reduced bilinearly to ``long_side`` px on its long side (itself if no larger)."""
+    import cv2
+
+    h, w = image.shape[:2]
+    k = min(1.0, long_side / max(h, w))
+    if k >= 1.0:
+        return image
+    return cv2.resize(image, (round(w * k), round(h * k)), interpolation=cv2.INTER_LINEAR)
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:

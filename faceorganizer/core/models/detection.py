@@ -56,9 +56,26 @@ def padded_input(image: np.ndarray, long_side: int, multiple: int) -> tuple[np.n
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     resized = image if scale == 1.0 else cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA)
     ph, pw = -(-nh // multiple) * multiple, -(-nw // multiple) * multiple
+    if (ph, pw) == (nh, nw):  # nothing to pad (a 1280×960 look): no copy
+        return resized, (w / nw if nw else 1.0)
     padded = np.zeros((ph, pw, 3), np.uint8)
     padded[:nh, :nw] = resized
     return padded, (w / nw if nw else 1.0)
+
+
+def nchw_blob(images: list[np.ndarray], mean: np.ndarray | None = None) -> np.ndarray:
+    """HWC uint8 images of one shape as an NCHW float32 batch, minus ``mean`` per channel.
+
+    The same numbers as ``cv2.dnn.blobFromImages`` (no scaling, no swap), in under two thirds
+    of its time: 2.8 against 4.9 ms for a 1280×960 image on one core (docs/detection.md).
+    """
+    h, w = images[0].shape[:2]
+    out = np.empty((len(images), 3, h, w), np.float32)
+    for i, image in enumerate(images):
+        out[i] = image.transpose(2, 0, 1)
+    if mean is not None:
+        out -= mean.reshape(1, 3, 1, 1)
+    return out
 
 
 BUCKET = 64  # detector inputs are padded so that both sides are a multiple of this

@@ -10,6 +10,7 @@ import numpy as np
 from faceorganizer.core.models.detection import (
     Detections,
     bucket_shape,
+    nchw_blob,
     nms,
     on_canvas,
     padded_input,
@@ -134,20 +135,15 @@ class RetinaFaceDetector:
         self, images: list[np.ndarray], max_batch: int, threshold: float | None = None
     ) -> list[Detections]:
         """``_run`` on each image (sides a multiple of the stride), one call per shape."""
-        import cv2
-
         score = self.score_threshold if threshold is None else threshold
         out: list[Detections] = [Detections.empty()] * len(images)
         groups: dict[tuple[int, int], list[int]] = {}
         for i, image in enumerate(images):
             groups.setdefault((image.shape[0], image.shape[1]), []).append(i)
-        mean = tuple(float(m) for m in self.mean)
         for (height, width), members in groups.items():
             for start in range(0, len(members), max_batch):
                 chunk = members[start : start + max_batch]
-                batch = [np.ascontiguousarray(images[i]) for i in chunk]
-                # HWC uint8 -> NCHW float32 minus the mean, in one C++ pass
-                blob = cv2.dnn.blobFromImages(batch, 1.0, (width, height), mean)
+                blob = nchw_blob([images[i] for i in chunk], self.mean)
                 loc, conf, landm = self.session.run(None, {self._input: blob})
                 for k, i in enumerate(chunk):
                     out[i] = self._decode(loc[k], conf[k], landm[k], height, width, score)
@@ -155,12 +151,8 @@ class RetinaFaceDetector:
 
     def _run(self, pixels: np.ndarray, x0: int, y0: int, threshold: float) -> Detections:
         """Detections in ``pixels`` (sides a multiple of the stride), offset by (x0, y0)."""
-        import cv2
-
         height, width = pixels.shape[:2]
-        mean = tuple(float(m) for m in self.mean)
-        # HWC uint8 -> NCHW float32 minus the mean, in one C++ pass
-        blob = cv2.dnn.blobFromImage(np.ascontiguousarray(pixels), 1.0, (width, height), mean)
+        blob = nchw_blob([pixels], self.mean)
         loc, conf, landm = self.session.run(None, {self._input: blob})
         return self._decode(loc[0], conf[0], landm[0], height, width, threshold, (x0, y0))
 

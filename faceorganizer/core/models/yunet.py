@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from faceorganizer.core.models.detection import Detections, nms, padded_input
+from faceorganizer.core.models.detection import Detections, nchw_blob, nms, padded_input
 from faceorganizer.core.models.manifest import ModelSpec
 from faceorganizer.core.models.providers import create_session
 
@@ -45,9 +45,7 @@ class YuNetDetector:
             canvas = np.zeros((640, 640, 3), np.uint8)
             canvas[: padded.shape[0], : padded.shape[1]] = padded[:640, :640]
             padded = canvas
-        import cv2
-
-        blob = cv2.dnn.blobFromImage(padded)  # HWC uint8 -> NCHW float32, in one C++ pass
+        blob = nchw_blob([padded])
         outputs = dict(zip(self._names, self.session.run(None, {"input": blob}), strict=True))
         return self._decode(outputs, padded.shape[0], padded.shape[1]).scaled(back)
 
