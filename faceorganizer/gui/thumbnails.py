@@ -147,9 +147,15 @@ class ThumbnailCache(QObject):
         excess = len(self._wanted) - self._kept - self.window
         if excess <= 0:
             return
-        for key in [k for k, kept in self._wanted.items() if not kept][:excess]:
+        victims = []
+        for key, kept in self._wanted.items():  # oldest first: usually the first ones go
+            if not kept:
+                victims.append(key)
+                if len(victims) == excess:
+                    break
+        for key in victims:
             del self._wanted[key]
-            self.dropped += 1
+        self.dropped += len(victims)
 
     def _start_loaders(self) -> None:
         threads = max(1, self.jobs.pools["thumbs"].maxThreadCount())
