@@ -21,7 +21,7 @@ PERSON_CELL = QSize(150, 186)
 AVATAR = 116
 FACE_CELL = QSize(136, 152)
 PHOTO_CELL = QSize(200, 190)
-TILE_BYTES = 32 * 1024 * 1024  # painted person cells kept: ~300 cells of ~110 KB, 8 screens
+TILE_BYTES = 24 * 1024 * 1024  # painted person cells kept: ~220 cells of ~110 KB, 6 screens
 
 
 def _bytes(pix: QPixmap) -> int:

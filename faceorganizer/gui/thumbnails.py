@@ -27,7 +27,7 @@ from faceorganizer.gui.worker import JobContext, Jobs
 
 FACE_SIZE = 128
 PHOTO_SIZE = 256
-CACHE_BYTES = 64 * 1024 * 1024  # pixmaps kept: ~1,000 faces or ~250 photos, many screens
+CACHE_BYTES = 48 * 1024 * 1024  # pixmaps kept: ~770 faces or ~190 photos, a dozen screens
 WINDOW = 512  # requests kept waiting: the newest ones, a few screens of the largest grid
 CONVERT_MS = 4.0  # GUI time per event-loop turn spent turning images into pixmaps
 
