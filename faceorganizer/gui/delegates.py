@@ -21,7 +21,11 @@ PERSON_CELL = QSize(150, 186)
 AVATAR = 116
 FACE_CELL = QSize(136, 152)
 PHOTO_CELL = QSize(200, 190)
-TILE_CACHE = 2000  # painted person cells kept (about 150 KB each)
+TILE_BYTES = 24 * 1024 * 1024  # painted person cells kept: ~220 cells of ~110 KB, 6 screens
+
+
+def _bytes(pix: QPixmap) -> int:
+    return pix.width() * pix.height() * max(pix.depth(), 8) // 8
 
 
 def _placeholder(painter: QPainter, rect: QRect, round_: bool) -> None:
@@ -67,6 +71,7 @@ class PersonDelegate(QStyledItemDelegate):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._tiles: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
+        self._tile_bytes = 0
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         """One cached picture of the whole cell: a grid repaints with one call a cell.
@@ -104,8 +109,10 @@ class PersonDelegate(QStyledItemDelegate):
             finally:
                 tile_painter.end()
             self._tiles[key] = tile
-            while len(self._tiles) > TILE_CACHE:
-                self._tiles.popitem(last=False)
+            self._tile_bytes += _bytes(tile)
+            while self._tile_bytes > TILE_BYTES and len(self._tiles) > 1:
+                _k, gone = self._tiles.popitem(last=False)
+                self._tile_bytes -= _bytes(gone)
         else:
             self._tiles.move_to_end(key)
         painter.drawPixmap(rect.topLeft(), tile)

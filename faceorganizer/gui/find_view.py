@@ -211,7 +211,7 @@ class FindView(QWidget):
         label.setFixedSize(FACE_ICON, FACE_ICON)
         key = ThumbKey(face.path, face.box)
         self.face_labels.append((key, label))
-        pix = self.thumbs.get(key)
+        pix = self.thumbs.get(key, keep=True)  # a label asks once: never dropped for newer ones
         if pix is not None:
             label.setPixmap(_scaled(pix))
         return label
@@ -228,7 +228,7 @@ class FindView(QWidget):
         button.clicked.connect(lambda _c=False, pid=photo_id: self._open(pid))
         key = ThumbKey(path, None, THUMB_SIZE)
         self.buttons.append((key, button))
-        pix = self.thumbs.get(key)
+        pix = self.thumbs.get(key, keep=True)
         if pix is not None:
             button.setIcon(QIcon(pix))
         else:

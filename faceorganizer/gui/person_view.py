@@ -20,6 +20,7 @@ from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.gui.captions import age_on
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
+from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.menus import page_header, popup_actions
 from faceorganizer.gui.people_view import setup_grid
 from faceorganizer.gui.thumbnails import ThumbnailCache
@@ -147,6 +148,7 @@ class PersonView(QWidget):
                 marks[face.id] = year if age is None else f"{year} · age {age}"
         self.faces.set_faces(ordered)
         self.faces.set_marks(marks)
+        freeze_heap()  # thousands of faces kept while the page is open: out of collector passes
         self.year_strip.clear()
         for year, row in self.year_rows.items():
             action = self.year_strip.addAction(f"{year} ({counts[year]})")

@@ -123,7 +123,7 @@ class ReviewView(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(1)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        thumbs.ready.connect(lambda _k: self._paint_faces())
+        thumbs.ready.connect(self._thumb_ready)
         self.set_questions([])
 
     def set_questions(self, questions: list[Question]) -> None:
@@ -172,6 +172,14 @@ class ReviewView(QWidget):
         self.rows[0][0].setText(q.caption_a)
         self.rows[1][0].setText(q.caption_b)
         self._paint_faces()
+
+    def _thumb_ready(self, key: ThumbKey) -> None:
+        # one of this question's faces, not any of the thousands a grid elsewhere loads
+        q = self.current
+        if q is not None and any(
+            (f.path, f.box) == (key.path, key.box) for f in (*q.faces_a, *q.faces_b)
+        ):
+            self._paint_faces()
 
     def _paint_faces(self) -> None:
         q = self.current

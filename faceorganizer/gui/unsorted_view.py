@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from faceorganizer.core.records import FaceRef
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
+from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.menus import page_header, page_title, popup_actions
 from faceorganizer.gui.people_view import setup_grid
 from faceorganizer.gui.thumbnails import ThumbnailCache
@@ -119,6 +120,9 @@ class UnsortedView(QWidget):
             self.faces.set_faces(faces)
         else:
             self.faces.append_faces(faces)
+        # the faces stay as long as the page: out of the collector's full passes, which walked
+        # every face shown (30-50 ms each, the longest stalls once 50,000 were loaded)
+        freeze_heap()
         self._shown(total)
         self._maybe_more()
 

@@ -132,7 +132,10 @@ def unsorted_page(
         )
     args: list[Any] = [min_quality]
     if after is not None:
-        where += " AND (f.quality < ? OR (f.quality = ? AND f.id > ?))"
+        # a range on the quality index, walked best first and stopped at the page's end; the
+        # plain "quality < q OR (quality = q AND id > i)" made SQLite fetch every face below
+        # q and sort them, a second a page at 200,000 faces (the + keeps it from doing so)
+        where += " AND f.quality <= ? AND (+f.quality < ? OR +f.id > ?)"
         args += [after[0], after[0], after[1]]
         offset = 0
     sql = _FACE_SQL + where + " ORDER BY f.quality DESC, f.id LIMIT ? OFFSET ?"
