@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import shared_set
+from tests.journey.pace import waits_text
 from tests.journey.xdisplay import xcb_env, xvfb
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,7 +98,8 @@ def test_a_long_session_of_the_window(
         f"soak: {result.get('events')} input events in {result.get('rounds')} rounds, "
         f"{result.get('use_seconds', 0) / 60:.1f} min of use ({took:.0f} s with start-up); "
         f"visits {result.get('visits')}; RSS MB start {rss.get('start')}, after round 1 "
-        f"{rss.get('after_round_1')}, end {rss.get('end')}; per round {rss.get('per_round')}"
+        f"{rss.get('after_round_1')}, end {rss.get('end')}; per round {rss.get('per_round')}; "
+        f"rounds took {result.get('round_seconds')} s; waits: {waits_text(result)}"
     )
     with capsys.disabled():
         print(f"\n{summary}")
