@@ -1,8 +1,9 @@
 """Where a window driver's time went: printed beside the journey's and the soak's figures.
 
-A run of the real window that is much slower than usual (a fresh clone's journey once took
-312 s against 107 s, its soak 240 events a minute against 1,700) then says whether the driver
-waited for background work, for the window to become active, or in which step.
+A run of the real window that is much slower than usual then says whether the driver waited
+for background work, for the window to become active, or in which step. (Unexplained so far: a
+fresh clone's journey once took 312 s, a working tree's 227 s, against 71-111 s in other runs,
+fresh clones included; a fresh clone's soak once ran 240 events a minute against 1,200-2,200.)
 """
 
 from __future__ import annotations
