@@ -113,6 +113,11 @@ class Journey:
     files: dict[int, str] = field(default_factory=dict)  # face id -> its photo's file name
     started: float = field(default_factory=time.monotonic)
     resume: bool = False
+    # where the driver's own time went (a slow run says why: see ``waits()``)
+    settle_seconds: float = 0.0
+    activation_seconds: float = 0.0
+    activation_failures: int = 0
+    settle_depth: int = 0  # a dialog's answer may settle inside a settle: count the outer one
 
     # -- bookkeeping -------------------------------------------------------------------------
     def log(self, text: str) -> None:
@@ -139,7 +144,16 @@ class Journey:
 
     def settle(self, timeout: float = 60.0, quiet_ms: int = 300) -> None:
         """Wait until no background work has run for ``quiet_ms`` (results painted)."""
-        end = time.monotonic() + timeout
+        began = time.monotonic()
+        self.settle_depth += 1
+        try:
+            self._settle(began + timeout, timeout, quiet_ms)
+        finally:
+            self.settle_depth -= 1
+            if not self.settle_depth:
+                self.settle_seconds += time.monotonic() - began
+
+    def _settle(self, end: float, timeout: float, quiet_ms: int) -> None:
         quiet_since: float | None = None
         while True:
             QTest.qWait(20)
@@ -236,8 +250,20 @@ class Journey:
         want = QApplication.activeModalWidget() or self.window()
         if QApplication.activeWindow() is not want:
             want.activateWindow()
-            if not QTest.qWaitForWindowActive(want, 3000):
+            began = time.monotonic()
+            active = QTest.qWaitForWindowActive(want, 3000)
+            self.activation_seconds += time.monotonic() - began
+            if not active:
+                self.activation_failures += 1
                 self.log(f"warning: {want.windowTitle()!r} did not become active")
+
+    def waits(self) -> dict[str, Any]:
+        """Seconds the driver spent waiting for background work and for window activation."""
+        return {
+            "settle_s": round(self.settle_seconds, 1),
+            "activation_s": round(self.activation_seconds, 1),
+            "activation_failures": self.activation_failures,
+        }
 
     def type_into(self, edit: QLineEdit, text: str) -> None:
         edit.setFocus()
@@ -1079,6 +1105,7 @@ class Journey:
             names=NAMES,
             db=str(self.db_path),
             seconds=round(time.monotonic() - self.started, 1),
+            waits=self.waits(),
         )
         return self.result
 

@@ -71,6 +71,7 @@ class Soak(Journey):
         self.visits: dict[str, int] = {}
         self.renamed = 0
         self.per_round: list[float] = []  # resident MB at the end of each round
+        self.round_seconds: list[float] = []  # how long each round took
 
     # -- input, counted -------------------------------------------------------------------
     def press(self, key: Qt.Key, mods: Qt.KeyboardModifier = NO_MODS, pause: int = 8) -> None:
@@ -304,6 +305,7 @@ class Soak(Journey):
         end = began + self.seconds
         rounds = 0
         while rounds == 0 or time.monotonic() < end:
+            round_began = time.monotonic()
             for step in steps:
                 t0, e0 = time.monotonic(), self.events
                 step()
@@ -312,6 +314,7 @@ class Soak(Journey):
                 if rounds and time.monotonic() >= end:
                     break
             rounds += 1
+            self.round_seconds.append(round(time.monotonic() - round_began, 1))
             if rounds == 1:
                 self.result["rss_mb"]["after_round_1"] = rss_mb()
             self.per_round.append(rss_mb())
@@ -355,6 +358,8 @@ def main() -> int:
             inputs=soak.inputs,
             visits=soak.visits,
             steps=soak.steps[-40:],
+            waits=soak.waits(),
+            round_seconds=soak.round_seconds,
             seconds=round(time.monotonic() - soak.started, 1),
         )
         (args.out / "result.json").write_text(json.dumps(outcome, indent=2))

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import shared_set
+from tests.journey.pace import slowest_steps, waits_text
 from tests.journey.xdisplay import xcb_env, xvfb
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,6 +83,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             f"fixes={c['fix']} other={c['other']} (journey steps {c['step']}, navigation "
             f"{c['navigation']}, {result['inputs']} clicks/keys/typed texts); "
             f"{result['wall_seconds']} s, scan {result.get('scan_seconds')} s",
+            f"journey waits: {waits_text(result)}; slowest steps: {slowest_steps(result['steps'])}",
             *(f"detour: {d}" for d in result["detours"]),
         ]
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import shared_set
+from tests.journey.pace import waits_text
 from tests.journey.xdisplay import xcb_env, xvfb
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,7 +98,8 @@ def test_a_long_session_of_the_window(
         f"soak: {result.get('events')} input events in {result.get('rounds')} rounds, "
         f"{result.get('use_seconds', 0) / 60:.1f} min of use ({took:.0f} s with start-up); "
         f"visits {result.get('visits')}; RSS MB start {rss.get('start')}, after round 1 "
-        f"{rss.get('after_round_1')}, end {rss.get('end')}; per round {rss.get('per_round')}"
+        f"{rss.get('after_round_1')}, end {rss.get('end')}; per round {rss.get('per_round')}; "
+        f"rounds took {result.get('round_seconds')} s; waits: {waits_text(result)}"
     )
     with capsys.disabled():
         print(f"\n{summary}")
@@ -111,8 +113,9 @@ def test_a_long_session_of_the_window(
     assert set(result["visits"]) >= {"people", "person", "viewer", "unsorted", "same_person",
                                      "find", "export_dialog", "undo_redo"}  # fmt: skip
     # at least one whole round of every page (about 600 events); how many rounds fit in the
-    # time is a speed figure, printed above, not asserted (1,700 events a minute measured on a
-    # warm tree, 240 in one run on a fresh clone, not yet explained)
+    # time is a speed figure, printed above with where the driver waited, not asserted (1,700
+    # events a minute measured on a warm tree, 240 in one run on a fresh clone; fresh clones
+    # ran 1,230-1,450 later, so not the clone: unexplained, the printed waits will say)
     assert result["events"] >= 500 and result["rounds"] >= 1, summary
     growth = rss["end"] - rss["after_round_1"]
     assert growth <= RSS_GROWTH_MB, f"memory grew {growth:.0f} MB: {summary}"
