@@ -43,6 +43,7 @@ def run_app(
     claimed = single_instance.claim(data_dir(), list(photos or []))
     if not claimed.first:
         return 0
+    keep_qt_settings_in(data_dir())
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     assert isinstance(app, QApplication)
     app.setOrganizationName(APP_NAME)
@@ -87,6 +88,21 @@ def run_app(
         return int(app.exec())
     finally:
         listener.close()
+
+
+def keep_qt_settings_in(folder: Path) -> None:
+    """Qt's own settings files go to ``folder``/qt, not the user's ~/.config.
+
+    QFileDialog remembers its last folder in Qt's organisation "QtProject"
+    (``~/.config/QtProject.conf``): a file outside the data folder, written whenever the user
+    picks a folder. Every user-scope QSettings made by organisation name now lives in the data
+    folder; the window's own settings name their file (``gui/settings.open_qsettings``), so
+    they stay where they always were.
+    """
+    from PySide6.QtCore import QSettings
+
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder / "qt"))
 
 
 def _photos_from_another_start(window: Any, photos: list[str]) -> None:

@@ -24,7 +24,10 @@ def open_qsettings() -> QSettings:
         path = data_dir() / "settings.ini"
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return QSettings(str(path), QSettings.Format.IniFormat)
-    return QSettings(APP_NAME, APP_NAME)
+    # the file QSettings(APP_NAME, APP_NAME) always used, named: Qt's own settings are sent to
+    # the data folder (gui/app.keep_qt_settings_in), ours stay where users have them
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return QSettings(str(config / APP_NAME / f"{APP_NAME}.conf"), QSettings.Format.IniFormat)
 
 
 class AppSettings:
