@@ -84,6 +84,7 @@ class Database:
     def __init__(self, path: str | Path, *, readonly: bool = False, busy_timeout_s: float = 10.0):
         self.path = Path(path)
         self.readonly = readonly
+        self.busy_timeout_ms = int(busy_timeout_s * 1000)
         if not readonly:
             _create_private(self.path)
         elif not self.path.exists():
@@ -233,9 +234,20 @@ def _is_write_failure(exc: sqlite3.Error) -> bool:
 
 
 def _split_sql(sql: str) -> list[str]:
-    """Statements of a migration file (no semicolons inside strings in our migrations)."""
+    """Statements of a migration file (no semicolons inside strings in our migrations); a
+    trigger's body (``BEGIN … END;``) stays one statement."""
     lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    out: list[str] = []
+    pending = ""
+    for part in "\n".join(lines).split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        out.append(pending.strip().rstrip(";").strip())
+    return out
 
 
 def _create_private(path: Path) -> None:
