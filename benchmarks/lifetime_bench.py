@@ -154,6 +154,11 @@ def build(work: Path, faces_n: int, groups: int) -> Path:
                 "INSERT INTO face_person (face_id, person_id, confirmed) VALUES (?, ?, ?)",
                 [(f + 1, g + 1, int(g < len(names))) for f, g in enumerate(owner) if g >= 0],
             )
+        # as a scan's end does when the window lists the people it found: their counts kept
+        # (people_summary); a library migrated from schema 5 pays this at its first start
+        from faceorganizer.core.store.people_summary import refresh
+
+        refresh(db)
     return db_path
 
 

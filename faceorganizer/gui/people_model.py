@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 
 from faceorganizer.core.people.changes import Changes
 from faceorganizer.core.store.browse import PersonItem
+from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache
 
 PERSON_MIME = "application/x-faceorganizer-person-ids"
@@ -191,6 +192,9 @@ class PersonListModel(QAbstractListModel):
             self._ids = list(self._items)
             self._reindex()
             self.endInsertRows()
+            # 20,000 people live as long as the list: no collector pass walks them again (a
+            # full pass over them was a stall of the scrolling grid); refcounts still free them
+            freeze_heap()
             return
         fresh = {i.id: i for i in items}
         self._remove([pid for pid in self._ids if pid not in fresh])
@@ -218,14 +222,17 @@ class PersonListModel(QAbstractListModel):
             self.endRemoveRows()
 
     def _upsert(self, items: list[PersonItem]) -> None:
-        self._by_cover = None  # covers may have changed
-        self._tally = None  # and names and sizes
-        new = [i for i in items if i.id not in self._items]
+        have = self._items
+        new = [i for i in items if i.id not in have]
         changed_rows = []
         for item in items:
-            if item.id in self._items and self._items[item.id] != item:
-                self._items[item.id] = item
+            old = have.get(item.id)
+            if old is not None and old != item:
+                have[item.id] = item
                 changed_rows.append(self._rows[item.id])
+        if changed_rows:
+            self._by_cover = None  # covers may have changed
+            self._tally = None  # and names and sizes
         if new:
             first = len(self._ids)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -237,7 +244,8 @@ class PersonListModel(QAbstractListModel):
         for row in changed_rows:
             idx = self.index(row, 0)
             self.dataChanged.emit(idx, idx)
-        self._resort()
+        if new or changed_rows:  # else the order stands (a reload of 20,000 unchanged people)
+            self._resort()
 
     def set_sort(self, mode: str) -> None:
         """Order by ``photos``, ``name`` or ``recent`` (named people always first)."""
@@ -318,6 +326,7 @@ class PersonFilterModel(QSortFilterProxyModel):
         self.fold = 1  # fold under this many faces; 0: "auto" (auto_fold); 1: nothing folded
         self.small_only = False  # the "Small groups" entry is open: show only those
         self.needle = ""  # the search, case folded ("" shows everyone)
+        self.used: set[int] = set()  # the folds rows were filtered with since the last pass
 
     @property
     def small_under(self) -> int:
@@ -331,6 +340,7 @@ class PersonFilterModel(QSortFilterProxyModel):
         return 1
 
     def _changing(self, change: Any) -> None:
+        self.used = set()  # every row is filtered again now
         if hasattr(self, "beginFilterChange"):  # Qt 6.9+; invalidateFilter is deprecated there
             self.beginFilterChange()
             change()
@@ -361,8 +371,9 @@ class PersonFilterModel(QSortFilterProxyModel):
             label = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         if self.needle and self.needle not in label.casefold():
             return False
-        small = name is None and faces < (self.fold or self.small_under)
-        return small == self.small_only
+        under = self.fold or self.small_under
+        self.used.add(under)
+        return (name is None and faces < under) == self.small_only
 
     def set_search(self, text: str) -> None:
         """Show only people whose name contains ``text`` (case ignored)."""

@@ -111,7 +111,6 @@ class PeopleView(QWidget):
         self.proxy = PersonFilterModel(self)
         self.proxy.setSourceModel(model)
         self.proxy.fold = 0  # "auto", as the fold box starts
-        self._filtered_under = self.proxy.small_under
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search people by name…")
         self.search.setClearButtonEnabled(True)
@@ -234,8 +233,7 @@ class PeopleView(QWidget):
             self.small_button.isChecked(),
         ):
             self._refold()
-        elif under != self._filtered_under:  # "auto" means another fold now
-            self._filtered_under = under
+        elif self.proxy.used - {under}:  # rows filtered while "auto" meant another fold
             self.proxy.set_small(self.fold.value(), self.small_button.isChecked(), again=True)
         self._update_placeholder()
 
@@ -249,7 +247,6 @@ class PeopleView(QWidget):
         return auto_fold(len(self.model.tally().unnamed_faces))
 
     def _refold(self) -> None:
-        self._filtered_under = self.small_under()
         self.proxy.set_small(self.fold.value(), self.small_button.isChecked())
         self._update_count()
 
