@@ -108,7 +108,7 @@ class PersonListModel(QAbstractListModel):
         self._ids: list[int] = []
         self._items: dict[int, PersonItem] = {}
         self._rows: dict[int, int] = {}
-        self._by_cover: dict[ThumbKey, list[int]] | None = None  # avatar key -> person ids
+        self._by_cover: dict[tuple[str, Any], list[int]] | None = None  # avatar -> person ids
         self._tally: Tally | None = None
         self.sort_mode = "name"  # see sort_key
         self.thumbs = thumbs
@@ -302,12 +302,13 @@ class PersonListModel(QAbstractListModel):
         if key.box is None or key.size != FACE_SIZE:
             return  # a photo's thumbnail, or another size: no avatar
         if self._by_cover is None:  # a lookup, not a walk over 20,000 people per avatar
-            self._by_cover = {}
+            by_cover: dict[tuple[str, Any], list[int]] = {}
             for pid, item in self._items.items():
-                ck = cover_key(item)
-                if ck is not None:
-                    self._by_cover.setdefault(ck, []).append(pid)
-        for pid in self._by_cover.get(key, ()):
+                cover = item.cover
+                if cover is not None:  # (path, box): what cover_key makes, without making it
+                    by_cover.setdefault((cover.path, cover.box), []).append(pid)
+            self._by_cover = by_cover
+        for pid in self._by_cover.get((key.path, key.box), ()):
             row = self._rows.get(pid)
             if row is not None:
                 idx = self.index(row, 0)
