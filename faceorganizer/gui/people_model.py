@@ -227,7 +227,7 @@ class PersonListModel(QAbstractListModel):
         changed_rows = []
         for item in items:
             old = have.get(item.id)
-            if old is not None and old != item:
+            if old is not None and old is not item and old != item:
                 have[item.id] = item
                 changed_rows.append(self._rows[item.id])
         if changed_rows:

@@ -153,3 +153,25 @@ def test_the_question_count_is_remembered_until_something_changes(
     library.question_count(should_stop=lambda: True)
     library.question_count()
     assert len(worked) == 4
+
+
+def test_the_people_list_read_again_unchanged_is_the_last_one(tmp_path: Path) -> None:
+    library = Library(_build(tmp_path / "lib.db"))
+    library.open()
+    first = library.people()
+    again = library.people()
+    assert again == first and all(a is b for a, b in zip(again, first, strict=True))
+    assert library.people(include_hidden=True) == first  # none hidden; read, not recalled
+    # every change a row shows is read afresh: a name, a moved photo, a face moved
+    library.name_person(first[-1].id, "Zed")
+    renamed = library.people()
+    assert [p.name for p in renamed if p.id == first[-1].id] == ["Zed"]
+    cover = renamed[0].cover
+    assert cover is not None
+    with Database(library.db_path) as db, db.transaction():
+        db.conn.execute("UPDATE photos SET path = '/moved.jpg' WHERE id = ?", (cover.photo_id,))
+    moved = library.people()
+    assert moved[0].cover is not None and moved[0].cover.path == "/moved.jpg"
+    with Database(library.db_path) as db, db.transaction():
+        db.conn.execute("DELETE FROM face_person WHERE person_id = ?", (moved[1].id,))
+    assert moved[1].id not in {p.id for p in library.people()}

@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from faceorganizer.core.store.names import clean_name, name_key
 from faceorganizer.core.store.wal_guard import ForeignLog, guard_stray_log
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,17 @@ class Database:
                 # a full disk is not a damaged library: say so, or a user may delete a good one
                 raise StoreWriteError(describe_sqlite_error(exc)) from exc
             raise StoreError(f"{self.path} is not a usable FaceOrganizer database: {exc}") from exc
-        self.db = sqlite_utils.Database(self.conn)
+        self._utils: sqlite_utils.Database | None = None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection as ``sqlite_utils`` sees it (imported on first use: importing it took
+        a tenth of a second of every start, window and command line alike)."""
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
 
     # -- schema -------------------------------------------------------------------------------
     def _check_identity(self) -> int:

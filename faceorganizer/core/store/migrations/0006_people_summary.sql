@@ -14,8 +14,9 @@ CREATE TABLE people_dirty (
     person_id  INTEGER PRIMARY KEY
 );
 INSERT INTO people_dirty (person_id) SELECT id FROM people;
--- Bumped by every change a "same person?" question depends on: a remembered count is used
--- only while it is unchanged (core/library/people.py, question_count).
+-- Bumped by every change a "same person?" question or a row of the People list depends on: a
+-- remembered count or list is used only while it is unchanged (core/library/people.py,
+-- question_count; core/library/library.py, people).
 CREATE TABLE change_count (
     id  INTEGER PRIMARY KEY CHECK (id = 1),
     n   INTEGER NOT NULL
@@ -58,6 +59,10 @@ CREATE TRIGGER photos_taken_update AFTER UPDATE OF taken_at ON photos BEGIN
     INSERT OR IGNORE INTO people_dirty (person_id)
         SELECT fp.person_id FROM faces f JOIN face_person fp ON fp.face_id = f.id
         WHERE f.photo_id = NEW.id;
+    UPDATE change_count SET n = n + 1;
+END;
+-- a photo moved: the People list's avatars name its path (core/library/library.py, people)
+CREATE TRIGGER photos_path_update AFTER UPDATE OF path ON photos BEGIN
     UPDATE change_count SET n = n + 1;
 END;
 CREATE TRIGGER people_insert AFTER INSERT ON people BEGIN
