@@ -27,38 +27,47 @@ CREATE TABLE remembered (
     stamp  INTEGER NOT NULL,          -- change_count.n when it was worked out
     value  INTEGER NOT NULL
 );
--- INSERT OR REPLACE deletes the face's old row without delete triggers: its person is marked
--- before the insert.
+-- Each trigger marks a person once (NOT IN): an outer statement's conflict clause (an upsert's,
+-- for one) overrides a trigger's own. INSERT OR REPLACE deletes the face's old row without
+-- delete triggers: its person is marked before the insert.
 CREATE TRIGGER face_person_before_insert BEFORE INSERT ON face_person BEGIN
-    INSERT OR IGNORE INTO people_dirty (person_id)
-        SELECT person_id FROM face_person WHERE face_id = NEW.face_id;
+    INSERT INTO people_dirty (person_id)
+        SELECT person_id FROM face_person WHERE face_id = NEW.face_id
+        AND person_id NOT IN (SELECT person_id FROM people_dirty);
 END;
 CREATE TRIGGER face_person_insert AFTER INSERT ON face_person BEGIN
-    INSERT OR IGNORE INTO people_dirty (person_id) VALUES (NEW.person_id);
+    INSERT INTO people_dirty (person_id) SELECT NEW.person_id
+        WHERE NEW.person_id NOT IN (SELECT person_id FROM people_dirty);
     UPDATE change_count SET n = n + 1;
 END;
 CREATE TRIGGER face_person_delete AFTER DELETE ON face_person BEGIN
-    INSERT OR IGNORE INTO people_dirty (person_id) VALUES (OLD.person_id);
+    INSERT INTO people_dirty (person_id) SELECT OLD.person_id
+        WHERE OLD.person_id NOT IN (SELECT person_id FROM people_dirty);
     UPDATE change_count SET n = n + 1;
 END;
 CREATE TRIGGER face_person_update AFTER UPDATE ON face_person BEGIN
-    INSERT OR IGNORE INTO people_dirty (person_id) VALUES (OLD.person_id), (NEW.person_id);
+    INSERT INTO people_dirty (person_id) SELECT OLD.person_id
+        WHERE OLD.person_id NOT IN (SELECT person_id FROM people_dirty);
+    INSERT INTO people_dirty (person_id) SELECT NEW.person_id
+        WHERE NEW.person_id NOT IN (SELECT person_id FROM people_dirty);
     UPDATE change_count SET n = n + 1;
 END;
 CREATE TRIGGER faces_before_delete BEFORE DELETE ON faces BEGIN
-    INSERT OR IGNORE INTO people_dirty (person_id)
-        SELECT person_id FROM face_person WHERE face_id = OLD.id;
+    INSERT INTO people_dirty (person_id)
+        SELECT person_id FROM face_person WHERE face_id = OLD.id
+        AND person_id NOT IN (SELECT person_id FROM people_dirty);
     UPDATE change_count SET n = n + 1;
 END;
 CREATE TRIGGER faces_update AFTER UPDATE ON faces BEGIN
-    INSERT OR IGNORE INTO people_dirty (person_id)
-        SELECT person_id FROM face_person WHERE face_id = NEW.id;
+    INSERT INTO people_dirty (person_id)
+        SELECT person_id FROM face_person WHERE face_id = NEW.id
+        AND person_id NOT IN (SELECT person_id FROM people_dirty);
     UPDATE change_count SET n = n + 1;
 END;
 CREATE TRIGGER photos_taken_update AFTER UPDATE OF taken_at ON photos BEGIN
-    INSERT OR IGNORE INTO people_dirty (person_id)
-        SELECT fp.person_id FROM faces f JOIN face_person fp ON fp.face_id = f.id
-        WHERE f.photo_id = NEW.id;
+    INSERT INTO people_dirty (person_id)
+        SELECT DISTINCT fp.person_id FROM faces f JOIN face_person fp ON fp.face_id = f.id
+        WHERE f.photo_id = NEW.id AND fp.person_id NOT IN (SELECT person_id FROM people_dirty);
     UPDATE change_count SET n = n + 1;
 END;
 -- a photo moved: the People list's avatars name its path (core/library/library.py, people)
@@ -66,7 +75,8 @@ CREATE TRIGGER photos_path_update AFTER UPDATE OF path ON photos BEGIN
     UPDATE change_count SET n = n + 1;
 END;
 CREATE TRIGGER people_insert AFTER INSERT ON people BEGIN
-    INSERT OR IGNORE INTO people_dirty (person_id) VALUES (NEW.id);
+    INSERT INTO people_dirty (person_id) SELECT NEW.id
+        WHERE NEW.id NOT IN (SELECT person_id FROM people_dirty);
     UPDATE change_count SET n = n + 1;
 END;
 CREATE TRIGGER people_delete AFTER DELETE ON people BEGIN
