@@ -181,3 +181,18 @@ def test_the_people_list_read_again_unchanged_is_the_last_one(tmp_path: Path) ->
     with Database(library.db_path) as db, db.transaction():
         db.conn.execute("DELETE FROM face_person WHERE person_id = ?", (moved[1].id,))
     assert moved[1].id not in {p.id for p in library.people()}
+
+
+def test_face_vectors_read_a_chunk_at_a_time_are_the_rows(tmp_path: Path) -> None:
+    from faceorganizer.core.store.faces import FaceRepository, _stream_vectors, _vectors
+
+    with Database(_build(tmp_path / "lib.db")) as db:
+        sql = "SELECT id, photo_id, quality, flags, dim, embedding FROM faces ORDER BY id"
+        whole = _vectors(db.conn.execute(sql).fetchall())
+        # counted right, too few (faces added since), too many (faces removed since)
+        for expected in (800, 10, 5000):
+            got = _stream_vectors(db.conn.execute(sql), expected, chunk=64)
+            for field in ("ids", "photo_ids", "vectors", "quality", "flags"):
+                a, b = getattr(got, field), getattr(whole, field)
+                assert a.dtype == b.dtype and np.array_equal(a, b), (expected, field)
+        assert np.array_equal(FaceRepository(db).vectors().vectors, whole.vectors)

@@ -277,9 +277,10 @@ def _stream_vectors(cursor: Any, expected: int, chunk: int = 4096) -> FaceVector
     while rows:
         if n + len(rows) > size:  # faces added since they were counted
             size = max(2 * size, n + len(rows))
-            ids, photo_ids, quality, flags = (
-                np.resize(a, size) for a in (ids, photo_ids, quality, flags)
-            )
+            ids = np.resize(ids, size)
+            photo_ids = np.resize(photo_ids, size)
+            quality = np.resize(quality, size)
+            flags = np.resize(flags, size)
             vectors = np.resize(vectors, (size, dim))
         end = n + len(rows)
         ids[n:end] = [r[0] for r in rows]
