@@ -154,6 +154,11 @@ def build(work: Path, faces_n: int, groups: int) -> Path:
                 "INSERT INTO face_person (face_id, person_id, confirmed) VALUES (?, ?, ?)",
                 [(f + 1, g + 1, int(g < len(names))) for f, g in enumerate(owner) if g >= 0],
             )
+        # as a scan's end does when the window lists the people it found: their counts kept
+        # (people_summary); a library migrated from schema 5 pays this at its first start
+        from faceorganizer.core.store.people_summary import refresh
+
+        refresh(db)
     return db_path
 
 
@@ -184,6 +189,7 @@ def measure(work: Path) -> dict[str, Any]:
         lambda: view.proxy.rowCount() > 0 and win.stack.currentWidget() is view, timeout_s=120
     )
     out["start_s"] = time.monotonic() - _T0
+    out["start_cpu_s"] = time.process_time()  # all threads' CPU: steadier than wall on a busy box
     out["people_rows"] = win.people_model.rowCount()
     out["people_shown"] = view.proxy.rowCount()
     out["small_groups"] = view.small_button.text()
@@ -240,9 +246,10 @@ def measure(work: Path) -> dict[str, Any]:
     scroll_to_end(view.list, "people")
 
     # a search by name
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     view.search.setText("Friend 12")
     out["search_ms"] = (time.perf_counter() - started) * 1e3
+    out["search_cpu_ms"] = (time.process_time() - cpu) * 1e3
     out["search_hits"] = view.proxy.rowCount()
     view.search.setText("")
 
@@ -267,7 +274,7 @@ def measure(work: Path) -> dict[str, Any]:
     out["unsorted_loaded"] = uv.faces.rowCount()
 
     # back to People: the page loaded again (the people job alone; thumbnails may still load)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     win.show_people()
     got: list[Any] = []
     library = win.library
@@ -279,6 +286,7 @@ def measure(work: Path) -> dict[str, Any]:
     )
     run_until(lambda: bool(got), timeout_s=120)
     out["people_again_ms"] = (time.perf_counter() - started) * 1e3
+    out["people_again_cpu_ms"] = (time.process_time() - cpu) * 1e3  # thumbnails' threads too
 
     # "photos with A and B in 2019"
     from faceorganizer.core.library.photo_query import PhotoQuery
@@ -310,7 +318,8 @@ def table(r: dict[str, Any]) -> str:
     """The results as a Markdown table with the targets."""
     page, stall = TARGETS["page_ms"], TARGETS["stall_ms"]
     rows = [
-        ("start to a usable People view", f"{r['start_s']:.2f} s", f"<= {TARGETS['start_s']} s",
+        ("start to a usable People view", f"{r['start_s']:.2f} s"
+         f" (CPU {r.get('start_cpu_s', 0):.2f} s)", f"<= {TARGETS['start_s']} s",
          r["start_s"] <= TARGETS["start_s"]),
         ("  (everything loaded: counts, first avatars)", f"{r['settled_s']:.2f} s", "", None),
         ("People view: rows / shown", f"{r['people_rows']} / {r['people_shown']}"
@@ -318,7 +327,8 @@ def table(r: dict[str, Any]) -> str:
         ("People view: scroll to the end", f"{r['people_scroll_s']:.1f} s, longest stall"
          f" {r['people_stall_ms']} ms" + _stall(r, "people"), f"<= {stall} ms",
          r["people_stall_ms"] <= stall),
-        ("search by name", f"{r['search_ms']:.0f} ms ({r['search_hits']} shown)",
+        ("search by name", f"{r['search_ms']:.0f} ms (CPU {r.get('search_cpu_ms', 0):.0f} ms;"
+         f" {r['search_hits']} shown)",
          f"<= {page} ms", r["search_ms"] <= page),
         ("a person of 5,000 faces", f"{r['person_ms']:.0f} ms ({r['person_years']} years)",
          f"<= {page} ms", r["person_ms"] <= page),
@@ -331,7 +341,8 @@ def table(r: dict[str, Any]) -> str:
          f" {r['unsorted_stall_ms']} ms ({r['unsorted_loaded']} loaded)" + _stall(r, "unsorted"),
          f"<= {stall} ms",
          r["unsorted_stall_ms"] <= stall),
-        ("People view again (reload)", f"{r['people_again_ms']:.0f} ms", f"<= {page} ms",
+        ("People view again (reload)", f"{r['people_again_ms']:.0f} ms"
+         f" (CPU {r.get('people_again_cpu_ms', 0):.0f} ms)", f"<= {page} ms",
          r["people_again_ms"] <= page),
         ("photos with A and B in 2019", f"{r['a_and_b_2019_ms']:.0f} ms"
          f" ({r['a_and_b_2019_photos']} photos)", f"<= {page} ms",

@@ -60,7 +60,7 @@ class NewFace:
     embedding: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 20,000 of each are held by the People view
 class FaceRef:
     """A face and where to find its pixels."""
 
@@ -76,7 +76,7 @@ class FaceRef:
     person_born: str | None = None  # its person's birth date, YYYY-MM-DD
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonItem:
     """One row of the people grid."""
 

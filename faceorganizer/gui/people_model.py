@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -16,6 +18,7 @@ from PySide6.QtCore import (
 )
 
 from faceorganizer.core.records import Changes, PersonItem
+from faceorganizer.gui.heap import freeze_heap
 from faceorganizer.gui.thumbnails import FACE_SIZE, ThumbKey, ThumbnailCache
 
 PERSON_MIME = "application/x-faceorganizer-person-ids"
@@ -42,8 +45,25 @@ FOLD_FROM_GROUPS = 100  # "auto" folds only where the unnamed groups would make 
 def auto_small_under(items: Iterable[PersonItem]) -> int:
     """The fold size "auto" means: SMALL_GROUP_DEFAULT once there are FOLD_FROM_GROUPS unnamed
     groups or more, else 1 (nothing folded: a small library shows every group)."""
-    unnamed = sum(1 for i in items if i.name is None)
+    return auto_fold(sum(1 for i in items if i.name is None))
+
+
+def auto_fold(unnamed: int) -> int:
+    """``auto_small_under`` from the number of unnamed groups."""
     return SMALL_GROUP_DEFAULT if unnamed >= FOLD_FROM_GROUPS else 1
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the People view's counts need, worked out once per change of the rows."""
+
+    rows: int
+    named: int  # rows with a name
+    unnamed_faces: list[int]  # the face counts of the unnamed groups, ascending
+
+    def small(self, under: int) -> int:
+        """How many unnamed groups have fewer than ``under`` faces (``is_small``)."""
+        return bisect_left(self.unnamed_faces, under)
 
 
 def sort_key(item: PersonItem, mode: str = "name") -> tuple[Any, ...]:
@@ -87,7 +107,8 @@ class PersonListModel(QAbstractListModel):
         self._ids: list[int] = []
         self._items: dict[int, PersonItem] = {}
         self._rows: dict[int, int] = {}
-        self._by_cover: dict[ThumbKey, list[int]] | None = None  # avatar key -> person ids
+        self._by_cover: dict[tuple[str, Any], list[int]] | None = None  # avatar -> person ids
+        self._tally: Tally | None = None
         self.sort_mode = "name"  # see sort_key
         self.thumbs = thumbs
         if thumbs is not None:
@@ -160,6 +181,20 @@ class PersonListModel(QAbstractListModel):
 
     def set_people(self, items: list[PersonItem]) -> None:
         """Replace the content, keeping rows (and so selections) where people stay."""
+        if not self._ids and items:
+            # the first load (20,000 groups at start): inserted in display order at once, not
+            # inserted and then sorted (a second pass of the filter and the view over them all)
+            mode = self.sort_mode
+            ordered = sorted(items, key=lambda i: sort_key(i, mode))
+            self.beginInsertRows(QModelIndex(), 0, len(ordered) - 1)
+            self._items = {i.id: i for i in ordered}
+            self._ids = list(self._items)
+            self._reindex()
+            self.endInsertRows()
+            # 20,000 people live as long as the list: no collector pass walks them again (a
+            # full pass over them was a stall of the scrolling grid); refcounts still free them
+            freeze_heap()
+            return
         fresh = {i.id: i for i in items}
         self._remove([pid for pid in self._ids if pid not in fresh])
         self._upsert(items)
@@ -186,13 +221,17 @@ class PersonListModel(QAbstractListModel):
             self.endRemoveRows()
 
     def _upsert(self, items: list[PersonItem]) -> None:
-        self._by_cover = None  # covers may have changed
-        new = [i for i in items if i.id not in self._items]
+        have = self._items
+        new = [i for i in items if i.id not in have]
         changed_rows = []
         for item in items:
-            if item.id in self._items and self._items[item.id] != item:
-                self._items[item.id] = item
+            old = have.get(item.id)
+            if old is not None and old is not item and old != item:
+                have[item.id] = item
                 changed_rows.append(self._rows[item.id])
+        if changed_rows:
+            self._by_cover = None  # covers may have changed
+            self._tally = None  # and names and sizes
         if new:
             first = len(self._ids)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -204,7 +243,8 @@ class PersonListModel(QAbstractListModel):
         for row in changed_rows:
             idx = self.index(row, 0)
             self.dataChanged.emit(idx, idx)
-        self._resort()
+        if new or changed_rows:  # else the order stands (a reload of 20,000 unchanged people)
+            self._resort()
 
     def set_sort(self, mode: str) -> None:
         """Order by ``photos``, ``name`` or ``recent`` (named people always first)."""
@@ -215,6 +255,10 @@ class PersonListModel(QAbstractListModel):
     def items(self) -> list[PersonItem]:
         """Every row's person, in display order."""
         return [self._items[pid] for pid in self._ids]
+
+    def item_at(self, row: int) -> PersonItem:
+        """The person of a row (the filter asks for 20,000 rows: no QModelIndex, no data())."""
+        return self._items[self._ids[row]]
 
     def _resort(self) -> None:
         mode = self.sort_mode
@@ -240,17 +284,30 @@ class PersonListModel(QAbstractListModel):
     def _reindex(self) -> None:
         self._rows = {pid: r for r, pid in enumerate(self._ids)}
         self._by_cover = None
+        self._tally = None
+
+    def tally(self) -> Tally:
+        """Rows, named rows and the unnamed groups' sizes (kept until the rows change)."""
+        if self._tally is None:
+            items = self._items.values()
+            self._tally = Tally(
+                len(self._ids),
+                sum(1 for i in items if i.name),
+                sorted(i.face_count for i in items if i.name is None),
+            )
+        return self._tally
 
     def _thumb_ready(self, key: ThumbKey) -> None:
         if key.box is None or key.size != FACE_SIZE:
             return  # a photo's thumbnail, or another size: no avatar
         if self._by_cover is None:  # a lookup, not a walk over 20,000 people per avatar
-            self._by_cover = {}
+            by_cover: dict[tuple[str, Any], list[int]] = {}
             for pid, item in self._items.items():
-                ck = cover_key(item)
-                if ck is not None:
-                    self._by_cover.setdefault(ck, []).append(pid)
-        for pid in self._by_cover.get(key, ()):
+                cover = item.cover
+                if cover is not None:  # (path, box): what cover_key makes, without making it
+                    by_cover.setdefault((cover.path, cover.box), []).append(pid)
+            self._by_cover = by_cover
+        for pid in self._by_cover.get((key.path, key.box), ()):
             row = self._rows.get(pid)
             if row is not None:
                 idx = self.index(row, 0)
@@ -258,36 +315,73 @@ class PersonListModel(QAbstractListModel):
 
 
 class PersonFilterModel(QSortFilterProxyModel):
-    """Search by name (unnamed groups match "unnamed")."""
+    """Search by name (unnamed groups match "unnamed").
+
+    Rows are judged from the source's people directly: with 20,000 groups, three ``data()``
+    calls per row made a search take a quarter of a second."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setFilterRole(Qt.ItemDataRole.DisplayRole)
         self.setDynamicSortFilter(False)
-        self.small_under = 1  # nothing folded until the view says otherwise
+        self.fold = 1  # fold under this many faces; 0: "auto" (auto_fold); 1: nothing folded
         self.small_only = False  # the "Small groups" entry is open: show only those
+        self.needle = ""  # the search, case folded ("" shows everyone)
+        self.used: set[int] = set()  # the folds rows were filtered with since the last pass
 
-    def set_small(self, under: int, only: bool) -> None:
-        """Fold unnamed groups of fewer than ``under`` faces away (``only``: show just them)."""
-        if (under, only) == (self.small_under, self.small_only):
-            return
+    @property
+    def small_under(self) -> int:
+        """The fold in force: ``fold``, or what "auto" means for the source's rows now (so a
+        first load is filtered once, with the fold it calls for)."""
+        if self.fold > 0:
+            return self.fold
+        source = self.sourceModel()
+        if isinstance(source, PersonListModel):
+            return auto_fold(len(source.tally().unnamed_faces))
+        return 1
+
+    def _changing(self, change: Any) -> None:
+        self.used = set()  # every row is filtered again now
         if hasattr(self, "beginFilterChange"):  # Qt 6.9+; invalidateFilter is deprecated there
             self.beginFilterChange()
-            self.small_under, self.small_only = under, only
+            change()
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
-            self.small_under, self.small_only = under, only
+            change()
             self.invalidateFilter()
 
+    def set_small(self, under: int, only: bool, *, again: bool = False) -> None:
+        """Fold unnamed groups of fewer than ``under`` faces away (0: "auto"; ``only``: show
+        just them); ``again``: filter again though neither changed (what "auto" means did)."""
+        if (under, only) == (self.fold, self.small_only) and not again:
+            return
+
+        def change() -> None:
+            self.fold, self.small_only = under, only
+
+        self._changing(change)
+
     def filterAcceptsRow(self, row: int, parent: AnyIndex) -> bool:
-        if not super().filterAcceptsRow(row, parent):
-            return False
         source = self.sourceModel()
-        index = source.index(row, 0, parent)
-        small = index.data(NameRole) is None and index.data(FaceCountRole) < self.small_under
-        return small == self.small_only
+        if isinstance(source, PersonListModel):
+            item = source.item_at(row)
+            name, label, faces = item.name, item.label, item.face_count
+        else:  # any other list of people: through its roles
+            index = source.index(row, 0, parent)
+            name, faces = index.data(NameRole), index.data(FaceCountRole)
+            label = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        if self.needle and self.needle not in label.casefold():
+            return False
+        under = self.fold or self.small_under
+        self.used.add(under)
+        return (name is None and faces < under) == self.small_only
 
     def set_search(self, text: str) -> None:
-        """Show only people whose name contains ``text``."""
-        self.setFilterFixedString(text.strip())
+        """Show only people whose name contains ``text`` (case ignored)."""
+        needle = text.strip().casefold()
+        if needle == self.needle:
+            return
+
+        def change() -> None:
+            self.needle = needle
+
+        self._changing(change)

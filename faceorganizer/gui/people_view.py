@@ -29,8 +29,8 @@ from faceorganizer.gui.people_model import (
     PersonFilterModel,
     PersonIdRole,
     PersonListModel,
+    auto_fold,
     auto_small_under,
-    is_small,
 )
 
 
@@ -110,6 +110,7 @@ class PeopleView(QWidget):
         self.model = model
         self.proxy = PersonFilterModel(self)
         self.proxy.setSourceModel(model)
+        self.proxy.fold = 0  # "auto", as the fold box starts
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search people by name…")
         self.search.setClearButtonEnabled(True)
@@ -217,30 +218,36 @@ class PeopleView(QWidget):
             self._update_count()
 
     def _update_count(self, *_args: Any) -> None:
-        items = self.model.items()
-        n = len(items)
-        named = sum(1 for i in items if i.name)
-        under = self.small_under(items)
-        small = sum(1 for i in items if is_small(i, under))
+        tally = self.model.tally()  # worked out once per change, not per signal
+        n, named = tally.rows, tally.named
+        under = self.small_under()
+        small = tally.small(under)
         text = f"{named} named · {n - named} unnamed" if n else ""
         if self.small_button.isChecked():
             text += f" · showing the small groups (under {under} faces)"
         self.count.setText(text)
         self.small_button.setText(f"Small groups ({small})")
         self.small_button.setVisible(small > 0 or self.small_button.isChecked())
-        if self.proxy.small_under != under:
+        if (self.proxy.fold, self.proxy.small_only) != (
+            self.fold.value(),
+            self.small_button.isChecked(),
+        ):
             self._refold()
+        elif self.proxy.used - {under}:  # rows filtered while "auto" meant another fold
+            self.proxy.set_small(self.fold.value(), self.small_button.isChecked(), again=True)
         self._update_placeholder()
 
     def small_under(self, items: list[Any] | None = None) -> int:
         """The fold size in force: the user's, or what "auto" means for this library."""
         value = self.fold.value()
-        return value if value > 0 else auto_small_under(items or self.model.items())
+        if value > 0:
+            return value
+        if items is not None:
+            return auto_small_under(items)
+        return auto_fold(len(self.model.tally().unnamed_faces))
 
     def _refold(self) -> None:
-        under = self.small_under()
-        only = self.small_button.isChecked()
-        self.proxy.set_small(under, only)
+        self.proxy.set_small(self.fold.value(), self.small_button.isChecked())
         self._update_count()
 
     def set_extra_counts(self, unsorted: int, questions: int, cap: int | None = None) -> None:

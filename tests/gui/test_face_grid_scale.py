@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QListView
 
-from faceorganizer.core.store.browse import FaceRef
+from faceorganizer.core.records import FaceRef
 from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
 from faceorganizer.gui.people_view import setup_grid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,8 @@ class Library(PeopleCases, EvaluationCases):
     ) -> None:
         self.db_path = Path(db_path)
         self.readonly = readonly
+        # the last full People list and what it was read at (``people``)
+        self._people_read: tuple[tuple[Any, ...], list[PersonItem]] | None = None
         self.finder = Finder(engine_factory, index_factory)
 
     def connect(self, *, readonly: bool = False) -> Database:
@@ -137,11 +140,25 @@ class Library(PeopleCases, EvaluationCases):
     def people(
         self, *, include_hidden: bool = False, person_ids: list[int] | None = None
     ) -> list[PersonItem]:
-        """People with counts and avatars, in display order."""
+        """People with counts and avatars, in display order.
+
+        Everyone, read again with nothing changed since (the library's change count, bumped
+        by every change a row shows), is the list read last time: going back to the People
+        view of 20,000 groups costs no query."""
         from faceorganizer.core.store.browse import load_people
+        from faceorganizer.core.store.remembered import change_stamp
 
         with self.connect() as db:
-            return load_people(db, include_hidden=include_hidden, person_ids=person_ids)
+            if person_ids is not None:
+                return load_people(db, include_hidden=include_hidden, person_ids=person_ids)
+            st = os.stat(self.db_path)  # a library restored from a copy is another file
+            key = (st.st_dev, st.st_ino, change_stamp(db), include_hidden)
+            last = self._people_read
+            if last is not None and last[0] == key:
+                return list(last[1])
+            items = load_people(db, include_hidden=include_hidden)
+            self._people_read = (key, items)
+            return list(items)
 
     def person_page(
         self, person_id: int, *, suggestions: int = 30, extras: bool = True

@@ -61,11 +61,23 @@ class PeopleCases:
 
     def question_count(self, should_stop: Callable[[], bool] | None = None) -> int:
         """How many "same person?" questions there are (exact: each answer is one); seconds
-        for 20,000 groups, so ``should_stop`` may end it early (the count is then partial)."""
-        from faceorganizer.core.people.suggest import suggest_pairs
+        for 20,000 groups, so ``should_stop`` may end it early (the count is then partial).
 
+        Remembered in the library while nothing it depends on changes (``store/remembered``):
+        a start with the library as it was left reads it instead of working it out."""
+        from faceorganizer.core.people.suggest import RULES, suggest_pairs
+        from faceorganizer.core.store.remembered import change_stamp, recall, remember
+
+        key = f"question_count {RULES}"
         with self.connect() as db:
-            return len(suggest_pairs(db, limit=None, should_stop=should_stop))
+            stamp = change_stamp(db)
+            known = recall(db, key, stamp)
+            if known is not None:
+                return known
+            count = len(suggest_pairs(db, limit=None, should_stop=should_stop))
+            if should_stop is None or not should_stop():
+                remember(db, key, stamp, count)
+            return count
 
     def questions(self, *, faces_per_side: int) -> list[PairQuestion]:
         """All the "same person?" questions, most uncertain first, each with its people and

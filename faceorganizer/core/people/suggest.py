@@ -42,6 +42,10 @@ FACE_FLOOR = 0.38
 PAIR_FLOOR = 0.28
 TOP = 3
 SMALL_GROUP = 5  # unnamed groups smaller than this are offered face by face
+# What a remembered question count was worked out with: a count kept by an older version with
+# other rules is worked out again (store/remembered.py). Bump the first field when the rules of
+# ``suggest_pairs`` change in a way the floors do not show.
+RULES = f"v1 {FACE_FLOOR} {PAIR_FLOOR} {TOP} {SMALL_GROUP}"
 
 
 @dataclass(frozen=True)

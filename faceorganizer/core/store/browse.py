@@ -33,22 +33,17 @@ def load_people(
 ) -> list[PersonItem]:
     """People with counts and their avatar face (the cover, else the best face)."""
     from faceorganizer.core.store.people import PeopleRepository
+    from faceorganizer.core.store.people_summary import best_faces, refresh
 
+    if (person_ids is None or len(person_ids) > _FEW_PEOPLE) and refresh(db):
+        return _people_summarised(db, include_hidden, person_ids)
     rows = PeopleRepository(db).list_people(include_hidden=include_hidden, person_ids=person_ids)
     if not rows:
         return []
-    # each person's avatar: the cover, else the best face (SQLite's max() keeps the row it
-    # found it in), read as 20,000 rows rather than every assigned face built in Python
-    where = "" if person_ids is None else f" WHERE fp.person_id IN ({_marks(len(person_ids))})"
+    # each person's avatar: the cover, else the best face (read as one row per person rather
+    # than every assigned face built in Python)
     covers = {r.id: r.cover_face_id for r in rows if r.cover_face_id is not None}
-    best_ids = {
-        int(pid): int(face_id)
-        for pid, face_id, _q in db.conn.execute(
-            "SELECT fp.person_id, f.id, max(f.quality) FROM face_person fp"
-            f" JOIN faces f ON f.id = fp.face_id{where} GROUP BY fp.person_id",
-            person_ids or [],
-        )
-    }
+    best_ids = best_faces(db, person_ids, fresh=False)
     ids = sorted(set(best_ids.values()) | set(covers.values()))
     found: dict[int, FaceRef] = {}
     for start in range(0, len(ids), 900):  # SQLite's limit on bound values
@@ -65,6 +60,43 @@ def load_people(
         )
         for r in rows
     ]
+
+
+_FEW_PEOPLE = 64  # as PeopleRepository.list_people: a few people are counted live
+
+# Every person with their kept counts and avatar in one query: the avatar is the cover while
+# it is still one of their faces, else their best face (as load_people's live path picks it).
+_SUMMARISED_SQL = """
+    SELECT p.id, p.name, p.hidden, s.face_count, s.photo_count, p.born, s.latest,
+           f.id, f.photo_id, ph.path, f.x, f.y, f.w, f.h, f.quality, f.flags, ph.taken_at
+    FROM people p
+    JOIN people_summary s ON s.person_id = p.id
+    LEFT JOIN face_person c ON c.face_id = p.cover_face_id AND c.person_id = p.id
+    LEFT JOIN faces f ON f.id = CASE WHEN c.face_id IS NULL THEN s.best_face ELSE c.face_id END
+    LEFT JOIN photos ph ON ph.id = f.photo_id
+    WHERE s.face_count > 0{where}
+    ORDER BY p.name IS NULL, s.face_count DESC, p.name COLLATE NOCASE, p.id
+"""
+
+
+def _people_summarised(
+    db: Database, include_hidden: bool, person_ids: list[int] | None
+) -> list[PersonItem]:
+    """``load_people`` from the kept summary: one row per person, no per-face work."""
+    where, args = "", list(person_ids or [])
+    if person_ids is not None:
+        where += f" AND p.id IN ({_marks(len(person_ids))})"
+    if not include_hidden:
+        where += " AND p.hidden = 0"
+    out = []
+    for r in db.conn.execute(_SUMMARISED_SQL.format(where=where), args):
+        pid, name, born = r[0], r[1], r[5]
+        cover = None
+        if r[7] is not None and r[9] is not None:
+            cover = FaceRef(r[7], r[8], r[9], (r[10], r[11], r[12], r[13]), r[14], pid, name,
+                            int(r[15] or 0), r[16], born)  # fmt: skip
+        out.append(PersonItem(pid, name, bool(r[2]), r[3], r[4], cover, born, r[6]))
+    return out
 
 
 def person_faces(db: Database, person_id: int) -> list[FaceRef]:

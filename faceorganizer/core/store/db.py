@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from faceorganizer.core.store.names import clean_name, name_key
 from faceorganizer.core.store.wal_guard import ForeignLog, guard_stray_log
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ class Database:
     def __init__(self, path: str | Path, *, readonly: bool = False, busy_timeout_s: float = 10.0):
         self.path = Path(path)
         self.readonly = readonly
+        self.busy_timeout_ms = int(busy_timeout_s * 1000)
         if not readonly:
             _create_private(self.path)
         elif not self.path.exists():
@@ -120,7 +123,17 @@ class Database:
                 # a full disk is not a damaged library: say so, or a user may delete a good one
                 raise StoreWriteError(describe_sqlite_error(exc)) from exc
             raise StoreError(f"{self.path} is not a usable FaceOrganizer database: {exc}") from exc
-        self.db = sqlite_utils.Database(self.conn)
+        self._utils: sqlite_utils.Database | None = None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection as ``sqlite_utils`` sees it (imported on first use: importing it took
+        a tenth of a second of every start, window and command line alike)."""
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
 
     # -- schema -------------------------------------------------------------------------------
     def _check_identity(self) -> int:
@@ -233,9 +246,20 @@ def _is_write_failure(exc: sqlite3.Error) -> bool:
 
 
 def _split_sql(sql: str) -> list[str]:
-    """Statements of a migration file (no semicolons inside strings in our migrations)."""
+    """Statements of a migration file (no semicolons inside strings in our migrations); a
+    trigger's body (``BEGIN … END;``) stays one statement."""
     lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    out: list[str] = []
+    pending = ""
+    for part in "\n".join(lines).split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending.strip().rstrip(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        out.append(pending.strip().rstrip(";").strip())
+    return out
 
 
 def _create_private(path: Path) -> None:
