@@ -50,10 +50,18 @@ def supported() -> bool:
     return fcntl is not None and hasattr(socket, "AF_UNIX")
 
 
+# A Unix socket's path is at most 107 bytes (sun_path is 108 with its NUL) on Linux
+SOCKET_PATH_MAX = 107
+
+
 def _folder() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     if runtime and os.path.isdir(runtime) and os.access(runtime, os.W_OK):
         return Path(runtime)
+    return _private_temp()
+
+
+def _private_temp() -> Path:
     uid = os.getuid() if hasattr(os, "getuid") else 0
     folder = Path(tempfile.gettempdir()) / f"faceorganizer-{uid}"
     folder.mkdir(mode=0o700, exist_ok=True)
@@ -65,10 +73,13 @@ def _folder() -> Path:
 
 def paths(data_dir: Path) -> tuple[Path, Path]:
     """(lock file, socket) for this user and data folder (short: a socket path is limited to
-    about 100 bytes)."""
+    107 bytes, so a runtime folder too deep for one gives way to a private temp folder)."""
     digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    name = f"faceorganizer-{digest}"
     folder = _folder()
-    return folder / f"faceorganizer-{digest}.lock", folder / f"faceorganizer-{digest}.sock"
+    if len(os.fsencode(folder / f"{name}.sock")) > SOCKET_PATH_MAX:
+        folder = _private_temp()
+    return folder / f"{name}.lock", folder / f"{name}.sock"
 
 
 def hand_over(path: Path, photos: list[str], timeout: float = ANSWER_S) -> bool:

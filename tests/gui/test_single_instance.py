@@ -165,3 +165,28 @@ def test_another_library_keeps_its_own_window_and_a_dead_window_is_not_waited_fo
     again = single_instance.claim(tmp_path / "a", [])
     assert again.first and again.lock is not None
     again.release()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Unix sockets and flock")
+def test_a_runtime_folder_too_deep_for_a_socket_still_gets_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A socket path is at most 107 bytes: a deep ``$XDG_RUNTIME_DIR`` (seen under pytest's
+    temp folders) left the window serving no socket, so a second start opened a second
+    window. The socket then goes to the private temp folder."""
+    import socket
+
+    from faceorganizer.gui import single_instance
+
+    deep = tmp_path / ("runtime-" + "r" * 90)
+    deep.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
+    lock_path, sock_path = single_instance.paths(tmp_path / "library")
+    assert len(os.fsencode(sock_path)) <= 107  # sun_path: 108 bytes with its NUL
+    assert lock_path.parent == sock_path.parent  # the lock and its socket stay together
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(str(sock_path))  # "AF_UNIX path too long" before
+    finally:
+        server.close()
+        sock_path.unlink(missing_ok=True)
