@@ -27,6 +27,7 @@ from faceorganizer.core.library.scanning import (
 )
 from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.core.store.db import Database
+from faceorganizer.core.store.remembered import change_stamp
 
 if TYPE_CHECKING:
     from faceorganizer.core.export.albums import Album, ExportResult
@@ -146,7 +147,6 @@ class Library(PeopleCases, EvaluationCases):
         by every change a row shows), is the list read last time: going back to the People
         view of 20,000 groups costs no query."""
         from faceorganizer.core.store.browse import load_people
-        from faceorganizer.core.store.remembered import change_stamp
 
         with self.connect() as db:
             if person_ids is not None:

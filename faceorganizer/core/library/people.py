@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from faceorganizer.core.records import FaceRef, PersonItem
+from faceorganizer.core.store.remembered import change_stamp, recall, remember
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,7 +67,6 @@ class PeopleCases:
         Remembered in the library while nothing it depends on changes (``store/remembered``):
         a start with the library as it was left reads it instead of working it out."""
         from faceorganizer.core.people.suggest import RULES, suggest_pairs
-        from faceorganizer.core.store.remembered import change_stamp, recall, remember
 
         key = f"question_count {RULES}"
         with self.connect() as db:

@@ -9,6 +9,7 @@ from typing import Any
 
 from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.core.store.db import Database
+from faceorganizer.core.store.people_summary import best_faces, refresh
 
 _FACE_SQL = """
     SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.quality, fp.person_id, pe.name,
@@ -33,7 +34,6 @@ def load_people(
 ) -> list[PersonItem]:
     """People with counts and their avatar face (the cover, else the best face)."""
     from faceorganizer.core.store.people import PeopleRepository
-    from faceorganizer.core.store.people_summary import best_faces, refresh
 
     if (person_ids is None or len(person_ids) > _FEW_PEOPLE) and refresh(db):
         return _people_summarised(db, include_hidden, person_ids)

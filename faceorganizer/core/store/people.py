@@ -11,6 +11,7 @@ from typing import Any
 from faceorganizer.core.records import FLAG_DOUBTFUL
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.names import name_key
+from faceorganizer.core.store.people_summary import refresh
 
 
 def _key(name: str | None) -> str | None:
@@ -88,8 +89,6 @@ class PeopleRepository:
         Many people are read from the kept summary (``people_summary``: 20,000 groups in
         milliseconds, not a second); a few, or all while it cannot be brought up to date, are
         counted live. Both say the same."""
-        from faceorganizer.core.store.people_summary import refresh
-
         where, args = [], []
         if person_ids is not None:
             where.append(f"p.id IN ({_marks(len(person_ids))})")
