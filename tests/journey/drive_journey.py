@@ -52,6 +52,8 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
+from tests.journey.pace import wait_ms  # noqa: E402
+
 # The nine labelled people of ../shared/data/celebrities (ids A-I) and the names the user types.
 NAMES = {
     "A": "Alex Morgan",
@@ -135,7 +137,7 @@ class Journey:
         while not cond():
             if time.monotonic() > end:
                 raise JourneyError(f"timed out after {timeout:.0f} s waiting for {what}")
-            QTest.qWait(20)
+            wait_ms(20)
 
     def busy(self) -> bool:
         from faceorganizer.gui import worker
@@ -156,7 +158,7 @@ class Journey:
     def _settle(self, end: float, timeout: float, quiet_ms: int) -> None:
         quiet_since: float | None = None
         while True:
-            QTest.qWait(20)
+            wait_ms(20)
             now = time.monotonic()
             if self.busy():
                 quiet_since = None
@@ -282,7 +284,7 @@ class Journey:
     def click_row(self, view: QListView, row: int, mods: Any = None) -> None:
         index = view.model().index(row, 0)
         view.scrollTo(index)  # the user scrolls to it
-        QTest.qWait(30)
+        wait_ms(30)
         self.click(view.viewport(), view.visualRect(index).center(), mods)
 
     def with_dialogs(
@@ -326,7 +328,7 @@ class Journey:
             seen.append(dialog)
             timer.stop()
             try:
-                QTest.qWait(50)
+                wait_ms(50)
                 if state["answered"] < len(handlers):
                     handler = handlers[state["answered"]]
                     state["answered"] += 1
@@ -374,7 +376,7 @@ class Journey:
             if edit is None:
                 raise JourneyError(f"no text box in '{dialog.windowTitle()}'")
             self.type_into(edit, text)
-            QTest.qWait(50)
+            wait_ms(50)
             self.inputs += 1
             QTest.keyClick(edit, Qt.Key.Key_Return)
 
@@ -398,7 +400,7 @@ class Journey:
                 raise JourneyError(f"expected a file dialog, got '{dialog.windowTitle()}'")
             edit = dialog.findChild(QLineEdit, "fileNameEdit") or dialog.findChild(QLineEdit)
             self.type_into(edit, str(path))
-            QTest.qWait(100)
+            wait_ms(100)
             popup = edit.completer().popup() if edit.completer() else None
             if popup is not None and popup.isVisible():
                 popup.hide()
@@ -413,7 +415,7 @@ class Journey:
     ) -> None:
         if wait:
             self.settle()
-        QTest.qWait(100)
+        wait_ms(100)
         path = self.out / name
         if screen:
             pix = QGuiApplication.primaryScreen().grabWindow(0)
@@ -633,14 +635,14 @@ class Journey:
         for w, h in WELCOME_SIZES:
             win.resize(w, h)
             self.wait_until(lambda w=w, h=h: win.width() == w and win.height() == h, 5, "resize")
-            QTest.qWait(200)
+            wait_ms(200)
             bad = self.clipped_labels(self.page())
             checks[f"{w}x{h}"] = bad
             self.log(f"welcome at {w}x{h}: {bad or 'all text visible'}")
             self.shot(f"welcome-{w}x{h}.png")
         self.result["welcome_clipped"] = checks
         win.resize(*WINDOW_SIZE)
-        QTest.qWait(200)
+        wait_ms(200)
         self.shot("welcome.png")
 
     def add_folders(self) -> None:
@@ -651,7 +653,7 @@ class Journey:
         )
         self.act("step", f"added {celebrities.name} from the welcome page")
         # the scan of the first folder has begun; add the second one as well (File ▸ Add, Ctrl+O)
-        QTest.qWait(2500)
+        wait_ms(2500)
         self.shot("scanning.png", wait=False)
         self.with_dialogs(
             lambda: self.key(Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier),
@@ -671,7 +673,7 @@ class Journey:
             )
             self.key(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
             self.act("other", "Ctrl+R: scan again for the second folder's photos")
-            QTest.qWait(500)
+            wait_ms(500)
             self.settle(timeout=300, quiet_ms=1500)
             n = self.look().photos
         self.result["photos"] = n
@@ -955,7 +957,7 @@ class Journey:
         centre = canvas.box_rect(face).center().toPoint()
 
         def shoot_and_cancel(dialog: QWidget) -> None:
-            QTest.qWait(300)
+            wait_ms(300)
             pix = QGuiApplication.primaryScreen().grabWindow(0)
             pix.save(str(self.out / "viewer-who.png"))
             self.shots.append("viewer-who.png")

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from tests.journey.drive_journey import Journey, JourneyError  # noqa: E402
+from tests.journey.pace import wait_ms  # noqa: E402
 
 NO_MODS = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -77,7 +78,7 @@ class Soak(Journey):
     def press(self, key: Qt.Key, mods: Qt.KeyboardModifier = NO_MODS, pause: int = 8) -> None:
         self.key(key, mods)
         self.events += 1
-        QTest.qWait(pause)
+        wait_ms(pause)
 
     def hover(self, view: QListView, moves: int = 12) -> None:
         """Move the mouse over a grid's cells (tool tips, hover painting)."""
@@ -87,7 +88,7 @@ class Soak(Journey):
                          self.rng.randrange(max(port.height(), 1)))  # fmt: skip
             QTest.mouseMove(port, pos)
             self.events += 1
-            QTest.qWait(6)
+            wait_ms(6)
 
     def walk(self, view: QListView, steps: int) -> None:
         """Arrow keys, page keys, Home and End through a grid, as a user browses."""
@@ -103,11 +104,11 @@ class Soak(Journey):
             QTest.keyClick(view, self.rng.choice(keys))
             self.events += 1
             self.inputs += 1
-            QTest.qWait(8)
+            wait_ms(8)
         for key in (Qt.Key.Key_End, Qt.Key.Key_Home):
             QTest.keyClick(view, key)
             self.events += 1
-            QTest.qWait(30)
+            wait_ms(30)
 
     def visit(self, page: str) -> None:
         self.visits[page] = self.visits.get(page, 0) + 1
@@ -158,11 +159,11 @@ class Soak(Journey):
                 x = self.rng.randrange(max(canvas.width(), 1))
                 QTest.mouseMove(canvas, QPoint(x, self.rng.randrange(max(canvas.height(), 1))))
                 self.events += 1
-                QTest.qWait(6)
+                wait_ms(6)
             for key in [Qt.Key.Key_Right] * 8 + [Qt.Key.Key_Left] * 5:
                 QTest.keyClick(self.page(), key)
                 self.events += 1
-                QTest.qWait(60)
+                wait_ms(60)
             self.settle()
 
     def unsorted(self) -> None:
@@ -188,7 +189,7 @@ class Soak(Journey):
                 break
             self.click(skip)
             self.events += 1
-            QTest.qWait(120)
+            wait_ms(120)
         self.settle()
 
     def find(self) -> None:
@@ -223,12 +224,12 @@ class Soak(Journey):
         self.wait_until(self._export_dialog_open, 10, "the export dialog")
         dialog = self._export_dialog_open()
         assert dialog is not None
-        QTest.qWait(150)
+        wait_ms(150)
         for b in dialog.findChildren(QAbstractButton):
             if b.isVisible():
                 QTest.mouseMove(b)
                 self.events += 1
-                QTest.qWait(10)
+                wait_ms(10)
         closer = next(
             (
                 b
