@@ -6,22 +6,11 @@ import sys
 from collections import Counter
 from typing import Any
 
-from PySide6.QtWidgets import QListView
-
-from faceorganizer.core.records import FaceRef
-from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceIdRole, FaceListModel
-from faceorganizer.gui.people_view import setup_grid
+from tests.gui.face_grids import grid_faces, show_face_grid
 
 SHOWN = 20_000
 PAGE = 600
-
-
-def _faces(first: int, n: int) -> list[FaceRef]:
-    return [
-        FaceRef(i + 1, i // 4 + 1, f"/photos/{i // 4:05d}.jpg", (1.0, 1.0, 20.0, 20.0), 0.5)
-        for i in range(first, first + n)
-    ]
 
 
 def test_a_page_appended_to_a_long_grid_calls_python_per_page_not_per_row(qtbot: Any) -> None:
@@ -29,21 +18,15 @@ def test_a_page_appended_to_a_long_grid_calls_python_per_page_not_per_row(qtbot:
     count answered in Python was 40,000 calls into the interpreter here (a quarter of a
     second frozen at 50,000 faces); now it is answered in C++."""
     model = FaceListModel()
-    model.set_faces(_faces(0, SHOWN))
-    view = QListView()
-    setup_grid(view, FACE_CELL)
-    view.setModel(model)
-    view.setItemDelegate(ThumbDelegate(FACE_CELL, view))
-    view.resize(900, 700)
-    with qtbot.waitExposed(view):
-        view.show()
+    model.set_faces(grid_faces(0, SHOWN, per_photo=4))
+    view = show_face_grid(qtbot, model)
     calls: Counter[str] = Counter()
 
     def count(frame: Any, event: str, _arg: Any) -> None:
         if event == "call" and frame.f_code.co_filename.endswith("faces_model.py"):
             calls[frame.f_code.co_name] += 1
 
-    page = _faces(SHOWN, PAGE)
+    page = grid_faces(SHOWN, PAGE, per_photo=4)
     sys.setprofile(count)
     try:
         model.append_faces(page)
@@ -75,7 +58,7 @@ def test_faces_shown_are_out_of_the_collectors_passes(qtbot: Any) -> None:
 
     jobs = Jobs()
     view = UnsortedView(ThumbnailCache(jobs))
-    first, second = _faces(0, PAGE), _faces(PAGE, PAGE)
+    first, second = grid_faces(0, PAGE, per_photo=4), grid_faces(PAGE, PAGE, per_photo=4)
     view.add_page(0, first, 2 * PAGE)
     view.add_page(PAGE, second, None)
     shown = {id(f) for f in (*first, *second)}

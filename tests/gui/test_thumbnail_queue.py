@@ -7,15 +7,12 @@ from typing import Any
 
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QListView
 
-from faceorganizer.core.records import FaceRef
 from faceorganizer.gui import thumbnails
-from faceorganizer.gui.delegates import FACE_CELL, ThumbDelegate
 from faceorganizer.gui.faces_model import FaceListModel
-from faceorganizer.gui.people_view import setup_grid
 from faceorganizer.gui.thumbnails import ThumbKey, ThumbnailCache
 from faceorganizer.gui.worker import Jobs
+from tests.gui.face_grids import grid_faces, show_face_grid
 
 FACES = 3000
 
@@ -38,12 +35,6 @@ def slow_decoder(monkeypatch: pytest.MonkeyPatch) -> tuple[list[ThumbKey], threa
     return decoded, gate
 
 
-def _faces(n: int) -> list[FaceRef]:
-    return [
-        FaceRef(i + 1, i + 1, f"/photos/{i:05d}.jpg", (1.0, 1.0, 20.0, 20.0), 0.5) for i in range(n)
-    ]
-
-
 def test_tiles_scrolled_past_are_not_decoded(qtbot: Any, slow_decoder: Any) -> None:
     """A grid of 3,000 faces scrolled to the end while the decoder is busy: the screen it stops
     on is decoded, the screens it went past are dropped (the old queue decoded all 3,000)."""
@@ -51,14 +42,8 @@ def test_tiles_scrolled_past_are_not_decoded(qtbot: Any, slow_decoder: Any) -> N
     jobs = Jobs()
     cache = ThumbnailCache(jobs)
     model = FaceListModel(cache)
-    model.set_faces(_faces(FACES))
-    view = QListView()
-    setup_grid(view, FACE_CELL)
-    view.setModel(model)
-    view.setItemDelegate(ThumbDelegate(FACE_CELL, view))
-    view.resize(900, 700)
-    with qtbot.waitExposed(view):
-        view.show()
+    model.set_faces(grid_faces(0, FACES))
+    view = show_face_grid(qtbot, model)
     bar = view.verticalScrollBar()
     while bar.value() < bar.maximum():  # page down, painting every screen on the way
         bar.setValue(min(bar.maximum(), bar.value() + bar.pageStep()))
@@ -74,7 +59,7 @@ def test_tiles_scrolled_past_are_not_decoded(qtbot: Any, slow_decoder: Any) -> N
     assert last_screen and last_screen <= paths  # what is on screen now is shown
     # at most the first screen and the window of newest requests (a few screens)
     assert len(decoded) <= 600, f"{len(decoded)} of {FACES} tiles decoded"
-    assert _faces(FACES)[FACES // 2].path not in paths  # a tile in the middle: never decoded
+    assert grid_faces(0, FACES)[FACES // 2].path not in paths  # a tile in the middle: never decoded
     assert cache.get(ThumbKey(next(iter(last_screen)), (1.0, 1.0, 20.0, 20.0))) is not None
     view.close()
     jobs.shutdown()
