@@ -9,7 +9,7 @@ from typing import Any
 
 from faceorganizer.core.records import FaceRef, PersonItem
 from faceorganizer.core.store.db import Database
-from faceorganizer.core.store.people_summary import best_faces, refresh
+from faceorganizer.core.store.people_summary import FEW_PEOPLE, best_faces, refresh
 
 _FACE_SQL = """
     SELECT f.id, f.photo_id, p.path, f.x, f.y, f.w, f.h, f.quality, fp.person_id, pe.name,
@@ -35,7 +35,7 @@ def load_people(
     """People with counts and their avatar face (the cover, else the best face)."""
     from faceorganizer.core.store.people import PeopleRepository
 
-    if (person_ids is None or len(person_ids) > _FEW_PEOPLE) and refresh(db):
+    if (person_ids is None or len(person_ids) > FEW_PEOPLE) and refresh(db):
         return _people_summarised(db, include_hidden, person_ids)
     rows = PeopleRepository(db).list_people(include_hidden=include_hidden, person_ids=person_ids)
     if not rows:
@@ -61,8 +61,6 @@ def load_people(
         for r in rows
     ]
 
-
-_FEW_PEOPLE = 64  # as PeopleRepository.list_people: a few people are counted live
 
 # Every person with their kept counts and avatar in one query: the avatar is the cover while
 # it is still one of their faces, else their best face (as load_people's live path picks it).

@@ -11,7 +11,7 @@ from typing import Any
 from faceorganizer.core.records import FLAG_DOUBTFUL
 from faceorganizer.core.store.db import Database
 from faceorganizer.core.store.names import name_key
-from faceorganizer.core.store.people_summary import refresh
+from faceorganizer.core.store.people_summary import FEW_PEOPLE, refresh
 
 
 def _key(name: str | None) -> str | None:
@@ -39,9 +39,6 @@ class Assignment:
 
     person_id: int
     confirmed: bool
-
-
-_FEW = 64  # people counted live rather than through the kept summary (a page, a merge)
 
 
 def _marks(n: int) -> str:
@@ -95,7 +92,7 @@ class PeopleRepository:
             args.extend(person_ids)
         if not include_hidden:
             where.append("p.hidden = 0")
-        few = person_ids is not None and len(person_ids) <= _FEW
+        few = person_ids is not None and len(person_ids) <= FEW_PEOPLE
         if not few and refresh(self.database):
             if not include_empty:
                 where.append("s.face_count > 0")

@@ -16,6 +16,9 @@ from faceorganizer.core.store.db import Database
 
 log = logging.getLogger(__name__)
 
+# up to this many people (a page, a merge) are counted live rather than through the summary
+FEW_PEOPLE = 64
+
 # The counts of a person, as ``PeopleRepository.list_people`` has always counted them.
 COUNTS_SQL = """
     SELECT p.id, count(fp.face_id), count(DISTINCT f.photo_id), coalesce(sum(fp.confirmed), 0),
