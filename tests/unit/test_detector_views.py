@@ -1,47 +1,52 @@
-"""What each detector is shown: the pack's detector the decoded photo (its vectors stay as they
-were), the second look a 1280-px reduction of a large photo, and nothing when it is off."""
+"""Which photos get the second look: one decoded larger than the look's size, and only while
+the look is on. The pack's detector sees the decoded photo itself (showing it the look's
+bilinear reduction moved the vectors: docs/detection.md)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
 from faceorganizer.core.faces.pipeline import FaceEngine
-from faceorganizer.core.faces.small_faces import SmallFaceFinder, SmallFaceSpec
+from faceorganizer.core.faces.small_faces import SmallFaceSpec
 
 
-def _engine(look: bool) -> FaceEngine:
-    engine = FaceEngine.__new__(FaceEngine)  # no models: only the choice of views runs
-    spec = SmallFaceSpec(finder_pack="yunet-sface")
-    engine.view_spec = spec
+class _Finder:
+    """Records the photos it was asked to look at."""
+
+    def __init__(self) -> None:
+        self.spec = SmallFaceSpec(finder_pack="yunet-sface")
+        self.looked: list[tuple[int, ...]] = []
+
+    def add(self, image: np.ndarray, first: Any) -> tuple[Any, Any]:
+        self.looked.append(image.shape)
+        return first, "seen"
+
+
+def _engine(finder: _Finder | None) -> FaceEngine:
+    engine = FaceEngine.__new__(FaceEngine)  # no models: only the choice of photos runs
     engine.detector = SimpleNamespace(long_side=640)  # type: ignore[assignment]
-    engine.small_faces = SmallFaceFinder(spec, None, None) if look else None
+    engine.small_faces = finder  # type: ignore[assignment]
     return engine
 
 
-def test_a_large_photo_gets_the_second_look_at_its_size_and_the_detector_the_photo() -> None:
+def test_a_large_photo_gets_the_second_look() -> None:
+    finder = _Finder()
     photo = np.zeros((1500, 2000, 3), np.uint8)
-    for look in (True, False):
-        view, second = _engine(look)._views(photo)
-        # showing the detector the bilinear reduction moved the vectors (docs/detection.md)
-        assert view is photo
-        if look:
-            assert second is not None and second.shape == (960, 1280, 3)
-        else:
-            assert second is None
+    found, seen = _engine(finder)._second_look(photo, "first")  # type: ignore[arg-type]
+    assert (found, seen) == ("first", "seen")
+    assert finder.looked == [photo.shape]  # the decoded photo; the finder reduces it itself
 
 
-def test_an_ordinary_photo_is_shown_as_it_is() -> None:
+def test_an_ordinary_photo_gets_none() -> None:
+    finder = _Finder()
     photo = np.zeros((960, 1280, 3), np.uint8)
-    for look in (True, False):
-        view, second = _engine(look)._views(photo)
-        assert view is photo and second is None
+    assert _engine(finder)._second_look(photo, "first") == ("first", None)  # type: ignore[arg-type]
+    assert finder.looked == []
 
 
-def test_a_pack_without_a_second_look_is_shown_the_decoded_photo() -> None:
-    engine = _engine(False)
-    engine.view_spec = None
+def test_no_look_when_it_is_off() -> None:
     photo = np.zeros((1500, 2000, 3), np.uint8)
-    view, second = engine._views(photo)
-    assert view is photo and second is None
+    assert _engine(None)._second_look(photo, "first") == ("first", None)  # type: ignore[arg-type]

@@ -53,9 +53,6 @@ class FaceEngine:
         self.embedder: Embedder = build_embedder(
             self.pack, self.options.device, self.options.threads
         )
-        # the pack's second look (its size also sets the one reduction of a large photo that
-        # both detectors see, with the look turned off too: ``_views``)
-        self.view_spec = SmallFaceSpec.from_manifest(self.pack.detector.extra.get("small_faces"))
         self.small_faces = self._small_face_finder() if self.options.small_faces else None
         # seconds per stage, added up while not None (benchmarks set it to {})
         self.timings: dict[str, float] | None = None
@@ -79,34 +76,20 @@ class FaceEngine:
         )
         return SmallFaceFinder(spec, finder, self.detector)
 
-    def _views(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """What the pack's detector is shown of a photo, and the second look's image (None:
-        no second look).
-
-        The pack's detector is shown the decoded photo and reduces it itself (area averaging).
-        Showing it the second look's bilinear 1280-px image instead saves 13-15 ms of a 12 MP
-        photo, but moves its landmarks by a fraction of a pixel, the vectors of those faces by
-        a mean cosine of 0.994 and celeba-wild's grouping F from 0.957 to 0.955
-        (docs/detection.md): the vectors are kept as they were. A photo decoded larger than the
-        second look's size (``min_long_side``) gets the look, reduced once, bilinearly.
-        """
-        spec = self.view_spec
-        if (
-            self.small_faces is None
-            or spec is None
-            or max(image.shape[:2]) <= max(spec.min_long_side, self.detector.long_side)
-        ):
-            return image, None
-        return image, self.small_faces.look(image)
-
     def _second_look(
-        self, image: np.ndarray, found: Detections, look: np.ndarray | None
+        self, image: np.ndarray, found: Detections
     ) -> tuple[Detections, Detections | None]:
         """``found`` plus the small faces of a photo the detector saw much reduced, and what
-        the second detector saw there (None: it did not look)."""
-        if self.small_faces is None or look is None:
+        the second detector saw there (None: it did not look). A photo decoded no larger than
+        the look's ``min_long_side`` (and the detector's own size) gets none. The pack's
+        detector always sees the decoded photo: showing it the look's bilinear reduction
+        instead saved 13-15 ms a 12 MP photo but moved the vectors (docs/detection.md)."""
+        finder = self.small_faces
+        if finder is None or max(image.shape[:2]) <= max(
+            finder.spec.min_long_side, self.detector.long_side
+        ):
             return found, None
-        return self.small_faces.add(image, found, look)
+        return finder.add(image, found)
 
     @property
     def device(self) -> str:
@@ -130,12 +113,10 @@ class FaceEngine:
         """Every face of a photo, largest first, in full-resolution displayed coordinates."""
         pixels = photo.pixels
         with self._clock("detect"):
-            view, look = self._views(pixels)
-            k = max(pixels.shape[:2]) / max(view.shape[:2])
-            found = self.detector.detect(view)
-            if len(found) == 0 and max(view.shape[:2]) > self.detector.long_side:
-                found = self.detector.detect(view, min(RETRY_LONG_SIDE, max(view.shape[:2])))
-            found, seen = self._second_look(pixels, found.scaled(k), look)
+            found = self.detector.detect(pixels)
+            if len(found) == 0 and max(pixels.shape[:2]) > self.detector.long_side:
+                found = self.detector.detect(pixels, min(RETRY_LONG_SIDE, max(pixels.shape[:2])))
+            found, seen = self._second_look(pixels, found)
         crops, boxes, marks, scores, quality = self._prepare(photo, found, seen)
         with self._clock("embed"):
             vectors, norms = self.embedder.embed(crops)
@@ -172,30 +153,25 @@ class FaceEngine:
 
     def _detect_all(self, images: list[np.ndarray]) -> list[tuple[Detections, Detections | None]]:
         """Detections for each image, with ``analyse``'s larger retry for photos without."""
-        pairs = [self._views(img) for img in images]
-        views, looks = [view for view, _ in pairs], [look for _, look in pairs]
         batched = getattr(self.detector, "detect_batch", None)
         if batched is None:
-            found = [self.detector.detect(view) for view in views]
+            found = [self.detector.detect(img) for img in images]
         else:
-            found = list(batched(views))
+            found = list(batched(images))
         retry = [
             i
-            for i, (view, f) in enumerate(zip(views, found, strict=True))
-            if len(f) == 0 and max(view.shape[:2]) > self.detector.long_side
+            for i, (img, f) in enumerate(zip(images, found, strict=True))
+            if len(f) == 0 and max(img.shape[:2]) > self.detector.long_side
         ]
         if retry and batched is not None:
-            again = batched([views[i] for i in retry], RETRY_LONG_SIDE)
+            again = batched([images[i] for i in retry], RETRY_LONG_SIDE)
             for i, f in zip(retry, again, strict=True):
                 found[i] = f
         else:
             for i in retry:
-                view = views[i]
-                found[i] = self.detector.detect(view, min(RETRY_LONG_SIDE, max(view.shape[:2])))
-        return [
-            self._second_look(img, f.scaled(max(img.shape[:2]) / max(view.shape[:2])), look)
-            for img, view, look, f in zip(images, views, looks, found, strict=True)
-        ]
+                img = images[i]
+                found[i] = self.detector.detect(img, min(RETRY_LONG_SIDE, max(img.shape[:2])))
+        return [self._second_look(img, f) for img, f in zip(images, found, strict=True)]
 
     def _prepare(
         self, photo: DecodedPhoto, found: Detections, seen: Detections | None = None

@@ -72,15 +72,11 @@ class SmallFaceFinder:
         """
         return reduced(image, self.spec.long_side)
 
-    def add(
-        self, image: np.ndarray, first: Detections, small: np.ndarray | None = None
-    ) -> tuple[Detections, Detections]:
+    def add(self, image: np.ndarray, first: Detections) -> tuple[Detections, Detections]:
         """``first`` plus the faces both detectors find that ``first`` lacks, and every face
-        the finder saw (its weak ones too: ``agreement`` reads them). ``small`` is
-        ``look(image)`` where the caller has it already."""
+        the finder saw (its weak ones too: ``agreement`` reads them)."""
         h, w = image.shape[:2]
-        if small is None:
-            small = self.look(image)
+        small = self.look(image)
         seen = self.finder.detect(small, max(small.shape[:2])).scaled(
             max(h, w) / max(small.shape[:2])
         )
